@@ -1,0 +1,65 @@
+#include "base/text.h"
+
+#include <utf8.h>
+
+#include <fmt/format.h>
+
+namespace contactsync::base {
+
+bool IsValidUtf8(std::string_view text) { return utf8::is_valid(text.begin(), text.end()); }
+
+Status CheckText(std::string_view what, std::string_view text, size_t max_bytes) {
+  if (text.size() > max_bytes) {
+    return InvalidArgument(
+        fmt::format("{} is too long: {} bytes, at most {} allowed", what, text.size(), max_bytes));
+  }
+  if (auto invalid = utf8::find_invalid(text.begin(), text.end()); invalid != text.end()) {
+    return InvalidArgument(fmt::format("{} is not valid UTF-8 (bad byte at offset {})", what,
+                                       invalid - text.begin()));
+  }
+  if (auto nul = text.find('\0'); nul != std::string_view::npos) {
+    return InvalidArgument(fmt::format("{} contains a NUL byte at offset {}", what, nul));
+  }
+  return Status::Ok();
+}
+
+std::string_view TrimAscii(std::string_view text) {
+  constexpr std::string_view kSpace = " \t\r\n\f\v";
+  const auto first = text.find_first_not_of(kSpace);
+  if (first == std::string_view::npos) return {};
+  const auto last = text.find_last_not_of(kSpace);
+  return text.substr(first, last - first + 1);
+}
+
+std::string AsciiLower(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+std::string Printable(std::string_view text, size_t max_chars) {
+  std::string out;
+  size_t shown = 0;
+  size_t i = 0;
+  while (i < text.size() && shown < max_chars) {
+    const auto lead = static_cast<unsigned char>(text[i]);
+    const size_t length = lead < 0x80 ? 1 : lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : 2;
+    const std::string_view sequence = text.substr(i, length);
+    const bool printable_ascii = length == 1 && lead >= 0x20 && lead != 0x7f;
+    if (printable_ascii || (length > 1 && lead >= 0xc2 && IsValidUtf8(sequence) &&
+                            sequence.size() == length)) {
+      out.append(sequence);
+      i += length;
+    } else {
+      out += fmt::format("\\x{:02x}", lead);
+      ++i;
+    }
+    ++shown;
+  }
+  if (i < text.size()) out += "...";
+  return out;
+}
+
+}  // namespace contactsync::base
