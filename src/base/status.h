@@ -92,7 +92,7 @@ inline Status Internal(std::string m) { return {ErrorCode::kInternal, std::move(
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : data_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : data_(std::move(value)) {}        // NOLINT: implicit by design
   Result(Status status) : data_(std::move(status)) {  // NOLINT: implicit by design
     assert(!std::get<Status>(data_).ok());
   }
@@ -127,10 +127,10 @@ class [[nodiscard]] Result {
 }  // namespace contactsync::base
 
 // Propagates a failed Status out of the enclosing function.
-#define CS_RETURN_IF_ERROR(expr)                                \
-  do {                                                          \
-    ::contactsync::base::Status cs_status_ = (expr);            \
-    if (!cs_status_.ok()) return cs_status_;                    \
+#define CS_RETURN_IF_ERROR(expr)                     \
+  do {                                               \
+    ::contactsync::base::Status cs_status_ = (expr); \
+    if (!cs_status_.ok()) return cs_status_;         \
   } while (false)
 
 #define CS_CONCAT_INNER_(a, b) a##b
@@ -138,8 +138,7 @@ class [[nodiscard]] Result {
 
 // `CS_ASSIGN_OR_RETURN(auto list, store.GetList("News"));` declares `list`
 // from a Result, or returns its Status from the enclosing function.
-#define CS_ASSIGN_OR_RETURN(decl, expr)                                     \
-  auto CS_CONCAT_(cs_result_, __LINE__) = (expr);                           \
-  if (!CS_CONCAT_(cs_result_, __LINE__).ok())                               \
-    return CS_CONCAT_(cs_result_, __LINE__).status();                       \
+#define CS_ASSIGN_OR_RETURN(decl, expr)                                                         \
+  auto CS_CONCAT_(cs_result_, __LINE__) = (expr);                                               \
+  if (!CS_CONCAT_(cs_result_, __LINE__).ok()) return CS_CONCAT_(cs_result_, __LINE__).status(); \
   decl = std::move(CS_CONCAT_(cs_result_, __LINE__)).value()

@@ -14,8 +14,8 @@ Status CheckText(std::string_view what, std::string_view text, size_t max_bytes)
         fmt::format("{} is too long: {} bytes, at most {} allowed", what, text.size(), max_bytes));
   }
   if (auto invalid = utf8::find_invalid(text.begin(), text.end()); invalid != text.end()) {
-    return InvalidArgument(fmt::format("{} is not valid UTF-8 (bad byte at offset {})", what,
-                                       invalid - text.begin()));
+    return InvalidArgument(
+        fmt::format("{} is not valid UTF-8 (bad byte at offset {})", what, invalid - text.begin()));
   }
   if (auto nul = text.find('\0'); nul != std::string_view::npos) {
     return InvalidArgument(fmt::format("{} contains a NUL byte at offset {}", what, nul));
@@ -48,8 +48,8 @@ std::string Printable(std::string_view text, size_t max_chars) {
     const size_t length = lead < 0x80 ? 1 : lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : 2;
     const std::string_view sequence = text.substr(i, length);
     const bool printable_ascii = length == 1 && lead >= 0x20 && lead != 0x7f;
-    if (printable_ascii || (length > 1 && lead >= 0xc2 && IsValidUtf8(sequence) &&
-                            sequence.size() == length)) {
+    if (printable_ascii ||
+        (length > 1 && lead >= 0xc2 && IsValidUtf8(sequence) && sequence.size() == length)) {
       out.append(sequence);
       i += length;
     } else {

@@ -77,7 +77,6 @@ base::Result<FieldDefinition> ValidateFieldDefinition(FieldDefinition definition
 // InvalidArgument whose message names the field by key and says what is
 // wrong, e.g. "field BIRTHDAY: '31.02.2020' is not a date (expected
 // YYYY-MM-DD)". An empty or all-blank value yields "".
-base::Result<std::string> NormalizeFieldValue(const FieldDefinition& field,
-                                              std::string_view value);
+base::Result<std::string> NormalizeFieldValue(const FieldDefinition& field, std::string_view value);
 
 }  // namespace contactsync::model

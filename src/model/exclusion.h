@@ -21,8 +21,9 @@ namespace contactsync::model {
 // The canonical pattern, or InvalidArgument saying why it is malformed.
 base::Result<std::string> NormalizeExclusionPattern(std::string_view raw);
 
-// True when canonical `pattern` matches `email_key` (see EmailKey). Linear in
-// the lengths of both, whatever the number of '*' (no backtracking blow-up).
+// True when canonical `pattern` matches `email_key` (see EmailKey). At worst
+// proportional to the product of the two lengths, whatever the number of '*'
+// (no exponential backtracking).
 bool ExclusionMatches(std::string_view pattern, std::string_view email_key);
 
 }  // namespace contactsync::model
