@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Quick start, command 2: installs what is needed, builds the test build
+# (Debug, ASan/UBSan, warnings as errors), starts the throwaway database
+# servers the integration tests use, runs every test, and checks formatting.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/setup.sh
+scripts/build.sh test
+
+# Formatting is part of the suite: a diff fails the run.
+scripts/format.sh --check
+
+servers_dir=""
+cleanup() {
+  if [[ -n "$servers_dir" ]]; then scripts/test-servers.sh stop "$servers_dir" || true; fi
+}
+trap cleanup EXIT
+if [[ -x scripts/test-servers.sh ]]; then
+  servers_dir="$(mktemp -d /tmp/contactsync-servers.XXXXXX)"
+  scripts/test-servers.sh start "$servers_dir" >/dev/null
+  # shellcheck disable=SC1091
+  source "$servers_dir/env"
+fi
+
+export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+ctest --test-dir build/test --output-on-failure --parallel "$(nproc)" --timeout 600

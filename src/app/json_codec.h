@@ -1,0 +1,24 @@
+#pragma once
+
+// The JSON form of store objects, shared by the CLI's --json output and the
+// HTTP API so that both speak the same shapes. Field names are lower_snake;
+// timestamps are ISO 8601 UTC strings; absent optional values are null.
+
+#include <nlohmann/json.hpp>
+
+#include "base/status.h"
+#include "store/contact_store.h"
+
+namespace contactsync::app {
+
+nlohmann::json ToJson(const store::ListInfo& list);
+nlohmann::json ToJson(const store::CustomField& field);
+nlohmann::json ToJson(const store::Contact& contact);
+nlohmann::json ToJson(const store::HistoryEntry& entry);
+nlohmann::json ToJson(const store::Exclusion& exclusion);
+nlohmann::json ToJson(const model::Cause& cause);
+
+// {"error": {"code": "not_found", "message": "..."}}
+nlohmann::json ErrorToJson(const base::Status& status);
+
+}  // namespace contactsync::app

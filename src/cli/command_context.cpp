@@ -1,0 +1,65 @@
+#include "cli/command_context.h"
+
+#include <algorithm>
+#include <ostream>
+
+#include "app/data_dir.h"
+#include "base/text.h"
+
+namespace contactsync::cli {
+
+void Output::Json(const nlohmann::json& document) {
+  // Invalid UTF-8 never reaches here (the store refuses it), but replacing
+  // rather than throwing keeps a stray byte from turning into a crash.
+  out_ << document.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+}
+
+void Output::Line(std::string_view text) { out_ << text << '\n'; }
+
+void Output::Table(const std::vector<std::string>& header,
+                   const std::vector<std::vector<std::string>>& rows) {
+  std::vector<std::vector<std::string>> cells;
+  cells.push_back(header);
+  for (const auto& row : rows) {
+    std::vector<std::string> printable;
+    for (const auto& cell : row) printable.push_back(base::Printable(cell, 60));
+    cells.push_back(std::move(printable));
+  }
+  std::vector<size_t> widths(header.size(), 0);
+  auto display_width = [](const std::string& s) {
+    size_t chars = 0;
+    for (char c : s) chars += (static_cast<unsigned char>(c) & 0xc0) != 0x80 ? 1 : 0;
+    return chars;
+  };
+  for (const auto& row : cells) {
+    for (size_t i = 0; i < row.size() && i < widths.size(); ++i) {
+      widths[i] = std::max(widths[i], display_width(row[i]));
+    }
+  }
+  for (const auto& row : cells) {
+    std::string line;
+    for (size_t i = 0; i < row.size() && i < widths.size(); ++i) {
+      line += row[i];
+      if (i + 1 < row.size()) line += std::string(widths[i] - display_width(row[i]) + 2, ' ');
+    }
+    out_ << line << '\n';
+  }
+}
+
+base::Result<store::ContactStore*> CommandContext::Store() {
+  if (store_) return store_.get();
+  CS_ASSIGN_OR_RETURN(app::Location location,
+                      app::ResolveLocation(options.data_dir, options.store_url));
+  store::StoreOptions store_options;
+  store_options.url = location.store_url;
+  CS_ASSIGN_OR_RETURN(store_, store::OpenStore(store_options));
+  return store_.get();
+}
+
+base::Result<std::string> CommandContext::DataDirOrUrl() const {
+  CS_ASSIGN_OR_RETURN(app::Location location,
+                      app::ResolveLocation(options.data_dir, options.store_url));
+  return location.data_dir.empty() ? location.store_url : location.data_dir;
+}
+
+}  // namespace contactsync::cli

@@ -1,0 +1,86 @@
+#pragma once
+
+// What every command handler gets: the global options, the store (opened on
+// first use, so that `--help` and usage errors never touch the disk), and the
+// output in the chosen form (text or --json).
+//
+// Handlers are registered in a parse-time callback that checks usage (throwing
+// CLI::ValidationError, which exits 2) and stores the work as an Action that
+// main runs after parsing; the Action's Status decides exit 0 or 1.
+
+#include <functional>
+#include <iosfwd>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "base/status.h"
+#include "secrets/secret_box.h"
+#include "source/source.h"
+#include "store/contact_store.h"
+
+namespace contactsync::cli {
+
+struct GlobalOptions {
+  std::string data_dir;
+  std::string store_url;
+  bool json = false;
+};
+
+// Text or JSON printing to one stream. In JSON mode each command prints one
+// JSON document; in text mode it prints lines and tables for people.
+class Output {
+ public:
+  Output(bool json, std::ostream& out) : json_(json), out_(out) {}
+
+  bool json() const { return json_; }
+  void Json(const nlohmann::json& document);
+  void Line(std::string_view text);
+  // Aligned columns under a header; cells are printed with control
+  // characters escaped so that hostile values cannot move the cursor.
+  void Table(const std::vector<std::string>& header,
+             const std::vector<std::vector<std::string>>& rows);
+
+ private:
+  bool json_;
+  std::ostream& out_;
+};
+
+using Action = std::function<base::Status()>;
+
+class CommandContext {
+ public:
+  CommandContext(std::ostream& out, std::ostream& err) : out_stream_(out), err_(err) {}
+
+  GlobalOptions options;
+
+  // Opens the store on first call (applying migrations) and keeps it.
+  base::Result<store::ContactStore*> Store();
+
+  // Where the store lives, for messages (a directory or a URL).
+  base::Result<std::string> DataDirOrUrl() const;
+
+  Output out() { return Output(options.json, out_stream_); }
+  std::ostream& err() { return err_; }
+
+  // Set by the selected subcommand's callback; run by main after parsing.
+  Action action;
+
+ private:
+  std::ostream& out_stream_;
+  std::ostream& err_;
+  std::unique_ptr<store::ContactStore> store_;
+};
+
+// Each group adds its subcommands to `app`; see the *_commands.cpp files.
+void AddInitCommand(CLI::App& app, CommandContext& ctx);
+void AddListCommands(CLI::App& app, CommandContext& ctx);
+void AddFieldCommands(CLI::App& app, CommandContext& ctx);
+void AddContactCommands(CLI::App& app, CommandContext& ctx);
+void AddExclusionCommands(CLI::App& app, CommandContext& ctx);
+
+}  // namespace contactsync::cli

@@ -1,0 +1,85 @@
+// contactsync's command line: parses, runs the chosen command, and turns the
+// outcome into an exit status (0 success, 2 usage error, 1 anything else).
+
+#include <exception>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "app/json_codec.h"
+#include "cli/command_context.h"
+
+namespace contactsync::cli {
+namespace {
+
+constexpr int kExitFailure = 1;
+constexpr int kExitUsage = 2;
+
+void ReportError(CommandContext& ctx, const base::Status& status) {
+  if (ctx.options.json) {
+    ctx.err() << app::ErrorToJson(status).dump(-1, ' ', false,
+                                               nlohmann::json::error_handler_t::replace)
+              << '\n';
+  } else {
+    ctx.err() << "error: " << status.message() << '\n';
+  }
+}
+
+int Run(int argc, char** argv) {
+  CommandContext ctx(std::cout, std::cerr);
+  CLI::App app{
+      "contactsync: a self-hosted contact manager whose core is Database Sync.\n"
+      "Data lives in --data-dir (default $CONTACTSYNC_DATA_DIR, else "
+      "~/.local/share/contactsync).",
+      "contactsync"};
+  app.set_help_all_flag("--help-all", "Show help for every command");
+  app.require_subcommand(1);
+  app.fallthrough();
+  auto* data_dir = app.add_option("--data-dir", ctx.options.data_dir,
+                                  "Directory holding the SQLite store (created when missing)");
+  app.add_option("--store", ctx.options.store_url,
+                 "Store URL instead of --data-dir (sqlite:///path/file.db)")
+      ->excludes(data_dir);
+  app.add_flag("--json", ctx.options.json, "Print machine-readable JSON");
+
+  AddInitCommand(app, ctx);
+  AddListCommands(app, ctx);
+  AddFieldCommands(app, ctx);
+  AddContactCommands(app, ctx);
+  AddExclusionCommands(app, ctx);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return kExitUsage;
+  }
+  if (!ctx.action) {
+    std::cerr << app.help();
+    return kExitUsage;
+  }
+  base::Status status = ctx.action();
+  if (!status.ok()) {
+    ReportError(ctx, status);
+    return kExitFailure;
+  }
+  return 0;
+}
+
+}  // namespace
+}  // namespace contactsync::cli
+
+int main(int argc, char** argv) {
+  // Expected failures are Status values; an exception here is a bug, reported
+  // once instead of aborting with a core dump.
+  try {
+    return contactsync::cli::Run(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "internal error: " << e.what() << '\n';
+    return 1;
+  }
+}
