@@ -95,6 +95,10 @@ base::Result<SecretBox> SecretBox::Load(const std::string& key_path, const char*
     CS_ASSIGN_OR_RETURN(auto key, KeyFromHex(from_env, env_name));
     return SecretBox(key);
   }
+  if (key_path.empty()) {
+    return base::InvalidArgument(fmt::format(
+        "no place for the secret key: set {} (64 hexadecimal digits) for this store", env_name));
+  }
   if (std::filesystem::exists(key_path)) {
     CS_ASSIGN_OR_RETURN(auto key, ReadKeyFile(key_path));
     return SecretBox(key);

@@ -1,0 +1,98 @@
+#include "store/sqlite/sqlite_queries.h"
+
+#include <unordered_map>
+
+#include <fmt/format.h>
+
+#include "model/exclusion.h"
+#include "store/store_rules.h"
+
+namespace contactsync::store::sqlite {
+
+base::Result<std::optional<ListRef>> FindList(Database& db, std::string_view name) {
+  CS_ASSIGN_OR_RETURN(CachedStatement query,
+                      db.Cached("SELECT id, name FROM lists WHERE name = ?1"));
+  query->Bind(1, ListNameForLookup(name));
+  CS_ASSIGN_OR_RETURN(const bool row, query->Step());
+  if (!row) return std::optional<ListRef>();
+  return std::optional<ListRef>(ListRef{query->ColumnInt64(0), query->ColumnText(1)});
+}
+
+base::Result<ListRef> RequireList(Database& db, std::string_view name) {
+  CS_ASSIGN_OR_RETURN(std::optional<ListRef> list, FindList(db, name));
+  if (!list) return ListNotFound(name);
+  return *std::move(list);
+}
+
+base::Result<std::vector<CustomField>> LoadFields(Database& db) {
+  std::vector<CustomField> fields;
+  std::unordered_map<int64_t, size_t> index_by_id;
+  {
+    CS_ASSIGN_OR_RETURN(
+        CachedStatement query,
+        db.Cached("SELECT id, key, label, type, required FROM custom_fields ORDER BY key"));
+    while (true) {
+      CS_ASSIGN_OR_RETURN(const bool row, query->Step());
+      if (!row) break;
+      CustomField field;
+      field.id = query->ColumnInt64(0);
+      field.definition.key = query->ColumnText(1);
+      field.definition.label = query->ColumnText(2);
+      auto type = model::ParseFieldType(query->ColumnText(3));
+      if (!type.ok()) return base::Internal("stored field type: " + type.status().message());
+      field.definition.type = *type;
+      field.definition.required = query->ColumnInt64(4) != 0;
+      index_by_id.emplace(field.id, fields.size());
+      fields.push_back(std::move(field));
+    }
+  }
+  CS_ASSIGN_OR_RETURN(
+      CachedStatement options,
+      db.Cached("SELECT field_id, value FROM custom_field_options ORDER BY field_id, position"));
+  while (true) {
+    CS_ASSIGN_OR_RETURN(const bool row, options->Step());
+    if (!row) break;
+    const auto it = index_by_id.find(options->ColumnInt64(0));
+    if (it != index_by_id.end()) {
+      fields[it->second].definition.options.push_back(options->ColumnText(1));
+    }
+  }
+  return fields;
+}
+
+base::Result<std::optional<Exclusion>> FindMatchingExclusion(Database& db, const ListRef& list,
+                                                             std::string_view email_key) {
+  // Patterns are matched here rather than in SQL so that one matcher
+  // (model::ExclusionMatches) decides for every backend.
+  CS_ASSIGN_OR_RETURN(CachedStatement query,
+                      db.Cached("SELECT id, pattern, list_id, created_at FROM exclusions "
+                                "WHERE list_id IS NULL OR list_id = ?1 ORDER BY id"));
+  query->Bind(1, list.id);
+  while (true) {
+    CS_ASSIGN_OR_RETURN(const bool row, query->Step());
+    if (!row) return std::optional<Exclusion>();
+    std::string pattern = query->ColumnText(1);
+    if (!model::ExclusionMatches(pattern, email_key)) continue;
+    Exclusion exclusion;
+    exclusion.id = query->ColumnInt64(0);
+    exclusion.pattern = std::move(pattern);
+    if (!query->ColumnIsNull(2)) exclusion.list_name = list.name;
+    exclusion.created_at = query->ColumnText(3);
+    return std::optional<Exclusion>(std::move(exclusion));
+  }
+}
+
+base::Result<SubscriptionStatus> StoredStatus(std::string_view name) {
+  auto status = model::ParseSubscriptionStatus(name);
+  if (!status.ok())
+    return base::Internal("stored subscription status: " + status.status().message());
+  return *status;
+}
+
+base::Result<model::CauseKind> StoredCauseKind(std::string_view name) {
+  auto kind = model::ParseCauseKind(name);
+  if (!kind.ok()) return base::Internal("stored cause: " + kind.status().message());
+  return *kind;
+}
+
+}  // namespace contactsync::store::sqlite

@@ -1,0 +1,86 @@
+#pragma once
+
+// SqliteContactStore: the ContactStore (store/contact_store.h) in one SQLite
+// file, the embedded default.
+//
+// The file is opened in WAL mode (readers never wait for the writer), with
+// foreign keys on and synchronous=NORMAL (durable across process crashes; a
+// power cut may lose the last commits but never corrupts the file). Each
+// mutating call is one BEGIN IMMEDIATE transaction; a writer waits up to the
+// busy timeout for another process's write lock, then fails with
+// kUnavailable. Prepared statements are cached per instance.
+//
+// Thread safety: one instance per thread; any number of instances and
+// processes may share the file.
+
+#include <memory>
+#include <string>
+
+#include "base/clock.h"
+#include "store/contact_store.h"
+#include "store/sqlite/sqlite_handle.h"
+
+namespace contactsync::store::sqlite {
+
+// The connection settings in force, as SQLite reports them; for diagnostics
+// and tests.
+struct ConnectionSettings {
+  std::string journal_mode;  // "wal"
+  bool foreign_keys = false;
+  int64_t busy_timeout_ms = 0;
+  int64_t synchronous = 0;  // 1 = NORMAL
+};
+
+class SqliteContactStore final : public ContactStore {
+ public:
+  // Opens `path`, creating it and its parent directory when absent, and
+  // applies pending migrations. InvalidArgument naming `path` when the file
+  // is not a SQLite database; FailedPrecondition when its schema is newer
+  // than this build. `clock` must outlive the store.
+  static base::Result<std::unique_ptr<SqliteContactStore>> Open(const std::string& path,
+                                                                int busy_timeout_ms,
+                                                                const base::Clock& clock);
+
+  const std::string& path() const { return db_.path(); }
+  base::Result<ConnectionSettings> Settings();
+
+  base::Result<int> SchemaVersion() override;
+
+  base::Result<ListInfo> CreateList(const NewList& list) override;
+  base::Result<std::vector<ListInfo>> GetLists() override;
+  base::Result<ListInfo> GetList(std::string_view name) override;
+  base::Status DeleteList(std::string_view name) override;
+
+  base::Result<CustomField> CreateField(const model::FieldDefinition& field) override;
+  base::Result<std::vector<CustomField>> GetFields() override;
+  base::Status DeleteField(std::string_view key) override;
+
+  base::Result<ContactChangeOutcome> SaveContact(const ContactChange& change) override;
+  base::Result<Contact> GetContact(std::string_view email) override;
+  base::Result<ContactPage> FindContacts(const ContactFilter& filter) override;
+  base::Status DeleteContact(std::string_view email) override;
+
+  base::Status Unsubscribe(std::string_view email, std::string_view list,
+                           const Cause& cause) override;
+  base::Status MarkBounced(std::string_view email, const Cause& cause) override;
+  base::Result<std::vector<HistoryEntry>> GetHistory(std::string_view email) override;
+
+  base::Result<Exclusion> AddExclusion(std::string_view pattern,
+                                       std::optional<std::string> list) override;
+  base::Result<std::vector<Exclusion>> GetExclusions(std::optional<std::string> list) override;
+  base::Status RemoveExclusion(int64_t id) override;
+  base::Result<std::optional<Exclusion>> FindExclusion(std::string_view email,
+                                                       std::string_view list) override;
+
+ private:
+  SqliteContactStore(Database db, const base::Clock& clock) : db_(std::move(db)), clock_(clock) {}
+
+  std::string Now() const { return base::FormatIso8601Utc(clock_.Now()); }
+  base::Result<ContactChangeOutcome> SaveContactLocked(const ContactChange& change,
+                                                       const std::string& email);
+
+  Database db_;
+  const base::Clock& clock_;
+};
+
+}  // namespace contactsync::store::sqlite

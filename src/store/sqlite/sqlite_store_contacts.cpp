@@ -1,0 +1,539 @@
+// SqliteContactStore: contacts, their field values and subscriptions.
+
+#include <algorithm>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "base/text.h"
+#include "model/email.h"
+#include "store/sqlite/sqlite_queries.h"
+#include "store/sqlite/sqlite_store.h"
+#include "store/sqlite/transaction.h"
+#include "store/store_rules.h"
+
+namespace contactsync::store::sqlite {
+namespace {
+
+constexpr TransactionKind kRead = TransactionKind::kRead;
+constexpr TransactionKind kWrite = TransactionKind::kWrite;
+
+using model::SubscriptionStatusName;
+
+struct ContactRow {
+  int64_t id = 0;
+  std::string email;
+  std::string first_name;
+  std::string last_name;
+  std::string phone;
+  bool bounced = false;
+  bool ever_unsubscribed = false;
+  std::string created_at;
+  std::string updated_at;
+};
+
+constexpr std::string_view kContactColumns =
+    "SELECT id, email, first_name, last_name, phone, bounced, ever_unsubscribed, created_at, "
+    "updated_at FROM contacts ";
+
+ContactRow ReadContactRow(const Statement& row) {
+  ContactRow contact;
+  contact.id = row.ColumnInt64(0);
+  contact.email = row.ColumnText(1);
+  contact.first_name = row.ColumnText(2);
+  contact.last_name = row.ColumnText(3);
+  contact.phone = row.ColumnText(4);
+  contact.bounced = row.ColumnInt64(5) != 0;
+  contact.ever_unsubscribed = row.ColumnInt64(6) != 0;
+  contact.created_at = row.ColumnText(7);
+  contact.updated_at = row.ColumnText(8);
+  return contact;
+}
+
+base::Result<std::optional<ContactRow>> FindContactByKey(Database& db, std::string_view key) {
+  CS_ASSIGN_OR_RETURN(CachedStatement query,
+                      db.Cached(fmt::format("{} WHERE email_key = ?1", kContactColumns)));
+  query->Bind(1, key);
+  CS_ASSIGN_OR_RETURN(const bool row, query->Step());
+  if (!row) return std::optional<ContactRow>();
+  return std::optional<ContactRow>(ReadContactRow(*query));
+}
+
+// Any spelling of the address finds the contact.
+base::Result<ContactRow> RequireContact(Database& db, std::string_view email) {
+  CS_ASSIGN_OR_RETURN(std::optional<ContactRow> row, FindContactByKey(db, LookupEmailKey(email)));
+  if (!row) return ContactNotFound(email);
+  return *std::move(row);
+}
+
+base::Result<std::map<std::string, std::string>> LoadValues(Database& db, int64_t contact_id) {
+  CS_ASSIGN_OR_RETURN(
+      CachedStatement query,
+      db.Cached("SELECT f.key, v.value FROM contact_field_values v "
+                "JOIN custom_fields f ON f.id = v.field_id WHERE v.contact_id = ?1"));
+  query->Bind(1, contact_id);
+  std::map<std::string, std::string> values;
+  while (true) {
+    CS_ASSIGN_OR_RETURN(const bool row, query->Step());
+    if (!row) return values;
+    values.emplace(query->ColumnText(0), query->ColumnText(1));
+  }
+}
+
+base::Result<std::vector<Subscription>> LoadSubscriptions(Database& db, int64_t contact_id) {
+  CS_ASSIGN_OR_RETURN(CachedStatement query,
+                      db.Cached("SELECT l.name, s.status, s.changed_at, s.cause, s.cause_detail "
+                                "FROM subscriptions s JOIN lists l ON l.id = s.list_id "
+                                "WHERE s.contact_id = ?1 ORDER BY l.name"));
+  query->Bind(1, contact_id);
+  std::vector<Subscription> subscriptions;
+  while (true) {
+    CS_ASSIGN_OR_RETURN(const bool row, query->Step());
+    if (!row) return subscriptions;
+    Subscription& subscription = subscriptions.emplace_back();
+    subscription.list_name = query->ColumnText(0);
+    CS_ASSIGN_OR_RETURN(subscription.status, StoredStatus(query->ColumnText(1)));
+    subscription.changed_at = query->ColumnText(2);
+    CS_ASSIGN_OR_RETURN(subscription.cause.kind, StoredCauseKind(query->ColumnText(3)));
+    subscription.cause.detail = query->ColumnText(4);
+  }
+}
+
+base::Result<Contact> LoadContact(Database& db, ContactRow row) {
+  Contact contact;
+  contact.id = row.id;
+  contact.email = std::move(row.email);
+  contact.first_name = std::move(row.first_name);
+  contact.last_name = std::move(row.last_name);
+  contact.phone = std::move(row.phone);
+  contact.bounced = row.bounced;
+  contact.ever_unsubscribed = row.ever_unsubscribed;
+  contact.created_at = std::move(row.created_at);
+  contact.updated_at = std::move(row.updated_at);
+  CS_ASSIGN_OR_RETURN(contact.fields, LoadValues(db, contact.id));
+  CS_ASSIGN_OR_RETURN(contact.subscriptions, LoadSubscriptions(db, contact.id));
+  return contact;
+}
+
+base::Result<std::optional<SubscriptionStatus>> FindSubscriptionStatus(Database& db,
+                                                                       int64_t contact_id,
+                                                                       int64_t list_id) {
+  CS_ASSIGN_OR_RETURN(
+      CachedStatement query,
+      db.Cached("SELECT status FROM subscriptions WHERE contact_id = ?1 AND list_id = ?2"));
+  query->Bind(1, contact_id).Bind(2, list_id);
+  CS_ASSIGN_OR_RETURN(const bool row, query->Step());
+  if (!row) return std::optional<SubscriptionStatus>();
+  CS_ASSIGN_OR_RETURN(const SubscriptionStatus status, StoredStatus(query->ColumnText(0)));
+  return std::optional<SubscriptionStatus>(status);
+}
+
+// Sets the subscription's status and cause, and records the change in the
+// history, in one step so that no caller can forget the history row.
+base::Status ChangeSubscription(Database& db, int64_t contact_id, const ListRef& list,
+                                std::optional<SubscriptionStatus> from, SubscriptionStatus to,
+                                const Cause& cause, const std::string& at) {
+  {
+    CS_ASSIGN_OR_RETURN(
+        CachedStatement upsert,
+        db.Cached("INSERT INTO subscriptions (contact_id, list_id, status, created_at, "
+                  "changed_at, cause, cause_detail) VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6) "
+                  "ON CONFLICT (contact_id, list_id) DO UPDATE SET status = excluded.status, "
+                  "changed_at = excluded.changed_at, cause = excluded.cause, "
+                  "cause_detail = excluded.cause_detail"));
+    upsert->Bind(1, contact_id)
+        .Bind(2, list.id)
+        .Bind(3, SubscriptionStatusName(to))
+        .Bind(4, at)
+        .Bind(5, model::CauseKindName(cause.kind))
+        .Bind(6, cause.detail);
+    CS_RETURN_IF_ERROR(upsert->Run());
+  }
+  CS_ASSIGN_OR_RETURN(
+      CachedStatement history,
+      db.Cached("INSERT INTO subscription_history (contact_id, list_name, from_status, "
+                "to_status, cause, cause_detail, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
+  history->Bind(1, contact_id)
+      .Bind(2, list.name)
+      .Bind(4, SubscriptionStatusName(to))
+      .Bind(5, model::CauseKindName(cause.kind))
+      .Bind(6, cause.detail)
+      .Bind(7, at);
+  if (from) {
+    history->Bind(3, SubscriptionStatusName(*from));
+  } else {
+    history->BindNull(3);
+  }
+  return history->Run();
+}
+
+base::Status UpdateContactRow(Database& db, const ContactRow& row, const Cause& cause) {
+  CS_ASSIGN_OR_RETURN(
+      CachedStatement update,
+      db.Cached("UPDATE contacts SET first_name = ?2, last_name = ?3, phone = ?4, bounced = ?5, "
+                "ever_unsubscribed = ?6, updated_at = ?7, last_change_cause = ?8, "
+                "last_change_detail = ?9 WHERE id = ?1"));
+  update->Bind(1, row.id)
+      .Bind(2, row.first_name)
+      .Bind(3, row.last_name)
+      .Bind(4, row.phone)
+      .Bind(5, int64_t{row.bounced ? 1 : 0})
+      .Bind(6, int64_t{row.ever_unsubscribed ? 1 : 0})
+      .Bind(7, row.updated_at)
+      .Bind(8, model::CauseKindName(cause.kind))
+      .Bind(9, cause.detail);
+  return update->Run();
+}
+
+base::Result<int64_t> InsertContactRow(Database& db, const ContactRow& row, std::string_view key,
+                                       const Cause& cause) {
+  CS_ASSIGN_OR_RETURN(
+      CachedStatement insert,
+      db.Cached("INSERT INTO contacts (email, email_key, first_name, last_name, phone, bounced, "
+                "ever_unsubscribed, created_at, updated_at, last_change_cause, "
+                "last_change_detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9, ?10)"));
+  insert->Bind(1, row.email)
+      .Bind(2, key)
+      .Bind(3, row.first_name)
+      .Bind(4, row.last_name)
+      .Bind(5, row.phone)
+      .Bind(6, int64_t{row.bounced ? 1 : 0})
+      .Bind(7, int64_t{row.ever_unsubscribed ? 1 : 0})
+      .Bind(8, row.created_at)
+      .Bind(9, model::CauseKindName(cause.kind))
+      .Bind(10, cause.detail);
+  CS_RETURN_IF_ERROR(insert->Run());
+  return db.LastInsertRowId();
+}
+
+base::Status WriteValue(Database& db, int64_t contact_id, int64_t field_id,
+                        const std::string& value) {
+  if (value.empty()) {
+    CS_ASSIGN_OR_RETURN(
+        CachedStatement remove,
+        db.Cached("DELETE FROM contact_field_values WHERE contact_id = ?1 AND field_id = ?2"));
+    remove->Bind(1, contact_id).Bind(2, field_id);
+    return remove->Run();
+  }
+  CS_ASSIGN_OR_RETURN(CachedStatement upsert,
+                      db.Cached("INSERT INTO contact_field_values (contact_id, field_id, value) "
+                                "VALUES (?1, ?2, ?3) ON CONFLICT (contact_id, field_id) "
+                                "DO UPDATE SET value = excluded.value"));
+  upsert->Bind(1, contact_id).Bind(2, field_id).Bind(3, value);
+  return upsert->Run();
+}
+
+// A custom value of a SaveContact, normalised, with its field.
+struct FieldValue {
+  const CustomField* field;
+  std::string value;  // canonical; "" clears
+};
+
+base::Result<std::map<std::string, FieldValue>> NormalizeValues(
+    const std::map<std::string, std::string>& raw, const std::vector<CustomField>& fields) {
+  std::map<std::string, FieldValue> values;
+  for (const auto& [raw_key, raw_value] : raw) {
+    const std::string key = CanonicalFieldKey(raw_key);
+    const auto field = std::find_if(fields.begin(), fields.end(),
+                                    [&](const CustomField& f) { return f.definition.key == key; });
+    if (field == fields.end()) return FieldNotFound(key);
+    CS_ASSIGN_OR_RETURN(std::string value,
+                        model::NormalizeFieldValue(field->definition, raw_value));
+    if (!values.emplace(key, FieldValue{&*field, std::move(value)}).second) {
+      return base::InvalidArgument(fmt::format("custom field {} is given more than once", key));
+    }
+  }
+  return values;
+}
+
+base::Status FieldRequired(std::string_view key) {
+  return base::InvalidArgument(fmt::format("custom field {} is required", key));
+}
+
+}  // namespace
+
+base::Result<ContactChangeOutcome> SqliteContactStore::SaveContact(const ContactChange& change) {
+  // Everything that needs no data is checked before taking the write lock.
+  CS_ASSIGN_OR_RETURN(const std::string email, model::ValidateEmail(change.contact.email));
+  CS_RETURN_IF_ERROR(CheckContactText(change.contact));
+  CS_RETURN_IF_ERROR(CheckCause(change.cause));
+  return InTransaction(db_, kWrite, [&] { return SaveContactLocked(change, email); });
+}
+
+base::Result<ContactChangeOutcome> SqliteContactStore::SaveContactLocked(
+    const ContactChange& change, const std::string& email) {
+  const ContactInput& input = change.contact;
+  const std::string key = model::EmailKey(email);
+  CS_ASSIGN_OR_RETURN(const std::vector<CustomField> fields, LoadFields(db_));
+  CS_ASSIGN_OR_RETURN(const auto values, NormalizeValues(input.fields, fields));
+  std::optional<ListRef> list;
+  if (change.list) {
+    CS_ASSIGN_OR_RETURN(list, RequireList(db_, *change.list));
+  }
+  CS_ASSIGN_OR_RETURN(const std::optional<ContactRow> existing, FindContactByKey(db_, key));
+
+  ContactChangeOutcome outcome;
+  outcome.created = !existing;
+  ContactRow row;
+  std::map<std::string, std::string> stored;
+  if (existing) {
+    row = *existing;
+    CS_ASSIGN_OR_RETURN(stored, LoadValues(db_, row.id));
+  } else {
+    row.email = email;  // kept as first given from now on
+    for (const CustomField& field : fields) {
+      const auto it = values.find(field.definition.key);
+      if (field.definition.required && (it == values.end() || it->second.value.empty())) {
+        return FieldRequired(field.definition.key);
+      }
+    }
+  }
+
+  // Only values that differ from what is stored count as changes, so that a
+  // sync re-sending identical rows writes nothing and keeps updated_at.
+  const auto apply = [&](std::string_view name, const std::optional<std::string>& given,
+                         std::string& target) {
+    if (given && *given != target) {
+      target = *given;
+      outcome.changed_fields.emplace_back(name);
+    }
+  };
+  apply("first_name", input.first_name, row.first_name);
+  apply("last_name", input.last_name, row.last_name);
+  apply("phone", input.phone, row.phone);
+  std::vector<const FieldValue*> value_writes;
+  for (const auto& [field_key, value] : values) {
+    const auto current = stored.find(field_key);
+    const std::string_view current_value =
+        current == stored.end() ? std::string_view() : std::string_view(current->second);
+    if (value.value == current_value) continue;
+    if (value.value.empty() && value.field->definition.required) return FieldRequired(field_key);
+    value_writes.push_back(&value);
+    outcome.changed_fields.push_back(field_key);
+  }
+
+  std::optional<SubscriptionDecision> decision;
+  if (list) {
+    std::optional<SubscriptionStatus> current;
+    if (existing) {
+      CS_ASSIGN_OR_RETURN(current, FindSubscriptionStatus(db_, row.id, list->id));
+    }
+    outcome.previous_status = current;
+    const SubscriptionRequest request{.email = row.email,
+                                      .list_name = list->name,
+                                      .contact_bounced = row.bounced,
+                                      .current = current,
+                                      .requested = change.status,
+                                      .mode = change.mode};
+    CS_ASSIGN_OR_RETURN(decision, DecideSubscription(request));
+    if (decision->check_exclusions) {
+      CS_ASSIGN_OR_RETURN(const std::optional<Exclusion> exclusion,
+                          FindMatchingExclusion(db_, *list, key));
+      if (exclusion) return Excluded(row.email, list->name, exclusion->pattern);
+    }
+  }
+
+  bool flags_changed = false;
+  if (decision && decision->clear_bounced && row.bounced) {
+    row.bounced = false;
+    flags_changed = true;
+  }
+  if (decision && decision->set_ever_unsubscribed && !row.ever_unsubscribed) {
+    row.ever_unsubscribed = true;
+    flags_changed = true;
+  }
+
+  const std::string now = Now();
+  if (!existing) {
+    row.created_at = now;
+    row.updated_at = now;
+    CS_ASSIGN_OR_RETURN(row.id, InsertContactRow(db_, row, key, change.cause));
+  } else if (!outcome.changed_fields.empty() || flags_changed) {
+    row.updated_at = now;
+    CS_RETURN_IF_ERROR(UpdateContactRow(db_, row, change.cause));
+  }
+  for (const FieldValue* value : value_writes) {
+    CS_RETURN_IF_ERROR(WriteValue(db_, row.id, value->field->id, value->value));
+  }
+  if (decision && decision->changed) {
+    CS_RETURN_IF_ERROR(ChangeSubscription(db_, row.id, *list, outcome.previous_status,
+                                          decision->status, change.cause, now));
+    outcome.subscription_changed = true;
+  }
+  CS_ASSIGN_OR_RETURN(outcome.contact, LoadContact(db_, std::move(row)));
+  return outcome;
+}
+
+base::Result<Contact> SqliteContactStore::GetContact(std::string_view email) {
+  return InTransaction(db_, kRead, [&]() -> base::Result<Contact> {
+    CS_ASSIGN_OR_RETURN(ContactRow row, RequireContact(db_, email));
+    return LoadContact(db_, std::move(row));
+  });
+}
+
+base::Result<ContactPage> SqliteContactStore::FindContacts(const ContactFilter& filter) {
+  if (filter.limit < 1 || filter.limit > 1000) {
+    return base::InvalidArgument(
+        fmt::format("limit must be between 1 and 1000, not {}", filter.limit));
+  }
+  if (filter.offset < 0) {
+    return base::InvalidArgument(fmt::format("offset must not be negative, not {}", filter.offset));
+  }
+  CS_RETURN_IF_ERROR(base::CheckText("search text", filter.search, kMaxNameBytes));
+
+  return InTransaction(db_, kRead, [&]() -> base::Result<ContactPage> {
+    std::optional<ListRef> list;
+    if (filter.list) {
+      CS_ASSIGN_OR_RETURN(list, RequireList(db_, *filter.list));
+    }
+    // The SQL text is assembled from fixed fragments only (at most eight
+    // shapes, each cached); every value is a bound parameter.
+    std::string where = "WHERE 1 = 1";
+    if (list || filter.status) {
+      where += " AND EXISTS (SELECT 1 FROM subscriptions s WHERE s.contact_id = c.id";
+      if (list) where += " AND s.list_id = ?1";
+      if (filter.status) where += " AND s.status = ?2";
+      where += ")";
+    }
+    if (!filter.search.empty()) {
+      // LIKE is case-insensitive for ASCII in SQLite; the email is matched
+      // by its lower-case key.
+      where +=
+          " AND (c.email_key LIKE ?3 ESCAPE '\\' OR c.first_name LIKE ?3 ESCAPE '\\' "
+          "OR c.last_name LIKE ?3 ESCAPE '\\')";
+    }
+    const std::string pattern = LikeSubstringPattern(filter.search);
+    const auto bind = [&](Statement& statement) {
+      if (list) statement.Bind(1, list->id);
+      if (filter.status) statement.Bind(2, SubscriptionStatusName(*filter.status));
+      if (!filter.search.empty()) statement.Bind(3, pattern);
+    };
+
+    ContactPage page;
+    {
+      CS_ASSIGN_OR_RETURN(CachedStatement count,
+                          db_.Cached(fmt::format("SELECT count(*) FROM contacts c {}", where)));
+      bind(*count);
+      CS_ASSIGN_OR_RETURN(const bool row, count->Step());
+      page.total = row ? count->ColumnInt64(0) : 0;
+    }
+    std::vector<ContactRow> rows;
+    {
+      CS_ASSIGN_OR_RETURN(
+          CachedStatement query,
+          db_.Cached(fmt::format("SELECT c.id, c.email, c.first_name, c.last_name, c.phone, "
+                                 "c.bounced, c.ever_unsubscribed, c.created_at, c.updated_at "
+                                 "FROM contacts c {} ORDER BY c.email_key LIMIT ?4 OFFSET ?5",
+                                 where)));
+      bind(*query);
+      query->Bind(4, filter.limit).Bind(5, filter.offset);
+      while (true) {
+        CS_ASSIGN_OR_RETURN(const bool row, query->Step());
+        if (!row) break;
+        rows.push_back(ReadContactRow(*query));
+      }
+    }
+    page.contacts.reserve(rows.size());
+    for (ContactRow& row : rows) {
+      CS_ASSIGN_OR_RETURN(Contact contact, LoadContact(db_, std::move(row)));
+      page.contacts.push_back(std::move(contact));
+    }
+    return page;
+  });
+}
+
+base::Status SqliteContactStore::DeleteContact(std::string_view email) {
+  return InTransaction(db_, kWrite, [&]() -> base::Status {
+    CS_ASSIGN_OR_RETURN(const ContactRow row, RequireContact(db_, email));
+    // Values, subscriptions and history go by ON DELETE CASCADE.
+    CS_ASSIGN_OR_RETURN(CachedStatement remove, db_.Cached("DELETE FROM contacts WHERE id = ?1"));
+    remove->Bind(1, row.id);
+    return remove->Run();
+  });
+}
+
+base::Status SqliteContactStore::Unsubscribe(std::string_view email, std::string_view list_name,
+                                             const Cause& cause) {
+  CS_RETURN_IF_ERROR(CheckCause(cause));
+  return InTransaction(db_, kWrite, [&]() -> base::Status {
+    CS_ASSIGN_OR_RETURN(ContactRow row, RequireContact(db_, email));
+    CS_ASSIGN_OR_RETURN(const ListRef list, RequireList(db_, list_name));
+    CS_ASSIGN_OR_RETURN(const std::optional<SubscriptionStatus> current,
+                        FindSubscriptionStatus(db_, row.id, list.id));
+    if (!current) {
+      return base::NotFound(
+          fmt::format("contact {} is not on list '{}'", row.email, base::Printable(list.name)));
+    }
+    if (*current == SubscriptionStatus::kUnsubscribed) return base::Status::Ok();
+    const std::string now = Now();
+    CS_RETURN_IF_ERROR(ChangeSubscription(db_, row.id, list, current,
+                                          SubscriptionStatus::kUnsubscribed, cause, now));
+    if (!row.ever_unsubscribed) {
+      row.ever_unsubscribed = true;
+      row.updated_at = now;
+      CS_RETURN_IF_ERROR(UpdateContactRow(db_, row, cause));
+    }
+    return base::Status::Ok();
+  });
+}
+
+base::Status SqliteContactStore::MarkBounced(std::string_view email, const Cause& cause) {
+  CS_RETURN_IF_ERROR(CheckCause(cause));
+  return InTransaction(db_, kWrite, [&]() -> base::Status {
+    CS_ASSIGN_OR_RETURN(ContactRow row, RequireContact(db_, email));
+    std::vector<std::pair<ListRef, SubscriptionStatus>> mailable;
+    {
+      CS_ASSIGN_OR_RETURN(CachedStatement query,
+                          db_.Cached("SELECT l.id, l.name, s.status FROM subscriptions s "
+                                     "JOIN lists l ON l.id = s.list_id WHERE s.contact_id = ?1 "
+                                     "AND s.status IN ('active', 'unconfirmed') ORDER BY l.name"));
+      query->Bind(1, row.id);
+      while (true) {
+        CS_ASSIGN_OR_RETURN(const bool more, query->Step());
+        if (!more) break;
+        CS_ASSIGN_OR_RETURN(const SubscriptionStatus status, StoredStatus(query->ColumnText(2)));
+        mailable.emplace_back(ListRef{query->ColumnInt64(0), query->ColumnText(1)}, status);
+      }
+    }
+    const std::string now = Now();
+    for (const auto& [list, status] : mailable) {
+      CS_RETURN_IF_ERROR(
+          ChangeSubscription(db_, row.id, list, status, SubscriptionStatus::kBounced, cause, now));
+    }
+    if (!row.bounced) {
+      row.bounced = true;
+      row.updated_at = now;
+      CS_RETURN_IF_ERROR(UpdateContactRow(db_, row, cause));
+    }
+    return base::Status::Ok();
+  });
+}
+
+base::Result<std::vector<HistoryEntry>> SqliteContactStore::GetHistory(std::string_view email) {
+  return InTransaction(db_, kRead, [&]() -> base::Result<std::vector<HistoryEntry>> {
+    CS_ASSIGN_OR_RETURN(const ContactRow row, RequireContact(db_, email));
+    CS_ASSIGN_OR_RETURN(
+        CachedStatement query,
+        db_.Cached("SELECT list_name, from_status, to_status, cause, cause_detail, at "
+                   "FROM subscription_history WHERE contact_id = ?1 ORDER BY id"));
+    query->Bind(1, row.id);
+    std::vector<HistoryEntry> history;
+    while (true) {
+      CS_ASSIGN_OR_RETURN(const bool more, query->Step());
+      if (!more) return history;
+      HistoryEntry& entry = history.emplace_back();
+      entry.list_name = query->ColumnText(0);
+      if (!query->ColumnIsNull(1)) {
+        CS_ASSIGN_OR_RETURN(entry.from, StoredStatus(query->ColumnText(1)));
+      }
+      if (!query->ColumnIsNull(2)) {
+        CS_ASSIGN_OR_RETURN(entry.to, StoredStatus(query->ColumnText(2)));
+      }
+      CS_ASSIGN_OR_RETURN(entry.cause.kind, StoredCauseKind(query->ColumnText(3)));
+      entry.cause.detail = query->ColumnText(4);
+      entry.at = query->ColumnText(5);
+    }
+  });
+}
+
+}  // namespace contactsync::store::sqlite

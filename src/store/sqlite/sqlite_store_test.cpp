@@ -1,0 +1,389 @@
+#include "store/sqlite/sqlite_store.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <stdlib.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "store/contact_store_conformance.h"
+#include "store/sqlite/migrations.h"
+#include "store/sqlite/sqlite_handle.h"
+
+namespace contactsync::store::sqlite {
+namespace {
+
+namespace fs = std::filesystem;
+using base::ErrorCode;
+using store::testing::FieldNamed;
+using store::testing::HasError;
+using store::testing::IsOk;
+using store::testing::ListNamed;
+using store::testing::StoreFactory;
+
+// A fresh directory under the system temp directory, removed at exit.
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern = (fs::temp_directory_path() / "cs-store-test-XXXXXX").string();
+    if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+    path_ = pattern;
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    fs::remove_all(path_, ignored);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+// The conformance suite on a fresh file per test. The directories live as
+// long as the test binary (stores are closed before it exits).
+std::unique_ptr<ContactStore> MakeSqliteStore(const base::Clock& clock) {
+  static std::vector<std::unique_ptr<TempDir>> dirs;  // removed at exit
+  dirs.push_back(std::make_unique<TempDir>());
+  auto store = SqliteContactStore::Open((dirs.back()->path() / "store.db").string(), 5000, clock);
+  if (!store.ok()) {
+    ADD_FAILURE() << store.status().ToString();
+    return nullptr;
+  }
+  return std::move(store).value();
+}
+
+}  // namespace
+
+using store::testing::ContactStoreConformance;
+INSTANTIATE_TEST_SUITE_P(Sqlite, ContactStoreConformance,
+                         ::testing::Values(StoreFactory{"sqlite", MakeSqliteStore}),
+                         store::testing::StoreFactoryName);
+
+namespace {
+
+// Runs a query on a raw connection and returns its rows as "a|b|c" lines.
+std::vector<std::string> Rows(Database& db, std::string_view sql) {
+  std::vector<std::string> rows;
+  auto statement = db.Prepare(sql);
+  EXPECT_TRUE(IsOk(statement));
+  if (!statement.ok()) return rows;
+  while (true) {
+    auto more = statement->Step();
+    EXPECT_TRUE(IsOk(more));
+    if (!more.ok() || !*more) return rows;
+    std::string line;
+    for (int i = 0; i < statement->ColumnCount(); ++i) {
+      if (i > 0) line += '|';
+      line += statement->ColumnIsNull(i) ? "NULL" : statement->ColumnText(i);
+    }
+    rows.push_back(line);
+  }
+}
+
+int64_t Count(Database& db, std::string_view table) {
+  const auto rows = Rows(db, "SELECT count(*) FROM " + std::string(table));
+  return rows.empty() ? -1 : std::stoll(rows[0]);
+}
+
+class SqliteStoreTest : public ::testing::Test {
+ protected:
+  std::string StorePath() const { return (dir_.path() / "data" / "store.db").string(); }
+
+  std::unique_ptr<SqliteContactStore> Open(int busy_timeout_ms = 5000) {
+    auto store = SqliteContactStore::Open(StorePath(), busy_timeout_ms, clock_);
+    EXPECT_TRUE(IsOk(store));
+    return store.ok() ? std::move(store).value() : nullptr;
+  }
+
+  Database Raw() {
+    auto db = Database::Open(StorePath(), 5000);
+    EXPECT_TRUE(IsOk(db));
+    return std::move(db).value();
+  }
+
+  static ContactChange Change(std::string email, std::optional<std::string> list = {}) {
+    ContactChange change;
+    change.contact.email = std::move(email);
+    change.list = std::move(list);
+    change.cause = Cause{model::CauseKind::kSyncRun, "run-1"};
+    return change;
+  }
+
+  TempDir dir_;
+  base::FakeClock clock_{base::TimePoint(std::chrono::seconds(1767225600))};
+};
+
+TEST_F(SqliteStoreTest, OpenCreatesTheFileAndItsDirectory) {
+  ASSERT_FALSE(fs::exists(dir_.path() / "data"));
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  EXPECT_TRUE(fs::is_regular_file(StorePath()));
+  EXPECT_EQ(store->path(), StorePath());
+}
+
+TEST_F(SqliteStoreTest, ConnectionIsConfigured) {
+  auto store = Open(1234);
+  ASSERT_NE(store, nullptr);
+  CS_ASSERT_OK_AND_ASSIGN(ConnectionSettings settings, store->Settings());
+  EXPECT_EQ(settings.journal_mode, "wal");
+  EXPECT_TRUE(settings.foreign_keys);
+  EXPECT_EQ(settings.busy_timeout_ms, 1234);
+  EXPECT_EQ(settings.synchronous, 1);  // NORMAL
+  // WAL is a property of the file: a fresh connection sees it too.
+  Database raw = Raw();
+  EXPECT_THAT(Rows(raw, "PRAGMA journal_mode"), ::testing::ElementsAre("wal"));
+}
+
+TEST_F(SqliteStoreTest, MigrationsAreAppliedOnceAndReopeningChangesNothing) {
+  {
+    auto store = Open();
+    ASSERT_NE(store, nullptr);
+    CS_ASSERT_OK_AND_ASSIGN(const int version, store->SchemaVersion());
+    EXPECT_EQ(version, LatestSchemaVersion());
+  }
+  Database raw = Raw();
+  const auto schema = Rows(raw, "SELECT type, name, sql FROM sqlite_schema ORDER BY name");
+  const auto applied = Rows(raw, "SELECT * FROM schema_migrations ORDER BY version");
+  EXPECT_EQ(applied.size(), Migrations().size());
+  EXPECT_THAT(schema, ::testing::Contains(::testing::HasSubstr("table|contacts|")));
+  EXPECT_THAT(schema,
+              ::testing::Contains(::testing::HasSubstr("index|subscriptions_by_list_status|")));
+
+  clock_.Advance(std::chrono::hours(24));  // a re-applied migration would record a new time
+  {
+    auto again = Open();
+    ASSERT_NE(again, nullptr);
+    CS_ASSERT_OK_AND_ASSIGN(const int version, again->SchemaVersion());
+    EXPECT_EQ(version, LatestSchemaVersion());
+  }
+  EXPECT_EQ(Rows(raw, "SELECT type, name, sql FROM sqlite_schema ORDER BY name"), schema);
+  EXPECT_EQ(Rows(raw, "SELECT * FROM schema_migrations ORDER BY version"), applied);
+}
+
+TEST_F(SqliteStoreTest, MigrationVersionsIncreaseFromOne) {
+  int expected = 1;
+  for (const Migration& migration : Migrations()) {
+    EXPECT_EQ(migration.version, expected++);
+    EXPECT_FALSE(migration.description.empty());
+    EXPECT_FALSE(migration.sql.empty());
+  }
+  EXPECT_EQ(LatestSchemaVersion(), expected - 1);
+}
+
+TEST_F(SqliteStoreTest, RefusesAStoreNewerThanThisBuild) {
+  ASSERT_NE(Open(), nullptr);
+  {
+    Database raw = Raw();
+    const int newer = LatestSchemaVersion() + 1;
+    ASSERT_TRUE(IsOk(raw.Exec("INSERT INTO schema_migrations VALUES (" + std::to_string(newer) +
+                              ", 'from the future', '2030-01-01T00:00:00Z')")));
+  }
+  auto store = SqliteContactStore::Open(StorePath(), 5000, clock_);
+  EXPECT_TRUE(HasError(store, ErrorCode::kFailedPrecondition,
+                       "store schema version " + std::to_string(LatestSchemaVersion() + 1) +
+                           " is newer than this contactsync (" +
+                           std::to_string(LatestSchemaVersion()) + "); upgrade contactsync"));
+}
+
+TEST_F(SqliteStoreTest, RefusesAFileThatIsNotASqliteDatabase) {
+  fs::create_directories(fs::path(StorePath()).parent_path());
+  {
+    std::ofstream out(StorePath());
+    out << "name,email\nAnn,ann@example.com\n" << std::string(4096, 'x');
+  }
+  auto store = SqliteContactStore::Open(StorePath(), 5000, clock_);
+  EXPECT_TRUE(HasError(store, ErrorCode::kInvalidArgument, StorePath()));
+  EXPECT_TRUE(HasError(store, ErrorCode::kInvalidArgument, "not a SQLite database"));
+}
+
+TEST_F(SqliteStoreTest, RefusesAnotherProgramsDatabase) {
+  fs::create_directories(fs::path(StorePath()).parent_path());
+  {
+    Database raw = Raw();
+    ASSERT_TRUE(IsOk(raw.Exec("CREATE TABLE orders (id INTEGER PRIMARY KEY)")));
+  }
+  auto store = SqliteContactStore::Open(StorePath(), 5000, clock_);
+  EXPECT_TRUE(HasError(store, ErrorCode::kInvalidArgument, "another program"));
+  Database raw = Raw();
+  EXPECT_THAT(Rows(raw, "SELECT name FROM sqlite_schema"), ::testing::ElementsAre("orders"));
+}
+
+TEST_F(SqliteStoreTest, RefusesADirectory) {
+  fs::create_directories(StorePath());
+  EXPECT_TRUE(HasError(SqliteContactStore::Open(StorePath(), 5000, clock_),
+                       ErrorCode::kInvalidArgument, "directory"));
+}
+
+TEST_F(SqliteStoreTest, BusyStoreIsUnavailableAndWritesNothing) {
+  auto store = Open(/*busy_timeout_ms=*/100);
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(IsOk(store->CreateList(ListNamed("News"))));
+  Database holder = Raw();
+  ASSERT_TRUE(IsOk(holder.Exec("BEGIN IMMEDIATE")));
+
+  const auto started = std::chrono::steady_clock::now();
+  auto outcome = store->SaveContact(Change("a@x.example", "News"));
+  const auto waited = std::chrono::steady_clock::now() - started;
+  EXPECT_TRUE(HasError(
+      outcome, ErrorCode::kUnavailable,
+      "the store " + StorePath() + " is busy: another contactsync process is writing; try again"));
+  EXPECT_TRUE(outcome.status().retryable());
+  EXPECT_GE(waited, std::chrono::milliseconds(90));  // it waited for the busy timeout
+  // Readers are not blocked by the writer (WAL).
+  CS_ASSERT_OK_AND_ASSIGN(ContactPage page, store->FindContacts(ContactFilter{}));
+  EXPECT_EQ(page.total, 0);
+
+  ASSERT_TRUE(IsOk(holder.Exec("COMMIT")));
+  EXPECT_EQ(Count(holder, "contacts"), 0);
+  EXPECT_EQ(Count(holder, "subscriptions"), 0);
+  EXPECT_EQ(Count(holder, "subscription_history"), 0);
+  EXPECT_TRUE(IsOk(store->SaveContact(Change("a@x.example", "News"))));
+  EXPECT_EQ(Count(holder, "contacts"), 1);
+}
+
+TEST_F(SqliteStoreTest, WriterWaitsForALockReleasedWithinTheTimeout) {
+  auto store = Open(/*busy_timeout_ms=*/10000);
+  ASSERT_NE(store, nullptr);
+  Database holder = Raw();
+  ASSERT_TRUE(IsOk(holder.Exec("BEGIN IMMEDIATE")));
+  std::thread release([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    EXPECT_TRUE(IsOk(holder.Exec("COMMIT")));
+  });
+  auto outcome = store->SaveContact(Change("a@x.example"));
+  release.join();
+  EXPECT_TRUE(IsOk(outcome));
+}
+
+TEST_F(SqliteStoreTest, FailedCallLeavesNoRowsBehind) {
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(IsOk(store->CreateList(ListNamed("News"))));
+  ASSERT_TRUE(IsOk(store->CreateField(FieldNamed("CITY", "City", model::FieldType::kText))));
+  ASSERT_TRUE(IsOk(store->AddExclusion("*@spam.example", "News")));
+  auto change = Change("a@spam.example", "News");
+  change.contact.first_name = "Ann";
+  change.contact.fields = {{"CITY", "Paris"}};
+  EXPECT_TRUE(HasError(store->SaveContact(change), ErrorCode::kFailedPrecondition));
+  Database raw = Raw();
+  EXPECT_EQ(Count(raw, "contacts"), 0);
+  EXPECT_EQ(Count(raw, "contact_field_values"), 0);
+  EXPECT_EQ(Count(raw, "subscriptions"), 0);
+  EXPECT_EQ(Count(raw, "subscription_history"), 0);
+  // And the connection is usable afterwards (no transaction left open).
+  change.list = std::nullopt;
+  EXPECT_TRUE(IsOk(store->SaveContact(change)));
+  EXPECT_EQ(Count(raw, "contacts"), 1);
+}
+
+TEST_F(SqliteStoreTest, RecordsProvenanceOnContacts) {
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(IsOk(store->SaveContact(Change("a@x.example"))));
+  Database raw = Raw();
+  EXPECT_THAT(Rows(raw, "SELECT email_key, last_change_cause, last_change_detail FROM contacts"),
+              ::testing::ElementsAre("a@x.example|sync_run|run-1"));
+}
+
+TEST_F(SqliteStoreTest, InstancesShareOneStore) {
+  auto first = Open();
+  auto second = Open();
+  ASSERT_NE(first, nullptr);
+  ASSERT_NE(second, nullptr);
+  ASSERT_TRUE(IsOk(first->CreateList(ListNamed("News"))));
+  // `second` reads (and caches statements), then `first` writes: `second`
+  // must see the new data and still be able to write (no stale snapshot).
+  CS_ASSERT_OK_AND_ASSIGN(auto lists, second->GetLists());
+  ASSERT_EQ(lists.size(), 1u);
+  ASSERT_TRUE(IsOk(first->CreateField(FieldNamed("CITY", "City", model::FieldType::kText))));
+  ASSERT_TRUE(IsOk(first->SaveContact(Change("a@x.example", "News"))));
+  auto change = Change("a@x.example", "News");
+  change.contact.fields = {{"city", "Oslo"}};
+  CS_ASSERT_OK_AND_ASSIGN(ContactChangeOutcome outcome, second->SaveContact(change));
+  EXPECT_FALSE(outcome.created);
+  EXPECT_EQ(outcome.contact.fields["CITY"], "Oslo");
+  CS_ASSERT_OK_AND_ASSIGN(Contact seen, first->GetContact("a@x.example"));
+  EXPECT_EQ(seen.fields["CITY"], "Oslo");
+}
+
+TEST_F(SqliteStoreTest, ConcurrentWritersFromSeveralConnections) {
+  ASSERT_NE(Open(), nullptr);
+  {
+    auto setup = Open();
+    ASSERT_TRUE(IsOk(setup->CreateList(ListNamed("News"))));
+  }
+  constexpr int kThreads = 4;
+  constexpr int kPerThread = 25;
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      auto store = SqliteContactStore::Open(StorePath(), 20000, clock_);
+      if (!store.ok()) {
+        ++failures;
+        return;
+      }
+      for (int i = 0; i < kPerThread; ++i) {
+        // Every thread also touches one shared contact, so writes collide.
+        const std::string own = "t" + std::to_string(t) + "-" + std::to_string(i) + "@x.example";
+        if (!(*store)->SaveContact(Change(own, "News")).ok()) ++failures;
+        if (!(*store)->SaveContact(Change("shared@x.example", "News")).ok()) ++failures;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(failures.load(), 0);
+  Database raw = Raw();
+  EXPECT_EQ(Count(raw, "contacts"), kThreads * kPerThread + 1);
+  EXPECT_EQ(Count(raw, "subscriptions"), kThreads * kPerThread + 1);
+  EXPECT_EQ(Count(raw, "subscription_history"), kThreads * kPerThread + 1);
+}
+
+// Migrations in isolation, with made-up lists of migrations.
+
+class ApplyMigrationsTest : public SqliteStoreTest {
+ protected:
+  void SetUp() override { fs::create_directories(fs::path(StorePath()).parent_path()); }
+};
+
+TEST_F(ApplyMigrationsTest, AppliesInOrderAndIsIdempotent) {
+  const Migration migrations[] = {
+      {1, "one", "CREATE TABLE a (x INTEGER)"},
+      {2, "two", "CREATE TABLE b (y INTEGER); INSERT INTO a VALUES (1)"},
+  };
+  Database db = Raw();
+  ASSERT_TRUE(IsOk(ApplyMigrations(db, std::span(migrations).first(1), clock_)));
+  CS_ASSERT_OK_AND_ASSIGN(int version, CurrentSchemaVersion(db));
+  EXPECT_EQ(version, 1);
+  ASSERT_TRUE(IsOk(ApplyMigrations(db, migrations, clock_)));
+  ASSERT_TRUE(IsOk(ApplyMigrations(db, migrations, clock_)));
+  CS_ASSERT_OK_AND_ASSIGN(version, CurrentSchemaVersion(db));
+  EXPECT_EQ(version, 2);
+  EXPECT_EQ(Count(db, "a"), 1);  // migration 2 ran once
+  EXPECT_THAT(Rows(db, "SELECT version, description FROM schema_migrations ORDER BY version"),
+              ::testing::ElementsAre("1|one", "2|two"));
+}
+
+TEST_F(ApplyMigrationsTest, AFailingMigrationLeavesThePreviousVersion) {
+  const Migration migrations[] = {
+      {1, "one", "CREATE TABLE a (x INTEGER)"},
+      {2, "two", "CREATE TABLE b (y INTEGER); CREATE TABLE a (z INTEGER)"},
+  };
+  Database db = Raw();
+  EXPECT_TRUE(HasError(ApplyMigrations(db, migrations, clock_), ErrorCode::kInternal,
+                       "applying migration 2 (two)"));
+  CS_ASSERT_OK_AND_ASSIGN(const int version, CurrentSchemaVersion(db));
+  EXPECT_EQ(version, 1);
+  EXPECT_THAT(Rows(db, "SELECT name FROM sqlite_schema WHERE name = 'b'"), ::testing::IsEmpty());
+  EXPECT_FALSE(db.InTransaction());
+}
+
+}  // namespace
+}  // namespace contactsync::store::sqlite

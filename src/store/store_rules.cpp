@@ -1,0 +1,162 @@
+#include "store/store_rules.h"
+
+#include <fmt/format.h>
+
+#include "base/text.h"
+#include "model/email.h"
+
+namespace contactsync::store {
+namespace {
+
+// C0 controls, DEL and the C1 controls (U+0080..U+009F, encoded C2 80..C2 9F):
+// they would break mail headers and make names that look alike differ.
+// Precondition: `text` is valid UTF-8.
+bool HasControlCharacter(std::string_view text) {
+  for (size_t i = 0; i < text.size(); ++i) {
+    const auto byte = static_cast<unsigned char>(text[i]);
+    if (byte < 0x20 || byte == 0x7f) return true;
+    if (byte == 0xc2 && i + 1 < text.size()) {
+      const auto next = static_cast<unsigned char>(text[i + 1]);
+      if (next >= 0x80 && next <= 0x9f) return true;
+    }
+  }
+  return false;
+}
+
+base::Status CheckLabel(std::string_view what, std::string_view text, bool allow_empty) {
+  if (text.empty() && !allow_empty) return base::InvalidArgument(fmt::format("{} is blank", what));
+  CS_RETURN_IF_ERROR(base::CheckText(what, text, kMaxNameBytes));
+  if (HasControlCharacter(text)) {
+    return base::InvalidArgument(
+        fmt::format("{} '{}' contains a control character", what, base::Printable(text)));
+  }
+  return base::Status::Ok();
+}
+
+bool IsMailable(SubscriptionStatus status) {
+  return status == SubscriptionStatus::kActive || status == SubscriptionStatus::kUnconfirmed;
+}
+
+}  // namespace
+
+base::Result<NewList> ValidateNewList(const NewList& list) {
+  NewList out;
+  out.name = std::string(base::TrimAscii(list.name));
+  CS_RETURN_IF_ERROR(CheckLabel("list name", out.name, /*allow_empty=*/false));
+  out.sender_name = std::string(base::TrimAscii(list.sender_name));
+  CS_RETURN_IF_ERROR(CheckLabel("sender name", out.sender_name, /*allow_empty=*/true));
+  if (!base::TrimAscii(list.sender_email).empty()) {
+    CS_ASSIGN_OR_RETURN(out.sender_email, model::ValidateEmail(list.sender_email));
+  }
+  CS_RETURN_IF_ERROR(base::CheckText("list description", list.description, kMaxDescriptionBytes));
+  out.description = list.description;
+  return out;
+}
+
+std::string ListNameForLookup(std::string_view name) { return std::string(base::TrimAscii(name)); }
+
+base::Status ListNotFound(std::string_view name) {
+  return base::NotFound(fmt::format("list '{}' does not exist", base::Printable(name)));
+}
+
+std::string CanonicalFieldKey(std::string_view key) {
+  std::string_view trimmed = base::TrimAscii(key);
+  if (trimmed.size() >= 2 && trimmed.front() == '%' && trimmed.back() == '%') {
+    trimmed = trimmed.substr(1, trimmed.size() - 2);
+  }
+  std::string out(trimmed);
+  for (char& c : out) {
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+  }
+  return out;
+}
+
+base::Status FieldNotFound(std::string_view key) {
+  return base::NotFound(fmt::format("custom field '{}' does not exist", base::Printable(key)));
+}
+
+std::string LookupEmailKey(std::string_view email) {
+  return base::AsciiLower(base::TrimAscii(email));
+}
+
+base::Status ContactNotFound(std::string_view email) {
+  return base::NotFound(
+      fmt::format("contact {} does not exist", base::Printable(base::TrimAscii(email))));
+}
+
+base::Status CheckContactText(const ContactInput& input) {
+  if (input.first_name) {
+    CS_RETURN_IF_ERROR(base::CheckText("first name", *input.first_name, kMaxNameBytes));
+  }
+  if (input.last_name) {
+    CS_RETURN_IF_ERROR(base::CheckText("last name", *input.last_name, kMaxNameBytes));
+  }
+  if (input.phone) CS_RETURN_IF_ERROR(base::CheckText("phone", *input.phone, kMaxPhoneBytes));
+  return base::Status::Ok();
+}
+
+base::Status CheckCause(const Cause& cause) {
+  return base::CheckText("cause detail", cause.detail, kMaxCauseDetailBytes);
+}
+
+std::string LikeSubstringPattern(std::string_view text) {
+  std::string out = "%";
+  for (const char c : text) {
+    if (c == '%' || c == '_' || c == '\\') out += '\\';
+    out += c;
+  }
+  out += '%';
+  return out;
+}
+
+base::Result<SubscriptionDecision> DecideSubscription(const SubscriptionRequest& request) {
+  SubscriptionDecision decision;
+  switch (request.requested) {
+    case SubscriptionStatus::kBounced:
+      return base::InvalidArgument(
+          "a subscription cannot be set to bounced when saving a contact; bounces are recorded "
+          "from bounce reports (MarkBounced)");
+    case SubscriptionStatus::kUnsubscribed:
+      decision.status = SubscriptionStatus::kUnsubscribed;
+      decision.set_ever_unsubscribed = true;
+      break;
+    case SubscriptionStatus::kActive:
+    case SubscriptionStatus::kUnconfirmed:
+      if (request.mode == SubscribeMode::kNormal) {
+        if (request.contact_bounced) {
+          return base::FailedPrecondition(fmt::format(
+              "{} bounced; it can only be re-subscribed at the contact's request (resubscribe)",
+              request.email));
+        }
+        if (request.current == SubscriptionStatus::kUnsubscribed) {
+          return base::FailedPrecondition(
+              fmt::format("{} unsubscribed from list '{}'; it can only be re-subscribed at the "
+                          "contact's request (resubscribe)",
+                          request.email, request.list_name));
+        }
+        if (request.current == SubscriptionStatus::kBounced) {
+          return base::FailedPrecondition(
+              fmt::format("{} bounced on list '{}'; it can only be re-subscribed at the "
+                          "contact's request (resubscribe)",
+                          request.email, request.list_name));
+        }
+      } else {
+        decision.clear_bounced = request.contact_bounced;
+      }
+      // Confirmation is never taken back: active stays active.
+      decision.status = request.current == SubscriptionStatus::kActive ? SubscriptionStatus::kActive
+                                                                       : request.requested;
+      break;
+  }
+  decision.changed = request.current != decision.status;
+  decision.check_exclusions = decision.changed && IsMailable(decision.status);
+  return decision;
+}
+
+base::Status Excluded(std::string_view email, std::string_view list_name,
+                      std::string_view pattern) {
+  return base::FailedPrecondition(
+      fmt::format("{} is excluded from list '{}' by pattern '{}'", email, list_name, pattern));
+}
+
+}  // namespace contactsync::store

@@ -1,0 +1,87 @@
+#pragma once
+
+// The backend-independent rules of ContactStore (contact_store.h): input
+// checks and the subscription state machine. Every implementation calls
+// these inside its write transaction so that SQLite and PostgreSQL decide
+// alike; only storage differs.
+//
+// Thread safety: pure functions.
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "base/status.h"
+#include "store/contact_store.h"
+
+namespace contactsync::store {
+
+// The list with its name trimmed and checked (1..kMaxNameBytes of UTF-8, no
+// control characters), sender name likewise (may be empty), sender email
+// empty or valid (stored trimmed), description at most kMaxDescriptionBytes.
+base::Result<NewList> ValidateNewList(const NewList& list);
+
+// A list name as the user typed it, trimmed; for look-ups.
+std::string ListNameForLookup(std::string_view name);
+
+// "list 'X' does not exist"
+base::Status ListNotFound(std::string_view name);
+
+// A field key as the user typed it ("city", "%CITY%", " City ") in its
+// canonical form ("CITY"). Whether such a field exists is the store's
+// business.
+std::string CanonicalFieldKey(std::string_view key);
+
+// "custom field 'X' does not exist"
+base::Status FieldNotFound(std::string_view key);
+
+// The uniqueness key for looking up a contact by any spelling of its address
+// (trimmed, ASCII-lower-cased). Unlike model::EmailKey, defined for any text:
+// an invalid address simply matches no contact.
+std::string LookupEmailKey(std::string_view email);
+
+// "contact X does not exist"
+base::Status ContactNotFound(std::string_view email);
+
+// First name, last name and phone of `input`, when present: valid UTF-8
+// without NUL, within kMaxNameBytes / kMaxPhoneBytes.
+base::Status CheckContactText(const ContactInput& input);
+
+// The cause's detail: valid UTF-8 without NUL, at most kMaxCauseDetailBytes.
+inline constexpr size_t kMaxCauseDetailBytes = 1024;
+base::Status CheckCause(const Cause& cause);
+
+// A LIKE pattern matching `text` as a literal substring, with '\' as the
+// escape character (use `LIKE ? ESCAPE '\'`).
+std::string LikeSubstringPattern(std::string_view text);
+
+// The subscription state machine for one SaveContact on one list.
+struct SubscriptionRequest {
+  std::string_view email;      // as stored, for messages
+  std::string_view list_name;  // for messages
+  bool contact_bounced = false;
+  std::optional<SubscriptionStatus> current;  // nullopt: not on the list
+  SubscriptionStatus requested = SubscriptionStatus::kActive;
+  SubscribeMode mode = SubscribeMode::kNormal;
+};
+
+struct SubscriptionDecision {
+  SubscriptionStatus status = SubscriptionStatus::kActive;  // to store
+  bool changed = false;                // status differs from current: write it and a history row
+  bool clear_bounced = false;          // lift the contact's global bounced flag
+  bool set_ever_unsubscribed = false;  // set the contact's ever_unsubscribed flag
+  // The change makes the address mailable on the list anew, so exclusion
+  // entries must be checked before it is written.
+  bool check_exclusions = false;
+};
+
+// InvalidArgument when `requested` is bounced (bounces come from
+// MarkBounced); FailedPrecondition when a bounced or unsubscribed contact
+// would be made active/unconfirmed without kResubscribe. An active
+// subscription is never downgraded to unconfirmed.
+base::Result<SubscriptionDecision> DecideSubscription(const SubscriptionRequest& request);
+
+// "<email> is excluded from list 'L' by pattern '<p>'"
+base::Status Excluded(std::string_view email, std::string_view list_name, std::string_view pattern);
+
+}  // namespace contactsync::store
