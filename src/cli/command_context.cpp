@@ -62,4 +62,26 @@ base::Result<std::string> CommandContext::DataDirOrUrl() const {
   return location.data_dir.empty() ? location.store_url : location.data_dir;
 }
 
+base::Result<app::Connections*> CommandContext::Connections() {
+  if (connections_) return &*connections_;
+  CS_ASSIGN_OR_RETURN(store::ContactStore * store, Store());
+  CS_ASSIGN_OR_RETURN(app::Location location,
+                      app::ResolveLocation(options.data_dir, options.store_url));
+  CS_ASSIGN_OR_RETURN(secret_box_, secrets::SecretBox::Load(location.key_path));
+  connections_.emplace(*store, *secret_box_);
+  return &*connections_;
+}
+
+base::Result<source::ConnectionSettings> CommandContext::ConnectionSettings(
+    const std::string& name) {
+  CS_ASSIGN_OR_RETURN(app::Connections * connections, Connections());
+  return connections->Settings(name);
+}
+
+base::Result<std::unique_ptr<source::SourceConnector>> CommandContext::OpenConnection(
+    const std::string& name) {
+  CS_ASSIGN_OR_RETURN(source::ConnectionSettings settings, ConnectionSettings(name));
+  return source::OpenSource(settings);
+}
+
 }  // namespace contactsync::cli

@@ -18,6 +18,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "app/connections.h"
 #include "base/status.h"
 #include "secrets/secret_box.h"
 #include "source/source.h"
@@ -64,6 +65,14 @@ class CommandContext {
   // Where the store lives, for messages (a directory or a URL).
   base::Result<std::string> DataDirOrUrl() const;
 
+  // Saved connections over the store, with the secret key loaded on first
+  // use (created beside the store when absent).
+  base::Result<app::Connections*> Connections();
+
+  // A saved connection's full settings (password opened) and a session on it.
+  base::Result<source::ConnectionSettings> ConnectionSettings(const std::string& name);
+  base::Result<std::unique_ptr<source::SourceConnector>> OpenConnection(const std::string& name);
+
   Output out() { return Output(options.json, out_stream_); }
   std::ostream& err() { return err_; }
 
@@ -74,6 +83,8 @@ class CommandContext {
   std::ostream& out_stream_;
   std::ostream& err_;
   std::unique_ptr<store::ContactStore> store_;
+  std::optional<secrets::SecretBox> secret_box_;
+  std::optional<app::Connections> connections_;
 };
 
 // Each group adds its subcommands to `app`; see the *_commands.cpp files.
@@ -82,5 +93,6 @@ void AddListCommands(CLI::App& app, CommandContext& ctx);
 void AddFieldCommands(CLI::App& app, CommandContext& ctx);
 void AddContactCommands(CLI::App& app, CommandContext& ctx);
 void AddExclusionCommands(CLI::App& app, CommandContext& ctx);
+void AddConnectionCommands(CLI::App& app, CommandContext& ctx);
 
 }  // namespace contactsync::cli

@@ -47,6 +47,7 @@ int Run(int argc, char** argv) {
   AddFieldCommands(app, ctx);
   AddContactCommands(app, ctx);
   AddExclusionCommands(app, ctx);
+  AddConnectionCommands(app, ctx);
 
   try {
     app.parse(argc, argv);

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "source/mysql/mysql_source.h"
+#include "source/postgres/postgres_source.h"
 #include "source/sqlite/sqlite_source.h"
 
 namespace contactsync::source {
@@ -12,12 +14,12 @@ base::Result<std::unique_ptr<SourceConnector>> OpenSource(const ConnectionSettin
     case SourceType::kSqlite:
       return sqlite::OpenSqliteSource(settings);
     case SourceType::kMySql:
+      return mysql::OpenMySqlSource(settings);
     case SourceType::kPostgreSql:
-      break;
+      return postgres::OpenPostgresSource(settings);
   }
-  return base::InvalidArgument(fmt::format(
-      "connections of type {} are not built yet; only sqlite is available in this version",
-      SourceTypeName(settings.type)));
+  return base::InvalidArgument(
+      fmt::format("unknown connection type {}", static_cast<int>(settings.type)));
 }
 
 }  // namespace contactsync::source

@@ -9,9 +9,10 @@ namespace contactsync::source::mysql {
 base::Result<std::string> QuoteIdentifier(std::string_view name) {
   if (name.empty()) return base::InvalidArgument("an identifier cannot be empty");
   if (name.find('\0') != std::string_view::npos) {
-    return base::InvalidArgument(fmt::format("identifier '{}' contains a NUL byte, which MySQL "
-                                             "does not allow",
-                                             base::Printable(name)));
+    return base::InvalidArgument(
+        fmt::format("identifier '{}' contains a NUL byte, which MySQL "
+                    "does not allow",
+                    base::Printable(name)));
   }
   std::string quoted;
   quoted.reserve(name.size() + 2);

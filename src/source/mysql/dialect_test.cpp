@@ -10,14 +10,10 @@ namespace {
 
 TEST(QuoteIdentifierTest, QuotesAndDoublesBackticks) {
   const std::vector<std::pair<std::string, std::string>> cases = {
-      {"email", "`email`"},
-      {"first name", "`first name`"},
-      {"a`b", "`a``b`"},
-      {"``", "``````"},
-      {"select", "`select`"},
-      {";--", "`;--`"},
-      {"a.b", "`a.b`"},
-      {"it's \"x\" [y]", "`it's \"x\" [y]`"},
+      {"email", "`email`"},   {"first name", "`first name`"},
+      {"a`b", "`a``b`"},      {"``", "``````"},
+      {"select", "`select`"}, {";--", "`;--`"},
+      {"a.b", "`a.b`"},       {"it's \"x\" [y]", "`it's \"x\" [y]`"},
       {"名前 😀", "`名前 😀`"},
   };
   for (const auto& [name, quoted] : cases) {

@@ -45,8 +45,8 @@ bool MentionsTls(std::string_view message) {
 Status MapMySqlError(unsigned int code, std::string_view sqlstate, std::string_view message,
                      const ErrorContext& context) {
   // Redacted before Printable, so that escaping cannot split the secret into an unmatched form.
-  const std::string server_text = base::Printable(Redact(std::string(message), context.password),
-                                                  300);
+  const std::string server_text =
+      base::Printable(Redact(std::string(message), context.password), 300);
   const std::string where = fmt::format("{}:{}", base::Printable(context.host), context.port);
   const std::string user = base::Printable(context.user);
   const std::string database = base::Printable(context.database);
@@ -57,9 +57,9 @@ Status MapMySqlError(unsigned int code, std::string_view sqlstate, std::string_v
   switch (code) {
     case ER_ACCESS_DENIED_ERROR:
     case ER_ACCESS_DENIED_NO_PASSWORD_ERROR:
-      return make(ErrorCode::kAuthFailed,
-                  fmt::format("MySQL rejected user '{}' at {}: wrong user name or password", user,
-                              where));
+      return make(
+          ErrorCode::kAuthFailed,
+          fmt::format("MySQL rejected user '{}' at {}: wrong user name or password", user, where));
     case ER_DBACCESS_DENIED_ERROR:
       return make(ErrorCode::kPermissionDenied,
                   fmt::format("user '{}' may not use database '{}' on {}: grant it SELECT on the "
@@ -94,9 +94,9 @@ Status MapMySqlError(unsigned int code, std::string_view sqlstate, std::string_v
     case CR_SERVER_LOST_EXTENDED:
     case CR_ERR_NET_READ:
     case CR_ERR_NET_WRITE:
-      return make(ErrorCode::kConnectionLost,
-                  fmt::format("lost the connection to MySQL at {}: {}; try again", where,
-                              server_text));
+      return make(
+          ErrorCode::kConnectionLost,
+          fmt::format("lost the connection to MySQL at {}: {}; try again", where, server_text));
     case kMariaDbStatementTimeout:
     case kMySqlQueryTimeout:
       return make(ErrorCode::kTimeout,
@@ -117,9 +117,9 @@ Status MapMySqlError(unsigned int code, std::string_view sqlstate, std::string_v
                               where, server_text));
     case kReadOnlyTransaction:
     case ER_OPTION_PREVENTS_STATEMENT:
-      return make(ErrorCode::kPermissionDenied,
-                  fmt::format("contactsync only reads: the statement tried to write ({})",
-                              server_text));
+      return make(
+          ErrorCode::kPermissionDenied,
+          fmt::format("contactsync only reads: the statement tried to write ({})", server_text));
     case ER_TABLEACCESS_DENIED_ERROR:
     case ER_COLUMNACCESS_DENIED_ERROR:
     case ER_SPECIFIC_ACCESS_DENIED_ERROR:
@@ -145,8 +145,8 @@ Status MapMySqlError(unsigned int code, std::string_view sqlstate, std::string_v
   }
   // Everything else the server said about a statement: syntax, semantics, data.
   return make(ErrorCode::kBadQuery,
-              fmt::format("MySQL rejected the query: {} (error {}, SQLSTATE {})", server_text,
-                          code, base::Printable(sqlstate, 5)));
+              fmt::format("MySQL rejected the query: {} (error {}, SQLSTATE {})", server_text, code,
+                          base::Printable(sqlstate, 5)));
 }
 
 }  // namespace contactsync::source::mysql

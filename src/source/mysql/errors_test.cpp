@@ -41,7 +41,8 @@ TEST(MapMySqlErrorTest, MapsEveryClassOfFailure) {
       {1698, "28000", "Access denied for user 'root'@'localhost'", InterruptReason::kNone,
        ErrorCode::kAuthFailed, "wrong user name or password"},
       {2002, "HY000", "Can't connect to local server through socket '/x.sock' (2)",
-       InterruptReason::kNone, ErrorCode::kUnavailable, "cannot reach MySQL at db.example.com:3307"},
+       InterruptReason::kNone, ErrorCode::kUnavailable,
+       "cannot reach MySQL at db.example.com:3307"},
       {2003, "HY000", "Can't connect to server on 'db.example.com' (111)", InterruptReason::kNone,
        ErrorCode::kUnavailable, "cannot reach MySQL at db.example.com:3307: Can't connect"},
       {2005, "HY000", "Unknown server host 'db.example.com' (-2)", InterruptReason::kNone,
@@ -56,8 +57,7 @@ TEST(MapMySqlErrorTest, MapsEveryClassOfFailure) {
        "lost the connection"},
       {1969, "70100", "Query execution was interrupted (max_statement_time exceeded)",
        InterruptReason::kNone, ErrorCode::kTimeout, "query timeout of 30 s"},
-      {3024, "HY000",
-       "Query execution was interrupted, maximum statement execution time exceeded",
+      {3024, "HY000", "Query execution was interrupted, maximum statement execution time exceeded",
        InterruptReason::kNone, ErrorCode::kTimeout, "query timeout of 30 s"},
       {1317, "70100", "Query execution was interrupted", InterruptReason::kTimeout,
        ErrorCode::kTimeout, "query timeout of 30 s"},
@@ -69,8 +69,8 @@ TEST(MapMySqlErrorTest, MapsEveryClassOfFailure) {
        ErrorCode::kTlsFailure, "TLS with MySQL at db.example.com:3307 failed"},
       {2003, "HY000", "SSL connection error: unable to get local issuer certificate",
        InterruptReason::kNone, ErrorCode::kTlsFailure, "TLS with MySQL"},
-      {1792, "25006", "Cannot execute statement in a READ ONLY transaction",
-       InterruptReason::kNone, ErrorCode::kPermissionDenied, "contactsync only reads"},
+      {1792, "25006", "Cannot execute statement in a READ ONLY transaction", InterruptReason::kNone,
+       ErrorCode::kPermissionDenied, "contactsync only reads"},
       {1142, "42000", "SELECT command denied to user 'shop_reader'@'%' for table 'secrets'",
        InterruptReason::kNone, ErrorCode::kPermissionDenied, "user 'shop_reader' may not"},
       {1044, "42000", "Access denied for user 'shop_reader'@'%' to database 'shop'",
@@ -95,8 +95,7 @@ TEST(MapMySqlErrorTest, MapsEveryClassOfFailure) {
     SCOPED_TRACE(testing::Message() << "error " << c.code << " " << c.message);
     const base::Status status = MapMySqlError(c.code, c.sqlstate, c.message, Context(c.interrupt));
     EXPECT_EQ(status.code(), c.expected) << status.ToString();
-    EXPECT_NE(status.message().find(c.expected_substring), std::string::npos)
-        << status.message();
+    EXPECT_NE(status.message().find(c.expected_substring), std::string::npos) << status.message();
     EXPECT_EQ(status.message().find(kPassword), std::string::npos) << status.message();
     EXPECT_EQ(status.message().find('\n'), std::string::npos) << status.message();
   }
@@ -124,8 +123,7 @@ TEST(MapMySqlErrorTest, PasswordEchoedByTheServerIsRedacted) {
 }
 
 TEST(MapMySqlErrorTest, ControlCharactersAreEscaped) {
-  const base::Status status =
-      MapMySqlError(1064, "42000", "syntax near 'a\nb'", Context());
+  const base::Status status = MapMySqlError(1064, "42000", "syntax near 'a\nb'", Context());
   EXPECT_EQ(status.message().find('\n'), std::string::npos);
 }
 

@@ -46,8 +46,8 @@ TEST(GrantsCanWriteTest, Table) {
       {{}, "shop", false},
   };
   for (const Case& c : cases) {
-    SCOPED_TRACE(testing::Message() << (c.grants.empty() ? "" : c.grants[0]) << " / "
-                                    << c.database);
+    SCOPED_TRACE(testing::Message()
+                 << (c.grants.empty() ? "" : c.grants[0]) << " / " << c.database);
     EXPECT_EQ(GrantsCanWrite(c.grants, c.database), c.can_write);
   }
 }

@@ -124,8 +124,8 @@ TEST(MySqlSourceTest, ConnectionFailuresAreClearAndNeverShowThePassword) {
   const auto elapsed = Clock::now() - start;
   ASSERT_FALSE(down.ok());
   EXPECT_EQ(down.status().code(), ErrorCode::kUnavailable) << down.status().ToString();
-  EXPECT_NE(down.status().message().find(fmt::format("cannot reach MySQL at 127.0.0.1:{}",
-                                                     unreachable.port)),
+  EXPECT_NE(down.status().message().find(
+                fmt::format("cannot reach MySQL at 127.0.0.1:{}", unreachable.port)),
             std::string::npos)
       << down.status().message();
   EXPECT_LT(elapsed, std::chrono::seconds(unreachable.connect_timeout_s + 1));
@@ -176,8 +176,8 @@ TEST_F(MySqlFixtureTest, DescribesTablesAndQueriesWithoutRunningThem) {
       "CREATE TABLE customers (id BIGINT UNSIGNED NOT NULL PRIMARY KEY, email VARCHAR(200) NOT "
       "NULL, subscribed TINYINT(1), balance DECIMAL(20,6), born DATE, seen DATETIME(6), "
       "photo BLOB, code VARBINARY(8), note TEXT CHARACTER SET latin1)");
-  db.admin().Exec(fmt::format("CREATE TABLE {} ({} VARCHAR(5) NOT NULL)", Quote(kHostile),
-                              Quote(kHostile)));
+  db.admin().Exec(
+      fmt::format("CREATE TABLE {} ({} VARCHAR(5) NOT NULL)", Quote(kHostile), Quote(kHostile)));
 
   auto source = MustOpen(db.Reader());
   ASSERT_NE(source, nullptr);
@@ -227,11 +227,21 @@ TEST_F(MySqlFixtureTest, DescribesTablesAndQueriesWithoutRunningThem) {
   EXPECT_EQ((*query)[2].kind, ValueKind::kDecimal);
   EXPECT_EQ((*query)[3].kind, ValueKind::kUnknown);
 
-  auto not_select = source->DescribeQuery("DELETE FROM customers");
-  ASSERT_FALSE(not_select.ok());
-  EXPECT_EQ(not_select.status().code(), ErrorCode::kBadQuery);
-  EXPECT_NE(not_select.status().message().find("only SELECT queries can be used"),
-            std::string::npos);
+  // Writes are refused as soon as they are prepared (this account lacks the privilege; the
+  // read-only session would refuse them too, see read_only_test.cpp)...
+  auto write = source->DescribeQuery("DELETE FROM customers");
+  ASSERT_FALSE(write.ok());
+  EXPECT_EQ(write.status().code(), ErrorCode::kPermissionDenied);
+  EXPECT_NE(write.status().message().find("DELETE command denied"), std::string::npos)
+      << write.status().message();
+  // ...and anything else without result columns by the driver.
+  for (const char* sql : {"DO 1", "SET @a = 1", "SELECT 1 INTO @a"}) {
+    auto not_select = source->DescribeQuery(sql);
+    ASSERT_FALSE(not_select.ok()) << sql;
+    EXPECT_EQ(not_select.status().code(), ErrorCode::kBadQuery) << sql;
+    EXPECT_EQ(not_select.status().message(),
+              "only SELECT queries can be used: this statement returns no rows");
+  }
   auto syntax = source->DescribeQuery("SELEKT 1");
   EXPECT_EQ(syntax.status().code(), ErrorCode::kBadQuery);
   auto unknown_column = source->DescribeQuery("SELECT emial FROM customers");
@@ -262,17 +272,15 @@ TEST_F(MySqlFixtureTest, ReadsEveryTypeExactly) {
       "INSERT INTO types VALUES (2, 0, 2147483647, 9223372036854775807, 0, 0.000001, -1.5, "
       "1e300, '0000-00-00', '0000-00-00 00:00:00', NULL, '00:00:00', 0, '', '', '', NULL, '', "
       "NULL, NULL, X'', NULL, b'0')");
-  db.admin().Exec(
-      "INSERT INTO types (id) VALUES (3)");
+  db.admin().Exec("INSERT INTO types (id) VALUES (3)");
 
   auto source = MustOpen(db.Reader());
   ASSERT_NE(source, nullptr);
   const std::vector<Row> rows = ReadAll(*source, "SELECT * FROM types ORDER BY id");
   ASSERT_EQ(rows.size(), 3u);
-  const std::vector<std::string> names = {"id", "b",      "i",      "big",   "ubig", "d",
-                                          "f",  "g",      "dt",     "ts_dt", "ts",   "tm",
-                                          "y",  "c_latin", "v_utf8", "t_mb4", "e",    "s",
-                                          "j",  "bin",    "vb",     "bl",    "bits"};
+  const std::vector<std::string> names = {
+      "id", "b",       "i",      "big",   "ubig", "d", "f", "g",   "dt", "ts_dt", "ts",  "tm",
+      "y",  "c_latin", "v_utf8", "t_mb4", "e",    "s", "j", "bin", "vb", "bl",    "bits"};
   auto text = [](const char* s) { return Value::Text(s); };
   const Row expected1 = {
       text("1"),
@@ -300,12 +308,29 @@ TEST_F(MySqlFixtureTest, ReadsEveryTypeExactly) {
       Value::Binary("\x0a\x01"),
   };
   const Row expected2 = {
-      text("2"),          text("0"),  text("2147483647"), text("9223372036854775807"),
-      text("0"),          text("0.000001"), text("-1.5"), text("1e+300"),
-      Value::Null(),      Value::Null(),    Value::Null(), text("00:00:00"),
-      text("0000"),       text(""),   text(""),           text(""),
-      Value::Null(),      text(""),   Value::Null(),      Value::Null(),
-      Value::Binary(""),  Value::Null(), Value::Binary(std::string("\x00\x00", 2)),
+      text("2"),
+      text("0"),
+      text("2147483647"),
+      text("9223372036854775807"),
+      text("0"),
+      text("0.000001"),
+      text("-1.5"),
+      text("1e+300"),
+      Value::Null(),
+      Value::Null(),
+      Value::Null(),
+      text("00:00:00"),
+      text("0000"),
+      text(""),
+      text(""),
+      text(""),
+      Value::Null(),
+      text(""),
+      Value::Null(),
+      Value::Null(),
+      Value::Binary(""),
+      Value::Null(),
+      Value::Binary(std::string("\x00\x00", 2)),
   };
   ASSERT_EQ(rows[0].size(), names.size());
   for (size_t i = 0; i < names.size(); ++i) {
@@ -323,11 +348,11 @@ TEST_F(MySqlFixtureTest, ReadsEveryTypeExactly) {
   const std::vector<ColumnInfo>& columns = (*reader)->columns();
   ASSERT_EQ(columns.size(), names.size());
   const std::vector<ValueKind> kinds = {
-      ValueKind::kInteger, ValueKind::kBoolean,  ValueKind::kInteger, ValueKind::kInteger,
-      ValueKind::kInteger, ValueKind::kDecimal,  ValueKind::kReal,    ValueKind::kReal,
+      ValueKind::kInteger, ValueKind::kBoolean,  ValueKind::kInteger,  ValueKind::kInteger,
+      ValueKind::kInteger, ValueKind::kDecimal,  ValueKind::kReal,     ValueKind::kReal,
       ValueKind::kDate,    ValueKind::kDateTime, ValueKind::kDateTime, ValueKind::kTime,
-      ValueKind::kInteger, ValueKind::kText,     ValueKind::kText,    ValueKind::kText,
-      ValueKind::kText,    ValueKind::kText,     ValueKind::kText,    ValueKind::kBinary,
+      ValueKind::kInteger, ValueKind::kText,     ValueKind::kText,     ValueKind::kText,
+      ValueKind::kText,    ValueKind::kText,     ValueKind::kText,     ValueKind::kBinary,
       ValueKind::kBinary,  ValueKind::kBinary,   ValueKind::kBinary};
   for (size_t i = 0; i < names.size(); ++i) {
     EXPECT_EQ(columns[i].name, names[i]);
@@ -348,8 +373,8 @@ TEST_F(MySqlFixtureTest, ZeroDatesCanBeKept) {
   ASSERT_TRUE(source.ok());
   const std::vector<Row> rows = ReadAll(**source, "SELECT d, dt, flag FROM z");
   ASSERT_EQ(rows.size(), 1u);
-  EXPECT_EQ(rows[0], (Row{Value::Text("0000-00-00"), Value::Text("0000-00-00 00:00:00"),
-                          Value::Text("7")}));
+  EXPECT_EQ(rows[0],
+            (Row{Value::Text("0000-00-00"), Value::Text("0000-00-00 00:00:00"), Value::Text("7")}));
 }
 
 TEST_F(MySqlFixtureTest, LongTextArrivesWhole) {
@@ -412,12 +437,14 @@ TEST_F(MySqlFixtureTest, BatchesAreBoundedByRowsAndBytes) {
 
   ReadOptions tiny;
   tiny.max_bytes = 1;
-  EXPECT_EQ(read_batches(tiny).size(), 25u);  // at least one row per batch
+  // At least one row per batch; the end is seen by the call after the last row.
+  std::vector<size_t> ones(25, 1);
+  ones.push_back(0);
+  EXPECT_EQ(read_batches(tiny), ones);
 
   ReadOptions zero;
   zero.max_rows = 0;
-  EXPECT_EQ(source->OpenReader("SELECT 1", {}, zero).status().code(),
-            ErrorCode::kInvalidArgument);
+  EXPECT_EQ(source->OpenReader("SELECT 1", {}, zero).status().code(), ErrorCode::kInvalidArgument);
 }
 
 TEST_F(MySqlFixtureTest, ParametersAreBoundNeverSpliced) {
@@ -437,8 +464,8 @@ TEST_F(MySqlFixtureTest, ParametersAreBoundNeverSpliced) {
   ASSERT_EQ(literal.size(), 1u);
   EXPECT_EQ(literal[0][0], Value::Text("3"));
 
-  auto nulls = ReadAll(*source, "SELECT id FROM people WHERE ? IS NULL AND nick IS NULL",
-                       {Value::Null()});
+  auto nulls =
+      ReadAll(*source, "SELECT id FROM people WHERE ? IS NULL AND nick IS NULL", {Value::Null()});
   ASSERT_EQ(nulls.size(), 1u);
   EXPECT_EQ(nulls[0][0], Value::Text("1"));
   auto empty = ReadAll(*source, "SELECT id FROM people WHERE nick = ?", {Value::Text("")});
@@ -462,8 +489,7 @@ TEST_F(MySqlFixtureTest, HostileIdentifiersReadThroughQuoting) {
   db.admin().Exec(fmt::format("INSERT INTO {} VALUES ('v', 1)", table));
   auto source = MustOpen(db.Reader());
   ASSERT_NE(source, nullptr);
-  const auto rows =
-      ReadAll(*source, fmt::format("SELECT {}, `select` FROM {}", column, table));
+  const auto rows = ReadAll(*source, fmt::format("SELECT {}, `select` FROM {}", column, table));
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_EQ(rows[0], (Row{Value::Text("v"), Value::Text("1")}));
   auto reader = source->OpenReader(fmt::format("SELECT {} FROM {}", column, table), {}, {});
@@ -471,35 +497,68 @@ TEST_F(MySqlFixtureTest, HostileIdentifiersReadThroughQuoting) {
   EXPECT_EQ((*reader)->columns()[0].name, "col`; DROP TABLE x; -- .[]");
 }
 
-TEST_F(MySqlFixtureTest, SlowQueryTimesOut) {
+// The first error of reading `sql` to the end, and how long it took.
+std::pair<Status, Clock::duration> ReadUntilError(SourceConnector& source, std::string_view sql,
+                                                  ReadOptions options = {}) {
+  const auto start = Clock::now();
+  auto reader = source.OpenReader(sql, {}, options);
+  if (!reader.ok()) return {reader.status(), Clock::now() - start};
+  Batch batch;
+  while (true) {
+    auto state = (*reader)->ReadBatch(batch);
+    if (!state.ok()) return {state.status(), Clock::now() - start};
+    if (*state == ReadState::kFinished) return {Status::Ok(), Clock::now() - start};
+  }
+}
+
+TEST_F(MySqlFixtureTest, SlowQueriesTimeOut) {
   CS_REQUIRE_MARIADB(server);
   ScratchDatabase db(server);
   ConnectionSettings settings = db.Reader();
   settings.query_timeout_s = 1;
   auto source = MustOpen(settings);
   ASSERT_NE(source, nullptr);
-  const auto start = Clock::now();
-  Status status = Status::Ok();
-  auto reader = source->OpenReader("SELECT SLEEP(5)", {}, {});
-  if (!reader.ok()) {
-    status = reader.status();
-  } else {
-    Batch batch;
-    auto state = (*reader)->ReadBatch(batch);
-    if (!state.ok()) status = state.status();
-  }
-  const auto elapsed = Clock::now() - start;
+
+  // Slow before the first row (the server computes it while mysql_stmt_execute waits).
+  auto [status, elapsed] = ReadUntilError(*source, "SELECT SLEEP(5)");
   EXPECT_EQ(status.code(), ErrorCode::kTimeout) << status.ToString();
   EXPECT_TRUE(status.retryable());
+  EXPECT_NE(status.message().find("query timeout of 1 s"), std::string::npos);
   EXPECT_LT(elapsed, std::chrono::milliseconds(4000));
+
+  // Slow in the middle of the stream.
+  ReadOptions one_row;
+  one_row.max_rows = 1;
+  auto [mid_status, mid_elapsed] =
+      ReadUntilError(*source, "SELECT seq, IF(seq = 3, SLEEP(5), 0) FROM seq_1_to_5", one_row);
+  EXPECT_EQ(mid_status.code(), ErrorCode::kTimeout) << mid_status.ToString();
+  EXPECT_LT(mid_elapsed, std::chrono::milliseconds(4000));
+
+  // The limit is per batch, not per read: a slow consumer does not trip it.
+  auto reader = source->OpenReader("SELECT seq FROM seq_1_to_3", {}, one_row);
+  ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+  Batch batch;
+  int rows = 0;
+  while (true) {
+    auto state = (*reader)->ReadBatch(batch);
+    ASSERT_TRUE(state.ok()) << state.status().ToString();
+    rows += static_cast<int>(batch.rows.size());
+    if (*state == ReadState::kFinished) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  }
+  EXPECT_EQ(rows, 3);
+
+  // Catalog calls run under the server's own statement timeout.
+  auto catalog = db.admin().Scalar("SELECT 1");
+  EXPECT_EQ(catalog, "1");
 }
 
 // The number of server threads running a statement that contains `marker`.
 int RunningWith(AdminConnection& admin, std::string_view marker) {
-  return std::stoi(admin.Scalar(fmt::format(
-      "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO LIKE '%{}%' "
-      "AND ID <> CONNECTION_ID()",
-      marker)));
+  return std::stoi(admin.Scalar(
+      fmt::format("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO LIKE '%{}%' "
+                  "AND ID <> CONNECTION_ID()",
+                  marker)));
 }
 
 bool WaitUntilGone(AdminConnection& admin, std::string_view marker) {
@@ -545,7 +604,12 @@ TEST_F(MySqlFixtureTest, CancelFromAnotherThreadStopsABlockedRead) {
   ScratchDatabase db(server);
   auto source = MustOpen(db.Reader());
   ASSERT_NE(source, nullptr);
-  auto reader = source->OpenReader("SELECT /* cs_cancel_marker */ SLEEP(20)", {}, {});
+  // Row 3 takes 20 s; rows 1 and 2 are wide enough that the server flushes them first, so the
+  // first ReadBatch blocks in mysql_stmt_fetch, not in the execution.
+  auto reader = source->OpenReader(
+      "SELECT /* cs_cancel_marker */ seq, REPEAT('x', 40000), IF(seq = 3, SLEEP(20), 0) "
+      "FROM seq_1_to_4",
+      {}, {});
   ASSERT_TRUE(reader.ok()) << reader.status().ToString();
   RowReader* raw = reader->get();
   std::thread canceller([raw] {
@@ -562,6 +626,39 @@ TEST_F(MySqlFixtureTest, CancelFromAnotherThreadStopsABlockedRead) {
   auto again = raw->ReadBatch(batch);
   EXPECT_EQ(again.status().code(), ErrorCode::kCancelled);
   EXPECT_TRUE(WaitUntilGone(db.admin(), "cs_cancel_marker"));
+}
+
+TEST_F(MySqlFixtureTest, CancelStopsAQuerySlowToReturnItsFirstRow) {
+  CS_REQUIRE_MARIADB(server);
+  ScratchDatabase db(server);
+  auto source = MustOpen(db.Reader());
+  ASSERT_NE(source, nullptr);
+  auto reader = source->OpenReader("SELECT /* cs_cancel_first_marker */ SLEEP(20)", {}, {});
+  ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+  EXPECT_EQ((*reader)->columns().size(), 1u);
+  RowReader* raw = reader->get();
+  std::thread canceller([raw] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    raw->Cancel();
+  });
+  const auto start = Clock::now();
+  Batch batch;
+  auto state = raw->ReadBatch(batch);
+  canceller.join();
+  EXPECT_LT(Clock::now() - start, std::chrono::seconds(5));
+  EXPECT_EQ(state.status().code(), ErrorCode::kCancelled) << state.status().ToString();
+  EXPECT_TRUE(WaitUntilGone(db.admin(), "cs_cancel_first_marker"));
+}
+
+TEST_F(MySqlFixtureTest, ParametersInTheSelectList) {
+  CS_REQUIRE_MARIADB(server);
+  ScratchDatabase db(server);
+  auto source = MustOpen(db.Reader());
+  ASSERT_NE(source, nullptr);
+  auto rows = ReadAll(*source, "SELECT ? AS a, CONCAT(?, 'x') AS b, ? AS c",
+                      {Value::Text("héllo"), Value::Text("y"), Value::Null()});
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0], (Row{Value::Text("héllo"), Value::Text("yx"), Value::Null()}));
 }
 
 }  // namespace

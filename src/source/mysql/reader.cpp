@@ -22,14 +22,17 @@ Status Cancelled() { return Status(ErrorCode::kCancelled, "the read was cancelle
 
 class MySqlRowReader final : public RowReader {
  public:
-  MySqlRowReader(std::unique_ptr<Session> session, StatementHandle stmt, const ReadOptions& options,
-                 const TypeOptions& types)
+  MySqlRowReader(std::unique_ptr<Session> session, StatementHandle stmt,
+                 std::unique_ptr<RowFetcher> fetcher, std::vector<Value> params,
+                 const ReadOptions& options)
       : session_(std::move(session)),
         settings_(session_->settings()),
         thread_id_(session_->thread_id()),
         stmt_(std::move(stmt)),
+        fetcher_(std::move(fetcher)),
+        columns_(fetcher_->columns()),
+        params_(std::move(params)),
         options_(options),
-        types_(types),
         watchdog_([this] { Interrupt(InterruptReason::kTimeout); }) {}
 
   ~MySqlRowReader() override {
@@ -37,18 +40,22 @@ class MySqlRowReader final : public RowReader {
     Release();
   }
 
-  // Runs the bound statement; the reader is ready to read when this returns OK.
+  // Opens the read-only transaction and runs the statement. Done by the first ReadBatch rather
+  // than by OpenReader so that Cancel() can stop a query that is slow to return its first row.
   Status Execute() {
+    CS_RETURN_IF_ERROR(session_->RunFixed("START TRANSACTION READ ONLY"));
+    std::vector<MYSQL_BIND> binds;
+    CS_RETURN_IF_ERROR(session_->BindParams(stmt_.get(), params_, binds));
     {
       std::lock_guard<std::mutex> lock(mutex_);
       streaming_ = true;
     }
-    watchdog_.Arm(std::chrono::seconds(settings_.query_timeout_s));
-    const int rc = mysql_stmt_execute(stmt_.get());
-    watchdog_.Disarm();
-    if (rc != 0) return Fail(session_->StatementError(stmt_.get(), interrupt_.load()));
-    fetcher_ = RowFetcher::Create(stmt_.get(), types_);
-    if (!fetcher_) return Fail(session_->StatementError(stmt_.get()));
+    if (mysql_stmt_execute(stmt_.get()) != 0) {
+      return session_->StatementError(stmt_.get(), interrupt_.load());
+    }
+    executed_ = true;
+    params_.clear();
+    if (!fetcher_->Refresh()) return session_->StatementError(stmt_.get());
     columns_ = fetcher_->columns();
     return Status::Ok();
   }
@@ -62,6 +69,13 @@ class MySqlRowReader final : public RowReader {
     if (cancel_.load()) return Fail(Cancelled());
 
     watchdog_.Arm(std::chrono::seconds(settings_.query_timeout_s));
+    if (!executed_) {
+      Status executed = Execute();
+      if (!executed.ok()) {
+        watchdog_.Disarm();
+        return Fail(cancel_.load() ? Cancelled() : std::move(executed));
+      }
+    }
     while (true) {
       Row row;
       const RowFetcher::Step step = fetcher_->Next(row);
@@ -150,16 +164,17 @@ class MySqlRowReader final : public RowReader {
   const unsigned long thread_id_;
   StatementHandle stmt_;
   std::unique_ptr<RowFetcher> fetcher_;
+  std::vector<ColumnInfo> columns_;  // kept after the fetcher is gone
+  std::vector<Value> params_;        // bound when the statement runs
   const ReadOptions options_;
-  const TypeOptions types_;
 
   std::mutex mutex_;        // guards streaming_ against Interrupt from other threads
   bool streaming_ = false;  // a statement runs or has rows left on the connection
   std::atomic<InterruptReason> interrupt_{InterruptReason::kNone};
   std::atomic<bool> cancel_{false};
+  bool executed_ = false;
   bool finished_ = false;
   Status error_;
-  std::vector<ColumnInfo> columns_;  // kept after the fetcher is gone
 
   Watchdog watchdog_;  // last: destroyed (and joined) first, while the members it uses exist
 };
@@ -183,12 +198,17 @@ Result<std::unique_ptr<RowReader>> OpenMySqlReader(const ConnectionSettings& set
     return Status(ErrorCode::kBadQuery,
                   "only SELECT queries can be used: this statement returns no rows");
   }
-  std::vector<MYSQL_BIND> binds;
-  CS_RETURN_IF_ERROR(session->BindParams(stmt.get(), params, binds));
-  CS_RETURN_IF_ERROR(session->RunFixed("START TRANSACTION READ ONLY"));
-  auto reader = std::make_unique<MySqlRowReader>(std::move(session), std::move(stmt), options,
-                                                 types);
-  CS_RETURN_IF_ERROR(reader->Execute());
+  const unsigned long expected = mysql_stmt_param_count(stmt.get());
+  if (expected != params.size()) {
+    return Status(ErrorCode::kBadQuery,
+                  fmt::format("the query has {} parameters but {} values were given", expected,
+                              params.size()));
+  }
+  // Result buffers are bound from the prepared statement's metadata, before it runs.
+  std::unique_ptr<RowFetcher> fetcher = RowFetcher::Create(stmt.get(), types);
+  if (!fetcher) return session->StatementError(stmt.get());
+  auto reader = std::make_unique<MySqlRowReader>(std::move(session), std::move(stmt),
+                                                 std::move(fetcher), params, options);
   return std::unique_ptr<RowReader>(std::move(reader));
 }
 

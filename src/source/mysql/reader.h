@@ -25,8 +25,11 @@
 
 namespace contactsync::source::mysql {
 
-// Connects, prepares `sql` (kBadQuery when it returns no rows: "only SELECT queries can be
-// used"), opens a read-only transaction, binds `params` and executes. Errors as MapMySqlError.
+// Connects and prepares `sql` (kBadQuery when it returns no rows: "only SELECT queries can be
+// used"; kPermissionDenied when the read-only session refuses it at prepare time). The first
+// ReadBatch opens the read-only transaction, binds `params` (copied) and runs the statement, so
+// errors of the run itself (FOR UPDATE, a timeout) come from ReadBatch. columns() are known at
+// once, from the prepared statement, and refreshed after the run. Errors as MapMySqlError.
 base::Result<std::unique_ptr<RowReader>> OpenMySqlReader(const ConnectionSettings& settings,
                                                          std::string_view sql,
                                                          const std::vector<Value>& params,

@@ -25,19 +25,37 @@ std::vector<ColumnInfo> RowFetcher::DescribeFields(const MYSQL_FIELD* fields, un
 }
 
 std::unique_ptr<RowFetcher> RowFetcher::Create(MYSQL_STMT* stmt, const TypeOptions& options) {
-  ResultHandle metadata(mysql_stmt_result_metadata(stmt));
-  if (!metadata) return nullptr;
+  std::unique_ptr<RowFetcher> fetcher(new RowFetcher(stmt, options));
+  if (!fetcher->Bind(/*only_if_changed=*/false)) return nullptr;
+  return fetcher;
+}
+
+bool RowFetcher::Refresh() { return Bind(/*only_if_changed=*/true); }
+
+bool RowFetcher::Bind(bool only_if_changed) {
+  ResultHandle metadata(mysql_stmt_result_metadata(stmt_));
+  if (!metadata) return false;
   const unsigned int count = mysql_num_fields(metadata.get());
   const MYSQL_FIELD* fields = mysql_fetch_fields(metadata.get());
 
-  std::unique_ptr<RowFetcher> fetcher(new RowFetcher(stmt, options));
-  fetcher->columns_ = DescribeFields(fields, count, options);
-  fetcher->buffers_.resize(count);
-  fetcher->binds_.resize(count);
+  std::vector<ColumnPlan> plans;
+  plans.reserve(count);
   for (unsigned int i = 0; i < count; ++i) {
-    Column& column = fetcher->buffers_[i];
-    column.plan = PlanColumn(FieldTypeOf(fields[i]), options);
-    MYSQL_BIND& bind = fetcher->binds_[i];
+    plans.push_back(PlanColumn(FieldTypeOf(fields[i]), options_));
+  }
+  if (only_if_changed && plans.size() == buffers_.size()) {
+    bool same = true;
+    for (size_t i = 0; i < plans.size(); ++i) same = same && plans[i] == buffers_[i].plan;
+    if (same) return true;
+  }
+
+  columns_ = DescribeFields(fields, count, options_);
+  buffers_ = std::vector<Column>(count);
+  binds_ = std::vector<MYSQL_BIND>(count);
+  for (unsigned int i = 0; i < count; ++i) {
+    Column& column = buffers_[i];
+    column.plan = plans[i];
+    MYSQL_BIND& bind = binds_[i];
     std::memset(&bind, 0, sizeof(bind));
     bind.buffer_type = column.plan.buffer_type;
     bind.is_unsigned = column.plan.is_unsigned ? 1 : 0;
@@ -77,8 +95,7 @@ std::unique_ptr<RowFetcher> RowFetcher::Create(MYSQL_STMT* stmt, const TypeOptio
       }
     }
   }
-  if (count > 0 && mysql_stmt_bind_result(stmt, fetcher->binds_.data()) != 0) return nullptr;
-  return fetcher;
+  return count == 0 || mysql_stmt_bind_result(stmt_, binds_.data()) == 0;
 }
 
 RowFetcher::Step RowFetcher::Next(Row& row) {

@@ -29,9 +29,15 @@ class RowFetcher {
 
   enum class Step { kRow, kEnd, kError };
 
-  // Binds result buffers to `stmt`, which has been executed and returns columns. Returns null
-  // when libmariadb refuses the metadata or the binding; mysql_stmt_errno(stmt) says why.
+  // Binds result buffers to `stmt`, which has been prepared (or executed) and returns columns,
+  // from its current result metadata. Returns null when libmariadb refuses the metadata or the
+  // binding; mysql_stmt_errno(stmt) says why.
   static std::unique_ptr<RowFetcher> Create(MYSQL_STMT* stmt, const TypeOptions& options);
+
+  // To call after mysql_stmt_execute: the server may describe the result differently once
+  // parameter values are known (`SELECT ?`); rebinds when a column's plan changed. False when
+  // libmariadb refuses.
+  bool Refresh();
 
   RowFetcher(const RowFetcher&) = delete;
   RowFetcher& operator=(const RowFetcher&) = delete;
@@ -60,11 +66,12 @@ class RowFetcher {
   };
 
   RowFetcher(MYSQL_STMT* stmt, const TypeOptions& options) : stmt_(stmt), options_(options) {}
+  bool Bind(bool only_if_changed);
 
   MYSQL_STMT* stmt_;
   TypeOptions options_;
   std::vector<ColumnInfo> columns_;
-  std::vector<Column> buffers_;  // sized once before binding; never reallocated
+  std::vector<Column> buffers_;  // rebuilt only before (re)binding, never while bound
   std::vector<MYSQL_BIND> binds_;
   std::string overflow_;  // the last cell too long for its inline buffer
 };

@@ -42,8 +42,8 @@ Status ConnectionError(MYSQL* mysql, const ConnectionSettings& settings) {
 
 Status SetOption(MYSQL* mysql, mysql_option option, const void* value) {
   if (mysql_options(mysql, option, value) != 0) {
-    return base::Internal(fmt::format("libmariadb refused connection option {}",
-                                      static_cast<int>(option)));
+    return base::Internal(
+        fmt::format("libmariadb refused connection option {}", static_cast<int>(option)));
   }
   return Status::Ok();
 }
@@ -88,10 +88,9 @@ Status Connect(MYSQL* mysql, const ConnectionSettings& settings) {
   }
   // Client flags 0: in particular no CLIENT_MULTI_STATEMENTS.
   const char* database = settings.database.empty() ? nullptr : settings.database.c_str();
-  if (mysql_real_connect(mysql, settings.host.c_str(), settings.user.c_str(),
-                         settings.password.c_str(), database,
-                         static_cast<unsigned int>(EffectivePort(settings)), nullptr,
-                         0) == nullptr) {
+  if (mysql_real_connect(
+          mysql, settings.host.c_str(), settings.user.c_str(), settings.password.c_str(), database,
+          static_cast<unsigned int>(EffectivePort(settings)), nullptr, 0) == nullptr) {
     return ConnectionError(mysql, settings);
   }
   if (settings.tls_mode == TlsMode::kRequire && mysql_get_ssl_cipher(mysql) == nullptr) {
@@ -222,6 +221,9 @@ Status Session::Error(InterruptReason interrupt) const {
 }
 
 Status Session::StatementError(MYSQL_STMT* stmt, InterruptReason interrupt) const {
+  // An error packet met while fetching unbuffered rows (a killed or timed-out query) is
+  // recorded on the connection, not on the statement.
+  if (mysql_stmt_errno(stmt) == 0) return Error(interrupt);
   return MapMySqlError(mysql_stmt_errno(stmt), mysql_stmt_sqlstate(stmt), mysql_stmt_error(stmt),
                        Context(interrupt));
 }

@@ -115,8 +115,8 @@ ScratchDatabase::ScratchDatabase(const TestServer& server) : server_(server) {
   {
     AdminConnection setup(server_.admin);
     setup.Exec(fmt::format("CREATE DATABASE `{}` CHARACTER SET utf8mb4", name_));
-    setup.Exec(fmt::format("GRANT SELECT, SHOW VIEW ON `{}`.* TO '{}'@'%'", name_,
-                           server_.reader.user));
+    setup.Exec(
+        fmt::format("GRANT SELECT, SHOW VIEW ON `{}`.* TO '{}'@'%'", name_, server_.reader.user));
   }
   admin_.emplace(server_.admin, name_);
 }
@@ -124,8 +124,8 @@ ScratchDatabase::ScratchDatabase(const TestServer& server) : server_(server) {
 ScratchDatabase::~ScratchDatabase() {
   admin_.reset();
   AdminConnection cleanup(server_.admin);
-  cleanup.Exec(fmt::format("REVOKE ALL PRIVILEGES ON `{}`.* FROM '{}'@'%'", name_,
-                           server_.reader.user));
+  cleanup.Exec(
+      fmt::format("REVOKE ALL PRIVILEGES ON `{}`.* FROM '{}'@'%'", name_, server_.reader.user));
   cleanup.Exec(fmt::format("DROP DATABASE IF EXISTS `{}`", name_));
 }
 

@@ -32,15 +32,15 @@ bool TestServersRequired();
 
 // Skips (or fails, in CI) the current test when no server is configured; otherwise declares
 // `const TestServer& var`.
-#define CS_REQUIRE_MARIADB(var)                                                                \
-  const auto cs_found_server_ = ::contactsync::source::mysql::testing::FindTestServer();      \
-  if (!cs_found_server_) {                                                                     \
-    if (::contactsync::source::mysql::testing::TestServersRequired()) {                       \
+#define CS_REQUIRE_MARIADB(var)                                                                 \
+  const auto cs_found_server_ = ::contactsync::source::mysql::testing::FindTestServer();        \
+  if (!cs_found_server_) {                                                                      \
+    if (::contactsync::source::mysql::testing::TestServersRequired()) {                         \
       FAIL() << "CONTACTSYNC_REQUIRE_TEST_SERVERS=1 but CONTACTSYNC_TEST_MARIADB_* is not set"; \
-    }                                                                                          \
-    GTEST_SKIP() << "no MariaDB test server: run `source $(scripts/test-servers.sh start)` "   \
-                    "first (see scripts/test-servers.sh)";                                     \
-  }                                                                                            \
+    }                                                                                           \
+    GTEST_SKIP() << "no MariaDB test server: run `source $(scripts/test-servers.sh start)` "    \
+                    "first (see scripts/test-servers.sh)";                                      \
+  }                                                                                             \
   const ::contactsync::source::mysql::testing::TestServer& var = *cs_found_server_
 
 // A privileged text-protocol connection for fixtures and for looking behind the driver's back

@@ -27,7 +27,8 @@ ColumnPlan Plan(ValueKind kind, CellFormat format, enum_field_types buffer_type)
 // Character data: text unless the column's character set is binary (BINARY, VARBINARY, BLOB),
 // whose bytes need not be UTF-8 and are no text for a contact field.
 ColumnPlan CharacterPlan(const FieldType& field) {
-  if (IsBinaryCharset(field)) return Plan(ValueKind::kBinary, CellFormat::kBinary, MYSQL_TYPE_STRING);
+  if (IsBinaryCharset(field))
+    return Plan(ValueKind::kBinary, CellFormat::kBinary, MYSQL_TYPE_STRING);
   return Plan(ValueKind::kText, CellFormat::kText, MYSQL_TYPE_STRING);
 }
 
@@ -119,8 +120,7 @@ ColumnPlan PlanColumn(const FieldType& field, const TypeOptions& options) {
     case MYSQL_TYPE_TIMESTAMP:
     case MYSQL_TYPE_TIMESTAMP2:
       // Rendered in the session time zone, as the user's own MySQL tools show it.
-      return TemporalPlan(ValueKind::kDateTime, CellFormat::kDateTime, MYSQL_TYPE_TIMESTAMP,
-                          field);
+      return TemporalPlan(ValueKind::kDateTime, CellFormat::kDateTime, MYSQL_TYPE_TIMESTAMP, field);
     case MYSQL_TYPE_BIT:
       // BIT(n) arrives as n/8 raw bytes, big-endian; no text form is faithful for every n.
       return Plan(ValueKind::kBinary, CellFormat::kBinary, MYSQL_TYPE_STRING);

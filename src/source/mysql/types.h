@@ -37,10 +37,10 @@ struct TypeOptions {
 // The parts of a MYSQL_FIELD that decide the mapping.
 struct FieldType {
   enum_field_types type = MYSQL_TYPE_NULL;
-  unsigned int flags = 0;     // NOT_NULL_FLAG, UNSIGNED_FLAG, ...
-  unsigned long length = 0;   // display width (TINYINT(1) -> 1) or byte length
-  unsigned int charsetnr = 0; // 63 = binary
-  unsigned int decimals = 0;  // digits after the point (temporal types: fractional seconds)
+  unsigned int flags = 0;      // NOT_NULL_FLAG, UNSIGNED_FLAG, ...
+  unsigned long length = 0;    // display width (TINYINT(1) -> 1) or byte length
+  unsigned int charsetnr = 0;  // 63 = binary
+  unsigned int decimals = 0;   // digits after the point (temporal types: fractional seconds)
 };
 
 FieldType FieldTypeOf(const MYSQL_FIELD& field);
@@ -77,11 +77,11 @@ ColumnPlan PlanColumn(const FieldType& field, const TypeOptions& options);
 // read.
 struct RawCell {
   bool is_null = false;
-  std::string_view bytes;    // kText, kBinary
-  uint64_t integer_bits = 0; // kInteger, kYear, kBoolean: the 64-bit buffer as stored
-  float float_value = 0;     // kFloat
-  double double_value = 0;   // kDouble
-  MYSQL_TIME time{};         // kDate, kTime, kDateTime
+  std::string_view bytes;     // kText, kBinary
+  uint64_t integer_bits = 0;  // kInteger, kYear, kBoolean: the 64-bit buffer as stored
+  float float_value = 0;      // kFloat
+  double double_value = 0;    // kDouble
+  MYSQL_TIME time{};          // kDate, kTime, kDateTime
 };
 
 // The Value of a cell (NULL when is_null, or a zero date under zero_dates_as_null).

@@ -37,8 +37,8 @@ TEST(PlanColumnTest, KindsAndBuffers) {
   const std::vector<KindCase> cases = {
       {"tinyint(1)", Field(MYSQL_TYPE_TINY, 0, 1, kBinary), defaults, ValueKind::kBoolean,
        MYSQL_TYPE_LONGLONG},
-      {"tinyint(1) option off", Field(MYSQL_TYPE_TINY, 0, 1, kBinary), no_bool,
-       ValueKind::kInteger, MYSQL_TYPE_LONGLONG},
+      {"tinyint(1) option off", Field(MYSQL_TYPE_TINY, 0, 1, kBinary), no_bool, ValueKind::kInteger,
+       MYSQL_TYPE_LONGLONG},
       {"tinyint(4)", Field(MYSQL_TYPE_TINY, 0, 4, kBinary), defaults, ValueKind::kInteger,
        MYSQL_TYPE_LONGLONG},
       {"int", Field(MYSQL_TYPE_LONG, 0, 11, kBinary), defaults, ValueKind::kInteger,
@@ -53,14 +53,12 @@ TEST(PlanColumnTest, KindsAndBuffers) {
        MYSQL_TYPE_DOUBLE},
       {"decimal", Field(MYSQL_TYPE_NEWDECIMAL, 0, 22, kBinary, 6), defaults, ValueKind::kDecimal,
        MYSQL_TYPE_STRING},
-      {"date", Field(MYSQL_TYPE_DATE, 0, 10, kBinary), defaults, ValueKind::kDate,
-       MYSQL_TYPE_DATE},
-      {"datetime(6)", Field(MYSQL_TYPE_DATETIME, 0, 26, kBinary, 6), defaults,
-       ValueKind::kDateTime, MYSQL_TYPE_DATETIME},
+      {"date", Field(MYSQL_TYPE_DATE, 0, 10, kBinary), defaults, ValueKind::kDate, MYSQL_TYPE_DATE},
+      {"datetime(6)", Field(MYSQL_TYPE_DATETIME, 0, 26, kBinary, 6), defaults, ValueKind::kDateTime,
+       MYSQL_TYPE_DATETIME},
       {"timestamp", Field(MYSQL_TYPE_TIMESTAMP, 0, 19, kBinary), defaults, ValueKind::kDateTime,
        MYSQL_TYPE_TIMESTAMP},
-      {"time", Field(MYSQL_TYPE_TIME, 0, 10, kBinary), defaults, ValueKind::kTime,
-       MYSQL_TYPE_TIME},
+      {"time", Field(MYSQL_TYPE_TIME, 0, 10, kBinary), defaults, ValueKind::kTime, MYSQL_TYPE_TIME},
       {"varchar", Field(MYSQL_TYPE_VAR_STRING, 0, 1020), defaults, ValueKind::kText,
        MYSQL_TYPE_STRING},
       {"varchar utf8mb4_bin (BINARY_FLAG but text)",
@@ -93,8 +91,8 @@ TEST(PlanColumnTest, KindsAndBuffers) {
     EXPECT_EQ(plan.kind, c.kind) << ValueKindName(plan.kind);
     EXPECT_EQ(plan.buffer_type, c.buffer_type);
   }
-  EXPECT_TRUE(PlanColumn(Field(MYSQL_TYPE_LONGLONG, UNSIGNED_FLAG, 20, kBinary), defaults)
-                  .is_unsigned);
+  EXPECT_TRUE(
+      PlanColumn(Field(MYSQL_TYPE_LONGLONG, UNSIGNED_FLAG, 20, kBinary), defaults).is_unsigned);
   EXPECT_FALSE(PlanColumn(Field(MYSQL_TYPE_LONGLONG, 0, 20, kBinary), defaults).is_unsigned);
 }
 
@@ -217,8 +215,8 @@ TEST(RenderCellTest, Values) {
       {"zero datetime kept", datetime0, TimeCell(Time(0, 0, 0)), keep_zero,
        Value::Text("0000-00-00 00:00:00")},
       {"time", time0, TimeCell(Time(0, 0, 0, 13, 5, 9)), defaults, Value::Text("13:05:09")},
-      {"time past a day, negative", time0, TimeCell(Time(0, 0, 0, 838, 59, 59, 0, true)),
-       defaults, Value::Text("-838:59:59")},
+      {"time past a day, negative", time0, TimeCell(Time(0, 0, 0, 838, 59, 59, 0, true)), defaults,
+       Value::Text("-838:59:59")},
       {"time(2)", time2, TimeCell(Time(0, 0, 0, 1, 2, 3, 450000)), defaults,
        Value::Text("01:02:03.45")},
       {"zero time is a time", time0, TimeCell(Time(0, 0, 0)), defaults, Value::Text("00:00:00")},

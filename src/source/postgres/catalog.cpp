@@ -18,27 +18,30 @@ using base::ErrorCode;
 using base::Result;
 using base::Status;
 
-// Schemas that belong to PostgreSQL: pg_catalog, pg_toast, the pg_temp_N and pg_toast_temp_N
-// schemas of other sessions (users may not create names starting with "pg_"), and the SQL
-// standard's information_schema.
-#define CS_PG_USER_SCHEMA(n) "(" n ".nspname NOT LIKE 'pg\\_%' AND " n ".nspname <> 'information_schema')"
+// In every query, `n.nspname NOT LIKE 'pg\_%' AND n.nspname <> 'information_schema'` leaves
+// out the schemas that belong to PostgreSQL: pg_catalog, pg_toast, the pg_temp_N and
+// pg_toast_temp_N schemas of other sessions (users may not create names starting with "pg_"),
+// and the SQL standard's information_schema.
 
 constexpr const char* kCheckSql =
     "SELECT version(), current_database(), "
     "COALESCE((SELECT rolsuper FROM pg_roles WHERE rolname = current_user), false) "
     "OR has_database_privilege(current_database(), 'CREATE') "
-    "OR EXISTS (SELECT 1 FROM pg_namespace n WHERE " CS_PG_USER_SCHEMA("n")
-    " AND has_schema_privilege(n.oid, 'CREATE')) "
+    "OR EXISTS (SELECT 1 FROM pg_namespace n "
+    "WHERE n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> 'information_schema' "
+    "AND has_schema_privilege(n.oid, 'CREATE')) "
     "OR EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-    "WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND " CS_PG_USER_SCHEMA("n")
-    " AND (has_table_privilege(c.oid, 'INSERT, UPDATE, DELETE, TRUNCATE') "
+    "WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') "
+    "AND n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> 'information_schema' "
+    "AND (has_table_privilege(c.oid, 'INSERT, UPDATE, DELETE, TRUNCATE') "
     "OR has_any_column_privilege(c.oid, 'INSERT, UPDATE')))";
 
 constexpr const char* kListTablesSql =
     "SELECT n.nspname, c.relname, c.relkind FROM pg_class c "
     "JOIN pg_namespace n ON n.oid = c.relnamespace "
-    "WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND NOT c.relispartition AND " CS_PG_USER_SCHEMA("n")
-    " AND has_schema_privilege(n.oid, 'USAGE') "
+    "WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND NOT c.relispartition "
+    "AND n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> 'information_schema' "
+    "AND has_schema_privilege(n.oid, 'USAGE') "
     "AND (has_table_privilege(c.oid, 'SELECT') OR has_any_column_privilege(c.oid, 'SELECT'))";
 
 // $1 schema ('' for the search path), $2 name. The search path position orders the matches
@@ -93,8 +96,8 @@ Status TableNotFound(std::string_view schema, std::string_view name) {
   if (schema.empty()) {
     return base::NotFound(fmt::format("table '{}' does not exist", base::Printable(name)));
   }
-  return base::NotFound(fmt::format("table '{}.{}' does not exist", base::Printable(schema),
-                                    base::Printable(name)));
+  return base::NotFound(
+      fmt::format("table '{}.{}' does not exist", base::Printable(schema), base::Printable(name)));
 }
 
 }  // namespace
@@ -169,8 +172,7 @@ Result<std::vector<ColumnInfo>> DescribeTable(Connection& connection, std::strin
   });
 }
 
-Result<std::vector<ColumnInfo>> ResultColumns(Connection& connection,
-                                              const PGresult* description) {
+Result<std::vector<ColumnInfo>> ResultColumns(Connection& connection, const PGresult* description) {
   const int count = PQnfields(description);
   std::vector<ColumnInfo> columns;
   if (count <= 0) return columns;
@@ -187,8 +189,8 @@ Result<std::vector<ColumnInfo>> ResultColumns(Connection& connection,
   }
   oids += "}";
   typmods += "}";
-  CS_ASSIGN_OR_RETURN(ResultHandle types, connection.Exec(kFormatTypesSql,
-                                                          {Value::Text(oids), Value::Text(typmods)}));
+  CS_ASSIGN_OR_RETURN(ResultHandle types,
+                      connection.Exec(kFormatTypesSql, {Value::Text(oids), Value::Text(typmods)}));
   if (PQntuples(types.get()) != count) return Unexpected("format_type()");
   for (int i = 0; i < count; ++i) {
     // NULL for a type without a name (none of the built-in ones); the type stays unnamed.

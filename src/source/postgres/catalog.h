@@ -38,8 +38,7 @@ base::Result<std::vector<TableInfo>> ListTables(Connection& connection);
 // (a domain by its own name), kind from the domain's base type, nullable from attnotnull.
 // An empty `schema` means the first schema of the search path (current_schemas(false)) that
 // has a table or view `name`. kNotFound "table 'x' does not exist" when there is none.
-base::Result<std::vector<ColumnInfo>> DescribeTable(Connection& connection,
-                                                    std::string_view schema,
+base::Result<std::vector<ColumnInfo>> DescribeTable(Connection& connection, std::string_view schema,
                                                     std::string_view name);
 
 // The columns described by `description` (a PQdescribePrepared result or any result), with

@@ -96,13 +96,15 @@ Result<std::shared_ptr<Connection>> Connection::Open(const ConnectionSettings& s
       {"user", settings.user},
       {"password", settings.password},
       {"dbname", settings.database},
+      // Honoured by libpq only for blocking connects; the loop below enforces the same limit.
       {"connect_timeout", connect_timeout},
       {"sslmode", std::string(SslMode(settings.tls_mode))},
       {"application_name", "contactsync"},
       {"client_encoding", "UTF8"},
       {"options", options},
   };
-  if (settings.tls_mode == TlsMode::kVerifyCa) pairs.emplace_back("sslrootcert", settings.tls_ca_file);
+  if (settings.tls_mode == TlsMode::kVerifyCa)
+    pairs.emplace_back("sslrootcert", settings.tls_ca_file);
   std::vector<const char*> keywords;
   std::vector<const char*> values;
   for (const auto& [keyword, value] : pairs) {
@@ -121,8 +123,10 @@ Result<std::shared_ptr<Connection>> Connection::Open(const ConnectionSettings& s
   PQsetErrorVerbosity(conn, PQERRORS_VERBOSE);
 
   // The non-blocking form, so that this loop owns the deadline: libpq's own connect_timeout
-  // restarts for every address a host name resolves to.
-  const Clock::time_point deadline = Clock::now() + std::chrono::seconds(settings.connect_timeout_s);
+  // restarts for every address a host name resolves to. (Name resolution itself happens
+  // inside libpq and is bounded by the system resolver's timeouts.)
+  const Clock::time_point deadline =
+      Clock::now() + std::chrono::seconds(settings.connect_timeout_s);
   PostgresPollingStatusType poll_status = PGRES_POLLING_WRITING;
   while (PQstatus(conn) != CONNECTION_BAD) {
     if (poll_status == PGRES_POLLING_OK) break;
@@ -148,12 +152,12 @@ Result<std::shared_ptr<Connection>> Connection::Open(const ConnectionSettings& s
   }
   PQsetErrorVerbosity(conn, PQERRORS_DEFAULT);
 
-  const std::string where = fmt::format("PostgreSQL at {}:{}", base::Printable(settings.host),
-                                        connection->port_);
+  const std::string where =
+      fmt::format("PostgreSQL at {}:{}", base::Printable(settings.host), connection->port_);
   if (PQserverVersion(conn) < 100000) {
     return Status(ErrorCode::kFailedPrecondition,
-                  fmt::format("{} runs version {}; contactsync needs PostgreSQL 10 or newer",
-                              where, ParameterStatus(conn, "server_version")));
+                  fmt::format("{} runs version {}; contactsync needs PostgreSQL 10 or newer", where,
+                              ParameterStatus(conn, "server_version")));
   }
   // The server reports these settings back; if they differ, dates and numbers would not be
   // read as ISO 8601 and exact text.
@@ -176,9 +180,7 @@ Result<std::shared_ptr<Connection>> Connection::Open(const ConnectionSettings& s
   return connection;
 }
 
-bool Connection::broken() const {
-  return !conn_ || PQstatus(conn_.get()) == CONNECTION_BAD;
-}
+bool Connection::broken() const { return !conn_ || PQstatus(conn_.get()) == CONNECTION_BAD; }
 
 CancelHandle Connection::MakeCancelHandle() const {
   return CancelHandle(conn_ ? PQgetCancel(conn_.get()) : nullptr);
@@ -249,6 +251,7 @@ Result<ResultHandle> Connection::Collect(const std::atomic<bool>* cancel) {
       Clock::now() + std::chrono::seconds(query_timeout_s_) + kClientGrace;
   ResultHandle last;
   ResultHandle error;
+  last_sqlstate_.clear();
   while (true) {
     CS_RETURN_IF_ERROR(WaitForResult(deadline, cancel));
     ResultHandle result(PQgetResult(conn_.get()));
@@ -272,7 +275,11 @@ Result<ResultHandle> Connection::Collect(const std::atomic<bool>* cancel) {
     }
   }
   const bool cancelled = cancel != nullptr && cancel->load(std::memory_order_relaxed);
-  if (error) return Failure(error.get(), cancelled);
+  if (error) {
+    const char* state = PQresultErrorField(error.get(), PG_DIAG_SQLSTATE);
+    last_sqlstate_ = state != nullptr ? state : "";
+    return Failure(error.get(), cancelled);
+  }
   if (!last) return Failure(nullptr, cancelled);
   return last;
 }
@@ -348,8 +355,7 @@ void Connection::Rollback() {
 
 Result<bool> Connection::TransactionWrote() {
   // txid_current_if_assigned() (PostgreSQL 10+) never assigns an id itself.
-  CS_ASSIGN_OR_RETURN(ResultHandle result,
-                      Exec("SELECT txid_current_if_assigned() IS NOT NULL"));
+  CS_ASSIGN_OR_RETURN(ResultHandle result, Exec("SELECT txid_current_if_assigned() IS NOT NULL"));
   if (PQntuples(result.get()) != 1 || PQnfields(result.get()) != 1) {
     return base::Internal("unexpected answer to txid_current_if_assigned()");
   }

@@ -95,6 +95,10 @@ class Connection {
   // connection itself).
   base::Status Failure(const PGresult* result, bool cancelled = false) const;
 
+  // The SQLSTATE of the last failed statement, or "" when the last one succeeded or failed
+  // without one.
+  const std::string& last_sqlstate() const { return last_sqlstate_; }
+
   const std::string& host() const { return host_; }
   int port() const { return port_; }
   const std::string& user() const { return user_; }
@@ -120,6 +124,7 @@ class Connection {
   int connect_timeout_s_ = 0;
   int query_timeout_s_ = 0;
   bool leased_ = false;
+  std::string last_sqlstate_;
 };
 
 // Runs `body` (returning base::Result<T>) inside BEGIN READ ONLY ... ROLLBACK on `connection`.

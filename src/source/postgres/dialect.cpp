@@ -19,9 +19,9 @@ base::Result<std::string> QuoteIdentifier(std::string_view name) {
         fmt::format("identifier '{}' is not valid UTF-8", base::Printable(name)));
   }
   if (name.size() > kMaxIdentifierBytes) {
-    return base::InvalidArgument(fmt::format(
-        "identifier '{}' is longer than PostgreSQL's limit of {} bytes", base::Printable(name),
-        kMaxIdentifierBytes));
+    return base::InvalidArgument(
+        fmt::format("identifier '{}' is longer than PostgreSQL's limit of {} bytes",
+                    base::Printable(name), kMaxIdentifierBytes));
   }
   std::string quoted;
   quoted.reserve(name.size() + 2);

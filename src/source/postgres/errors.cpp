@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "base/redact.h"
 #include "base/text.h"
 
 namespace contactsync::source::postgres {
@@ -40,16 +41,6 @@ std::string_view StripSeverity(std::string_view line) {
     if (c < 'A' || c > 'Z') return line;
   }
   return line.substr(colon + 3);
-}
-
-std::string ReplaceAll(std::string text, std::string_view from, std::string_view to) {
-  if (from.empty()) return text;
-  size_t pos = 0;
-  while ((pos = text.find(from, pos)) != std::string::npos) {
-    text.replace(pos, from.size(), to);
-    pos += to.size();
-  }
-  return text;
 }
 
 std::string Endpoint(const PgFailure& failure) {
@@ -97,9 +88,9 @@ Status Map(const PgFailure& failure, const std::string& message) {
     return base::Unavailable(fmt::format("cannot reach PostgreSQL at {}: {}", endpoint, message));
   };
   const auto lost = [&] {
-    return Status(ErrorCode::kConnectionLost,
-                  fmt::format("lost the connection to PostgreSQL at {} ({}); try again",
-                              endpoint, message));
+    return Status(
+        ErrorCode::kConnectionLost,
+        fmt::format("lost the connection to PostgreSQL at {} ({}); try again", endpoint, message));
   };
 
   if (!state.empty()) {
@@ -116,8 +107,8 @@ Status Map(const PgFailure& failure, const std::string& message) {
                           user, endpoint, message)};
     }
     if (state == "3D000") {
-      return base::NotFound(fmt::format("database '{}' does not exist on PostgreSQL at {}",
-                                        database, endpoint));
+      return base::NotFound(
+          fmt::format("database '{}' does not exist on PostgreSQL at {}", database, endpoint));
     }
     if (state == "57014") {
       if (failure.cancelled) return {ErrorCode::kCancelled, "the read was cancelled"};
@@ -142,9 +133,8 @@ Status Map(const PgFailure& failure, const std::string& message) {
       return connecting ? unreachable() : lost();
     }
     if (state == "57P03" || state_class == "53" || state_class == "40") {
-      return base::Unavailable(
-          fmt::format("PostgreSQL at {} is busy or not ready ({}); try again later", endpoint,
-                      message));
+      return base::Unavailable(fmt::format(
+          "PostgreSQL at {} is busy or not ready ({}); try again later", endpoint, message));
     }
     if (state == "25006") {
       return base::PermissionDenied(fmt::format("contactsync only reads: {}", message));
@@ -212,9 +202,9 @@ std::string CleanMessage(std::string_view message, size_t max_chars) {
     start = end + 1;
     // Indented lines are libpq's hints ("Is the server running on that host...").
     if (line.empty() || line.front() == ' ' || line.front() == '\t') continue;
-    if (StartsWith(line, "LOCATION:") || StartsWith(line, "DETAIL:") ||
-        StartsWith(line, "HINT:") || StartsWith(line, "CONTEXT:") ||
-        StartsWith(line, "STATEMENT:") || StartsWith(line, "QUERY:")) {
+    if (StartsWith(line, "LOCATION:") || StartsWith(line, "DETAIL:") || StartsWith(line, "HINT:") ||
+        StartsWith(line, "CONTEXT:") || StartsWith(line, "STATEMENT:") ||
+        StartsWith(line, "QUERY:")) {
       continue;
     }
     if (StartsWith(line, "connection to server")) {
@@ -240,12 +230,12 @@ std::string CleanMessage(std::string_view message, size_t max_chars) {
 }
 
 base::Status MapPostgresError(const PgFailure& failure) {
-  // The password is removed from the raw text and again from the finished message, which also
-  // shows the user and database names (a password typed into the wrong field).
-  const std::string scrubbed = ReplaceAll(std::string(failure.message), failure.password, "***");
-  const Status status = Map(failure, CleanMessage(scrubbed));
-  if (failure.password.empty()) return status;
-  return Status(status.code(), ReplaceAll(status.message(), failure.password, "***"));
+  // The password is removed from the raw text (before CleanMessage escapes bytes of it) and
+  // again from the finished message, which also shows the user and database names (a password
+  // typed into the wrong field).
+  const std::vector<std::string_view> secrets = {failure.password};
+  const Status status = Map(failure, CleanMessage(base::Redact(failure.message, secrets)));
+  return Status(status.code(), base::Redact(status.message(), secrets));
 }
 
 }  // namespace contactsync::source::postgres

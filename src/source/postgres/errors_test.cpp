@@ -138,9 +138,9 @@ const std::vector<Case>& Cases() {
   return cases;
 }
 
-class MapPostgresErrorTest : public testing::TestWithParam<Case> {};
+class PgMapErrorTest : public testing::TestWithParam<Case> {};
 
-TEST_P(MapPostgresErrorTest, MapsCodeAndMessage) {
+TEST_P(PgMapErrorTest, MapsCodeAndMessage) {
   const Case& c = GetParam();
   const base::Status status = MapPostgresError(MakeFailure(c));
   EXPECT_EQ(status.code(), c.code) << ErrorCodeName(status.code()) << ": " << status.message();
@@ -151,7 +151,7 @@ TEST_P(MapPostgresErrorTest, MapsCodeAndMessage) {
 
 // Whatever the failure, a password that got into the text (or into the user name field) never
 // comes out.
-TEST_P(MapPostgresErrorTest, NeverShowsThePassword) {
+TEST_P(PgMapErrorTest, NeverShowsThePassword) {
   const Case& c = GetParam();
   const std::string password = "Tr0ub4dor&3";
   const std::string message = std::string(c.message) + " (password " + password + ")";
@@ -164,24 +164,24 @@ TEST_P(MapPostgresErrorTest, NeverShowsThePassword) {
   EXPECT_EQ(status.message().find(password), std::string::npos) << status.message();
 }
 
-INSTANTIATE_TEST_SUITE_P(All, MapPostgresErrorTest, testing::ValuesIn(Cases()),
-                         [](const testing::TestParamInfo<Case>& info) {
-                           return std::string(info.param.name);
+INSTANTIATE_TEST_SUITE_P(All, PgMapErrorTest, testing::ValuesIn(Cases()),
+                         [](const testing::TestParamInfo<Case>& param_info) {
+                           return std::string(param_info.param.name);
                          });
 
-TEST(MapPostgresErrorTest, CancelledOnlyWinsForCanceledStatements) {
+TEST(PgMapErrorTest, CancelledOnlyWinsForCanceledStatements) {
   PgFailure failure = MakeFailure(Cases()[0]);
   failure.cancelled = true;  // a wrong password stays a wrong password
   EXPECT_EQ(MapPostgresError(failure).code(), ErrorCode::kAuthFailed);
 }
 
-TEST(MapPostgresErrorTest, BracketsIpv6Hosts) {
+TEST(PgMapErrorTest, BracketsIpv6Hosts) {
   PgFailure failure = MakeFailure(Cases()[4]);
   failure.host = "::1";
   EXPECT_NE(MapPostgresError(failure).message().find("[::1]:5432"), std::string::npos);
 }
 
-TEST(FindSqlStateTest, ReadsVerboseConnectionMessages) {
+TEST(PgFindSqlStateTest, ReadsVerboseConnectionMessages) {
   EXPECT_EQ(FindSqlState("connection to server at \"h\", port 1 failed: FATAL:  28P01: password "
                          "authentication failed for user \"u\"\nLOCATION:  auth.c:334\n"),
             "28P01");
@@ -193,7 +193,7 @@ TEST(FindSqlStateTest, ReadsVerboseConnectionMessages) {
   EXPECT_EQ(FindSqlState(""), "");
 }
 
-TEST(CleanMessageTest, KeepsOneLinePerDistinctProblem) {
+TEST(PgCleanMessageTest, KeepsOneLinePerDistinctProblem) {
   EXPECT_EQ(CleanMessage("connection to server at \"localhost\" (::1), port 1 failed: Connection "
                          "refused\n\tIs the server running on that host and accepting TCP/IP "
                          "connections?\nconnection to server at \"localhost\" (127.0.0.1), port 1 "

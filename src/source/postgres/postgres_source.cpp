@@ -11,9 +11,7 @@
 namespace contactsync::source::postgres {
 namespace {
 
-using base::ErrorCode;
 using base::Result;
-using base::Status;
 
 class PostgresSource final : public SourceConnector {
  public:
@@ -38,14 +36,8 @@ class PostgresSource final : public SourceConnector {
 
   Result<std::vector<ColumnInfo>> DescribeQuery(std::string_view sql) override {
     CS_ASSIGN_OR_RETURN(std::shared_ptr<Connection> connection, IdleConnection());
-    return InReadOnlyTransaction(*connection, [&]() -> Result<std::vector<ColumnInfo>> {
-      CS_ASSIGN_OR_RETURN(ResultHandle description, connection->PrepareAndDescribe(sql));
-      if (PQnfields(description.get()) == 0) {
-        return Status(ErrorCode::kBadQuery,
-                      "only SELECT queries can be used: this statement returns no rows");
-      }
-      return ResultColumns(*connection, description.get());
-    });
+    return InReadOnlyTransaction(
+        *connection, [&] { return DeclareCursor(*connection, sql, /*params=*/nullptr); });
   }
 
   Result<std::unique_ptr<RowReader>> OpenReader(std::string_view sql,

@@ -95,7 +95,8 @@ TEST_F(PostgresTest, ListsReadableTablesAndViewsSorted) {
       "CREATE TABLE {6} (id int); GRANT SELECT ON {0}, {2}, {4} TO {7}; GRANT SELECT (id) ON {1} "
       "TO {7}",
       Qualified("b table"), Qualified("A\"q"), Qualified("view"), Qualified("matview"),
-      Qualified("parted"), Qualified("part_1"), Qualified("secret"), *QuoteIdentifier(reader_.user)));
+      Qualified("parted"), Qualified("part_1"), Qualified("secret"),
+      *QuoteIdentifier(reader_.user)));
   auto admin = Open(admin_);
   ASSERT_NE(admin, nullptr);
   auto tables = admin->ListTables();
@@ -110,9 +111,9 @@ TEST_F(PostgresTest, ListsReadableTablesAndViewsSorted) {
     return std::tie(a.schema, a.name) < std::tie(b.schema, b.name);
   }));
   const std::vector<TableInfo> expected = {
-      {schema_, "A\"q", TableKind::kTable},      {schema_, "b table", TableKind::kTable},
-      {schema_, "matview", TableKind::kView},    {schema_, "parted", TableKind::kTable},
-      {schema_, "secret", TableKind::kTable},    {schema_, "view", TableKind::kView},
+      {schema_, "A\"q", TableKind::kTable},   {schema_, "b table", TableKind::kTable},
+      {schema_, "matview", TableKind::kView}, {schema_, "parted", TableKind::kTable},
+      {schema_, "secret", TableKind::kTable}, {schema_, "view", TableKind::kView},
   };
   EXPECT_EQ(mine, expected);
 
@@ -185,13 +186,12 @@ TEST_F(PostgresTest, DescribeTableWithoutSchemaFollowsTheSearchPath) {
   ASSERT_EQ(columns->size(), 1u);
   EXPECT_EQ((*columns)[0].name, "a");
   EXPECT_FALSE((*columns)[0].nullable);
-  EXPECT_EQ(connector->DescribeTable("", "only_in_" + name).status().code(),
-            ErrorCode::kNotFound);
+  EXPECT_EQ(connector->DescribeTable("", "only_in_" + name).status().code(), ErrorCode::kNotFound);
 }
 
 TEST_F(PostgresTest, DescribesQueriesWithoutRunningThem) {
-  session_->Exec(fmt::format("CREATE TABLE {} (id int, email text, paid numeric(12,2))",
-                             Qualified("orders")));
+  session_->Exec(
+      fmt::format("CREATE TABLE {} (id int, email text, paid numeric(12,2))", Qualified("orders")));
   auto connector = Open(admin_);
   ASSERT_NE(connector, nullptr);
   auto columns = connector->DescribeQuery(fmt::format(
@@ -209,8 +209,8 @@ TEST_F(PostgresTest, DescribesQueriesWithoutRunningThem) {
   };
   EXPECT_EQ(*columns, expected);
 
-  const auto not_select = connector->DescribeQuery(
-      fmt::format("DELETE FROM {}", Qualified("orders")));
+  const auto not_select =
+      connector->DescribeQuery(fmt::format("DELETE FROM {}", Qualified("orders")));
   EXPECT_EQ(not_select.status().code(), ErrorCode::kBadQuery);
   EXPECT_NE(not_select.status().message().find("only SELECT queries can be used"),
             std::string::npos);
@@ -221,6 +221,41 @@ TEST_F(PostgresTest, DescribesQueriesWithoutRunningThem) {
             ErrorCode::kNotFound);
   EXPECT_EQ(connector->DescribeQuery("SELECT 1; SELECT 2").status().code(), ErrorCode::kBadQuery);
   EXPECT_EQ(connector->DescribeQuery("").status().code(), ErrorCode::kBadQuery);
+}
+
+TEST_F(PostgresTest, AcceptsQueriesOnlyAndDescribeQueryRefusesWhatOpenReaderWould) {
+  session_->Exec(fmt::format("CREATE TABLE {} (id int); INSERT INTO {} VALUES (7)", Qualified("t"),
+                             Qualified("t")));
+  auto connector = Open(admin_);
+  ASSERT_NE(connector, nullptr);
+  for (const std::string& sql :
+       std::vector<std::string>{"VALUES (7)", "TABLE " + Qualified("t"),
+                                "WITH x AS (SELECT id FROM " + Qualified("t") + ") SELECT * FROM x",
+                                "SELECT id FROM " + Qualified("t") + " -- trailing comment",
+                                "  SELECT id FROM " + Qualified("t") + ";"}) {
+    EXPECT_TRUE(connector->DescribeQuery(sql).ok()) << sql;
+    const auto rows = ReadAll(*connector, sql);
+    ASSERT_EQ(rows.size(), 1u) << sql;
+    EXPECT_EQ(rows[0][0], Value::Text("7")) << sql;
+  }
+  for (const std::string& sql :
+       std::vector<std::string>{"SHOW search_path", "EXPLAIN SELECT 1",
+                                "INSERT INTO " + Qualified("t") + " VALUES (8) RETURNING id"}) {
+    const auto described = connector->DescribeQuery(sql);
+    EXPECT_EQ(described.status().code(), ErrorCode::kBadQuery) << sql;
+    EXPECT_NE(described.status().message().find("only SELECT queries can be used"),
+              std::string::npos)
+        << described.status().message();
+    EXPECT_EQ(connector->OpenReader(sql, {}, {}).status().code(), ErrorCode::kBadQuery) << sql;
+  }
+  // Refused when described, before any Run: the read-only transaction forbids the row locks.
+  EXPECT_EQ(
+      connector->DescribeQuery("SELECT * FROM " + Qualified("t") + " FOR UPDATE").status().code(),
+      ErrorCode::kPermissionDenied);
+  // Parameters are NULL while describing; the query is planned, not run.
+  EXPECT_TRUE(
+      connector->DescribeQuery("SELECT 1 / $1::int, pg_sleep(10) FROM " + Qualified("t")).ok());
+  EXPECT_EQ(session_->Scalar("SELECT count(*) FROM " + Qualified("t")), "1");
 }
 
 TEST_F(PostgresTest, ReadsEveryCommonTypeExactly) {
@@ -250,11 +285,12 @@ TEST_F(PostgresTest, ReadsEveryCommonTypeExactly) {
   std::vector<ValueKind> kinds;
   for (const ColumnInfo& column : (*reader)->columns()) kinds.push_back(column.kind);
   using K = ValueKind;
-  EXPECT_EQ(kinds, (std::vector<K>{K::kInteger, K::kBoolean, K::kInteger, K::kInteger,
-                                   K::kInteger, K::kDecimal, K::kReal, K::kReal, K::kDate,
-                                   K::kDateTime, K::kDateTime, K::kTime, K::kText, K::kText,
-                                   K::kText, K::kText, K::kText, K::kText, K::kText, K::kText,
-                                   K::kText, K::kBinary}));
+  EXPECT_EQ(kinds,
+            (std::vector<K>{K::kInteger,  K::kBoolean, K::kInteger, K::kInteger, K::kInteger,
+                            K::kDecimal,  K::kReal,    K::kReal,    K::kDate,    K::kDateTime,
+                            K::kDateTime, K::kTime,    K::kText,    K::kText,    K::kText,
+                            K::kText,     K::kText,    K::kText,    K::kText,    K::kText,
+                            K::kText,     K::kBinary}));
   EXPECT_EQ((*reader)->columns()[5].declared_type, "numeric(30,10)");
   EXPECT_EQ((*reader)->columns()[19].declared_type, schema_ + ".mood");
 
@@ -284,7 +320,9 @@ TEST_F(PostgresTest, ReadsEveryCommonTypeExactly) {
                      T("a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"),
                      T("happy"),
                      T("{1,2,NULL}"),
-                     Value::Binary(std::string("\x00\xff" "A", 3))};
+                     Value::Binary(std::string("\x00\xff"
+                                               "A",
+                                               3))};
   EXPECT_EQ(rows[0], first);
   const Row second = {T("2"),
                       T("f"),
@@ -323,8 +361,8 @@ TEST_F(PostgresTest, ReadsEveryCommonTypeExactly) {
 TEST_F(PostgresTest, StreamsInBatchesBoundedByRows) {
   auto connector = Open(admin_);
   ASSERT_NE(connector, nullptr);
-  auto reader = connector->OpenReader("SELECT x FROM generate_series(1, 2500) AS x ORDER BY x",
-                                      {}, {.max_rows = 1000, .max_bytes = 1 << 30});
+  auto reader = connector->OpenReader("SELECT x FROM generate_series(1, 2500) AS x ORDER BY x", {},
+                                      {.max_rows = 1000, .max_bytes = 1 << 30});
   ASSERT_TRUE(reader.ok()) << reader.status().ToString();
   Batch batch;
   std::vector<size_t> sizes;
@@ -391,18 +429,18 @@ TEST_F(PostgresTest, BindsHostileValuesAsParameters) {
       Qualified("t"), Qualified("t")));
   auto connector = Open(admin_);
   ASSERT_NE(connector, nullptr);
-  const std::string sql =
-      fmt::format("SELECT id FROM {} WHERE v = $1 OR b = $2 OR (v IS NULL AND $3::text IS NULL) "
-                  "ORDER BY id",
-                  Qualified("t"));
+  const std::string sql = fmt::format(
+      "SELECT id FROM {} WHERE v = $1 OR b = $2 OR (v IS NULL AND $3::text IS NULL) "
+      "ORDER BY id",
+      Qualified("t"));
   auto rows = ReadAll(*connector, sql,
                       {Value::Text("'; DROP TABLE x; --"), Value::Binary("\xff"), Value::Null()});
   ASSERT_EQ(rows.size(), 2u);
   EXPECT_EQ(rows[0][0], Value::Text("1"));
   EXPECT_EQ(rows[1][0], Value::Text("3"));
-  rows = ReadAll(*connector, sql,
-                 {Value::Text("$1 \"select\" `;--"), Value::Binary(std::string(1, '\0')),
-                  Value::Text("x")});
+  rows = ReadAll(
+      *connector, sql,
+      {Value::Text("$1 \"select\" `;--"), Value::Binary(std::string(1, '\0')), Value::Text("x")});
   ASSERT_EQ(rows.size(), 2u);
   EXPECT_EQ(rows[0][0], Value::Text("1"));
   EXPECT_EQ(rows[1][0], Value::Text("4"));
@@ -412,8 +450,8 @@ TEST_F(PostgresTest, BindsHostileValuesAsParameters) {
   EXPECT_EQ(session_->Scalar("SELECT count(*) FROM " + Qualified("t")), "4");
 
   // A text value is sent NUL-terminated, so a NUL inside would silently cut it short.
-  auto nul = connector->OpenReader(sql, {Value::Text(std::string("a\0b", 3)), Value::Null(),
-                                         Value::Null()}, {});
+  auto nul = connector->OpenReader(
+      sql, {Value::Text(std::string("a\0b", 3)), Value::Null(), Value::Null()}, {});
   EXPECT_EQ(nul.status().code(), ErrorCode::kInvalidArgument);
   auto too_few = connector->OpenReader(sql, {Value::Text("a")}, {});
   EXPECT_EQ(too_few.status().code(), ErrorCode::kBadQuery);
@@ -427,8 +465,8 @@ TEST_F(PostgresTest, BindsHostileValuesAsParameters) {
 TEST_F(PostgresTest, HostileIdentifiers) {
   const std::string hostile_schema = schema_ + " \"q\" `b` [c];--.x";
   const std::string table = "select \"t\" `x` [y]; --.z";
-  const std::vector<std::string> columns = {"select", "a b", "c\"d", "e`f", "[g]", ";--", "h.i",
-                                            "Ünï 📧"};
+  const std::vector<std::string> columns = {"select", "a b", "c\"d", "e`f",
+                                            "[g]",    ";--", "h.i",  "Ünï 📧"};
   const std::string qtable = *QuoteQualifiedName(hostile_schema, table);
   std::string definition;
   std::string values;
@@ -436,10 +474,11 @@ TEST_F(PostgresTest, HostileIdentifiers) {
     definition += (i == 0 ? "" : ", ") + *QuoteIdentifier(columns[i]) + " text";
     values += fmt::format("{}'v{}'", i == 0 ? "" : ", ", i);
   }
-  session_->Exec(fmt::format("CREATE SCHEMA {0}; CREATE TABLE {1} ({2}); INSERT INTO {1} "
-                             "VALUES ({3}); CREATE VIEW {4} AS SELECT * FROM {1}",
-                             *QuoteIdentifier(hostile_schema), qtable, definition, values,
-                             *QuoteQualifiedName(hostile_schema, "view \"v\"")));
+  session_->Exec(
+      fmt::format("CREATE SCHEMA {0}; CREATE TABLE {1} ({2}); INSERT INTO {1} "
+                  "VALUES ({3}); CREATE VIEW {4} AS SELECT * FROM {1}",
+                  *QuoteIdentifier(hostile_schema), qtable, definition, values,
+                  *QuoteQualifiedName(hostile_schema, "view \"v\"")));
   auto connector = Open(admin_);
   ASSERT_NE(connector, nullptr);
 
@@ -498,9 +537,9 @@ TEST_F(PostgresTest, UnknownDatabaseIsNotFound) {
   settings.database = "no_such_db_" + testing::UniqueName();
   auto connector = OpenPostgresSource(settings);
   EXPECT_EQ(connector.status().code(), ErrorCode::kNotFound) << connector.status().ToString();
-  EXPECT_NE(connector.status().message().find("database '" + settings.database +
-                                              "' does not exist"),
-            std::string::npos)
+  EXPECT_NE(
+      connector.status().message().find("database '" + settings.database + "' does not exist"),
+      std::string::npos)
       << connector.status().message();
   // Not parsed as a connection string.
   settings.database = "dbname=" + admin_.database + " host=nowhere";
@@ -592,9 +631,9 @@ TEST_F(PostgresTest, DroppingAReaderMidStreamEndsTheQuery) {
   reader->reset();
   EXPECT_LT(Clock::now() - start, std::chrono::seconds(1));
   // The session is idle: no statement running, no transaction (and so no snapshot) left open.
-  EXPECT_EQ(session_->Scalar("SELECT coalesce(state, '') FROM pg_stat_activity WHERE pid = $1",
-                             {pid}),
-            "idle");
+  EXPECT_EQ(
+      session_->Scalar("SELECT coalesce(state, '') FROM pg_stat_activity WHERE pid = $1", {pid}),
+      "idle");
   EXPECT_EQ(session_->Scalar("SELECT count(*) FROM pg_stat_activity WHERE pid = $1 AND "
                              "(backend_xmin IS NOT NULL OR query ILIKE '%generate_series%')",
                              {pid}),
@@ -669,8 +708,8 @@ TEST_F(PostgresTest, LostConnectionMidReadIsConnectionLostAndTheConnectorRecover
 TEST_F(PostgresTest, ReaderOutlivesConnectorAndConnectorWorksDuringARead) {
   auto connector = Open(admin_);
   ASSERT_NE(connector, nullptr);
-  auto reader = connector->OpenReader("SELECT x FROM generate_series(1, 50) AS x", {},
-                                      {.max_rows = 20});
+  auto reader =
+      connector->OpenReader("SELECT x FROM generate_series(1, 50) AS x", {}, {.max_rows = 20});
   ASSERT_TRUE(reader.ok()) << reader.status().ToString();
   Batch batch;
   ASSERT_TRUE((*reader)->ReadBatch(batch).ok());

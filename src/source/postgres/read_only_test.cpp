@@ -54,7 +54,7 @@ base::Status RunToEnd(SourceConnector& connector, const std::string& sql) {
   }
 }
 
-class ReadOnlyTest : public testing::PostgresTest {
+class PostgresReadOnlyTest : public testing::PostgresTest {
  protected:
   void SetUp() override {
     PostgresTest::SetUp();
@@ -62,14 +62,14 @@ class ReadOnlyTest : public testing::PostgresTest {
     table_ = Qualified("t");
     sequence_ = Qualified("seq");
     copy_path_ = "/tmp/" + testing::UniqueName();
-    session_->Exec(fmt::format(
-        "CREATE TABLE {0} (id int PRIMARY KEY, v text); "
-        "INSERT INTO {0} SELECT x, 'row ' || x FROM generate_series(1, 100) AS x; "
-        "CREATE SEQUENCE {1}; SELECT nextval('{1}'); "
-        "CREATE FUNCTION {2}() RETURNS int LANGUAGE plpgsql AS "
-        "$$ BEGIN DELETE FROM {0}; RETURN 1; END $$; "
-        "CREATE PROCEDURE {3}() LANGUAGE sql AS $$ DELETE FROM {0} $$",
-        table_, sequence_, Qualified("sneaky"), Qualified("proc")));
+    session_->Exec(
+        fmt::format("CREATE TABLE {0} (id int PRIMARY KEY, v text); "
+                    "INSERT INTO {0} SELECT x, 'row ' || x FROM generate_series(1, 100) AS x; "
+                    "CREATE SEQUENCE {1}; SELECT nextval('{1}'); "
+                    "CREATE FUNCTION {2}() RETURNS int LANGUAGE plpgsql AS "
+                    "$$ BEGIN DELETE FROM {0}; RETURN 1; END $$; "
+                    "CREATE PROCEDURE {3}() LANGUAGE sql AS $$ DELETE FROM {0} $$",
+                    table_, sequence_, Qualified("sneaky"), Qualified("proc")));
     // The fixture's own inserts must reach the statistics before the first fingerprint: a
     // server process flushes them when it exits.
     const int pid = session_->pid();
@@ -87,8 +87,8 @@ class ReadOnlyTest : public testing::PostgresTest {
         "SELECT concat_ws('/', n_tup_ins, n_tup_upd, n_tup_del, n_tup_hot_upd) "
         "FROM pg_stat_user_tables WHERE relid = $1::regclass",
         {table_});
-    f.sequence = session_->Scalar(fmt::format("SELECT last_value || '/' || is_called FROM {}",
-                                              sequence_));
+    f.sequence =
+        session_->Scalar(fmt::format("SELECT last_value || '/' || is_called FROM {}", sequence_));
     f.large_objects = session_->Scalar("SELECT count(*) FROM pg_largeobject_metadata");
     return f;
   }
@@ -103,7 +103,7 @@ struct Hostile {
   ErrorCode code;  // the layer that stops it, as a code
 };
 
-TEST_F(ReadOnlyTest, PrivilegedAccountStillCannotWrite) {
+TEST_F(PostgresReadOnlyTest, PrivilegedAccountStillCannotWrite) {
   ASSERT_FALSE(FileExists(copy_path_));
   const Fingerprint before = Take();
   EXPECT_NE(before.counters, "");
@@ -111,8 +111,7 @@ TEST_F(ReadOnlyTest, PrivilegedAccountStillCannotWrite) {
 
   const std::vector<Hostile> matrix = {
       {fmt::format("INSERT INTO {} VALUES (1000, 'x')", table_), ErrorCode::kBadQuery},
-      {fmt::format("INSERT INTO {} VALUES (1000, 'x') RETURNING id", table_),
-       ErrorCode::kBadQuery},
+      {fmt::format("INSERT INTO {} VALUES (1000, 'x') RETURNING id", table_), ErrorCode::kBadQuery},
       {fmt::format("UPDATE {} SET v = 'x'", table_), ErrorCode::kBadQuery},
       {fmt::format("DELETE FROM {} RETURNING *", table_), ErrorCode::kBadQuery},
       {fmt::format("TRUNCATE {}", table_), ErrorCode::kBadQuery},
@@ -166,10 +165,11 @@ TEST_F(ReadOnlyTest, PrivilegedAccountStillCannotWrite) {
   EXPECT_TRUE(
       RunToEnd(**connector, "SELECT set_config('default_transaction_read_only', 'off', false)")
           .ok());
-  auto reader = (*connector)->OpenReader(
-      "SELECT current_setting('default_transaction_read_only'), "
-      "current_setting('transaction_read_only')",
-      {}, {});
+  auto reader = (*connector)
+                    ->OpenReader(
+                        "SELECT current_setting('default_transaction_read_only'), "
+                        "current_setting('transaction_read_only')",
+                        {}, {});
   ASSERT_TRUE(reader.ok()) << reader.status().ToString();
   Batch batch;
   ASSERT_TRUE((*reader)->ReadBatch(batch).ok());
@@ -196,7 +196,7 @@ TEST_F(ReadOnlyTest, PrivilegedAccountStillCannotWrite) {
 
 // The write counters do see writes: the same measurement after a real one differs, so the
 // comparison above can fail.
-TEST_F(ReadOnlyTest, FingerprintDetectsAWrite) {
+TEST_F(PostgresReadOnlyTest, FingerprintDetectsAWrite) {
   const Fingerprint before = Take();
   testing::AdminSession writer(admin_);
   writer.Exec(fmt::format("UPDATE {} SET v = v WHERE id = 1", table_));

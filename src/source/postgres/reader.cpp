@@ -27,6 +27,35 @@ Status Cancelled() { return Status(ErrorCode::kCancelled, "the read was cancelle
 
 }  // namespace
 
+Result<std::vector<ColumnInfo>> DeclareCursor(Connection& connection, std::string_view sql,
+                                              const std::vector<Value>* params) {
+  CS_ASSIGN_OR_RETURN(ResultHandle description, connection.PrepareAndDescribe(sql));
+  if (PQnfields(description.get()) == 0) {
+    return Status(ErrorCode::kBadQuery,
+                  "only SELECT queries can be used: this statement returns no rows");
+  }
+  const auto expected = static_cast<size_t>(PQnparams(description.get()));
+  const std::vector<Value> nulls(params == nullptr ? expected : 0);
+  if (params == nullptr) params = &nulls;
+  if (expected != params->size()) {
+    return Status(ErrorCode::kBadQuery,
+                  fmt::format("the query has {} parameters but {} values were given", expected,
+                              params->size()));
+  }
+  CS_ASSIGN_OR_RETURN(std::vector<ColumnInfo> columns,
+                      ResultColumns(connection, description.get()));
+  const Status declared =
+      connection.Exec(std::string(kDeclare) + std::string(sql), *params).status();
+  // The statement parsed on its own, so a syntax error now means DECLARE refused it: it is not
+  // a query (EXPLAIN, SHOW, INSERT ... RETURNING, ...).
+  if (!declared.ok() && connection.last_sqlstate() == "42601") {
+    return Status(ErrorCode::kBadQuery,
+                  "only SELECT queries can be used: this statement is not a plain query");
+  }
+  CS_RETURN_IF_ERROR(declared);
+  return columns;
+}
+
 Result<std::unique_ptr<RowReader>> PostgresRowReader::Open(std::shared_ptr<Connection> connection,
                                                            std::string_view sql,
                                                            const std::vector<Value>& params,
@@ -35,23 +64,7 @@ Result<std::unique_ptr<RowReader>> PostgresRowReader::Open(std::shared_ptr<Conne
     return base::InvalidArgument("read options: max_rows and max_bytes must be positive");
   }
   CS_RETURN_IF_ERROR(connection->BeginReadOnly());
-  Result<std::vector<ColumnInfo>> columns = [&]() -> Result<std::vector<ColumnInfo>> {
-    CS_ASSIGN_OR_RETURN(ResultHandle description, connection->PrepareAndDescribe(sql));
-    if (PQnfields(description.get()) == 0) {
-      return Status(ErrorCode::kBadQuery,
-                    "only SELECT queries can be used: this statement returns no rows");
-    }
-    const auto expected = static_cast<size_t>(PQnparams(description.get()));
-    if (expected != params.size()) {
-      return Status(ErrorCode::kBadQuery,
-                    fmt::format("the query has {} parameters but {} values were given",
-                                expected, params.size()));
-    }
-    CS_ASSIGN_OR_RETURN(std::vector<ColumnInfo> described,
-                        ResultColumns(*connection, description.get()));
-    CS_RETURN_IF_ERROR(connection->Exec(std::string(kDeclare) + std::string(sql), params).status());
-    return described;
-  }();
+  Result<std::vector<ColumnInfo>> columns = DeclareCursor(*connection, sql, &params);
   if (!columns.ok()) {
     connection->Rollback();
     return columns.status();
@@ -86,6 +99,12 @@ void PostgresRowReader::End() {
   if (!open_) return;
   open_ = false;
   pending_.Reset();
+  {
+    // From now on Cancel() sends nothing: the connection may serve other statements soon.
+    // Read after this, the flag also covers a cancel request sent just before.
+    std::lock_guard<std::mutex> lock(cancel_mutex_);
+    cancel_handle_.Reset();
+  }
   // A cancel request may still be on its way to the server; it must not meet the next
   // statement someone runs on this connection.
   if (cancelled()) {

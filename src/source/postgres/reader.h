@@ -21,7 +21,7 @@
 //
 // Cancel() sends a PostgreSQL cancel request (PQcancel) so that a FETCH blocked on the server
 // returns; the reader then closes its connection rather than reuse it, so that a late cancel
-// request can never stop a later statement.
+// request can never stop a later statement. After the read has ended, Cancel() sends nothing.
 //
 // Thread safety: as RowReader (one thread at a time; Cancel from any thread).
 
@@ -38,12 +38,21 @@
 
 namespace contactsync::source::postgres {
 
+// Inside the caller's open read-only transaction: parses and describes `sql` (statements
+// without result columns are refused), then declares the cursor the reader fetches from, with
+// `params` bound, or with NULL for every parameter when `params` is null (DECLARE plans the
+// query without running it, so DescribeQuery refuses exactly what OpenReader would). Returns
+// the result columns. Errors: kBadQuery "only SELECT queries can be used: ..." for statements
+// without result columns and for statements DECLARE does not accept as a query, kBadQuery for
+// a parameter count that differs from params->size(); and those of Connection::Exec.
+base::Result<std::vector<ColumnInfo>> DeclareCursor(Connection& connection, std::string_view sql,
+                                                    const std::vector<Value>* params);
+
 class PostgresRowReader final : public RowReader {
  public:
   // Starts the read of `sql` (one query) with `params` on `connection`, which must not be
   // leased; the reader leases it until the read ends. Errors: kInvalidArgument for zero read
-  // bounds; kBadQuery "only SELECT queries can be used" for a statement without result columns
-  // and for a parameter count that differs from params.size(); and those of Connection::Exec.
+  // bounds, and those of DeclareCursor.
   static base::Result<std::unique_ptr<RowReader>> Open(std::shared_ptr<Connection> connection,
                                                        std::string_view sql,
                                                        const std::vector<Value>& params,
@@ -75,7 +84,7 @@ class PostgresRowReader final : public RowReader {
   std::vector<ColumnInfo> columns_;
   ReadOptions options_;
 
-  CancelHandle cancel_handle_;  // guarded by cancel_mutex_ for Cancel()
+  CancelHandle cancel_handle_;  // guarded by cancel_mutex_; empty once the read has ended
   std::mutex cancel_mutex_;
   std::atomic<bool> cancelled_{false};
 

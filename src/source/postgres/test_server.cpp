@@ -39,11 +39,19 @@ std::optional<ConnectionSettings> AccountFromEnv(std::string_view prefix) {
 
 AdminSession::AdminSession(const ConnectionSettings& settings) {
   const std::string port = std::to_string(EffectivePort(settings));
-  const char* keywords[] = {"host", "port", "user", "password", "dbname", "client_encoding",
-                            "application_name", nullptr};
-  const char* values[] = {settings.host.c_str(), port.c_str(), settings.user.c_str(),
-                          settings.password.c_str(), settings.database.c_str(), "UTF8",
-                          "contactsync-test", nullptr};
+  // client_min_messages keeps DROP ... CASCADE notices out of the test output.
+  const char* keywords[] = {
+      "host",    "port", "user", "password", "dbname", "client_encoding", "application_name",
+      "options", nullptr};
+  const char* values[] = {settings.host.c_str(),
+                          port.c_str(),
+                          settings.user.c_str(),
+                          settings.password.c_str(),
+                          settings.database.c_str(),
+                          "UTF8",
+                          "contactsync-test",
+                          "-c client_min_messages=warning",
+                          nullptr};
   conn_ = ConnectionHandle(PQconnectdbParams(keywords, values, 0));
   if (!ok()) ADD_FAILURE() << "admin connection failed: " << PQerrorMessage(conn_.get());
 }
@@ -69,7 +77,7 @@ std::vector<std::string> AdminSession::Column(const std::string& sql,
   }
   for (int row = 0; row < PQntuples(result.get()); ++row) {
     column.push_back(PQgetisnull(result.get(), row, 0) != 0 ? "NULL"
-                                                           : PQgetvalue(result.get(), row, 0));
+                                                            : PQgetvalue(result.get(), row, 0));
   }
   return column;
 }

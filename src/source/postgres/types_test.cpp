@@ -17,17 +17,18 @@ struct KindCase {
   ValueKind kind;
 };
 
-class KindFromTypeTest : public testing::TestWithParam<KindCase> {};
+class PgKindFromTypeTest : public testing::TestWithParam<KindCase> {};
 
-TEST_P(KindFromTypeTest, Maps) {
+TEST_P(PgKindFromTypeTest, Maps) {
   const KindCase& c = GetParam();
-  EXPECT_EQ(KindFromType(c.type, c.typmod), c.kind) << ValueKindName(KindFromType(c.type, c.typmod));
+  EXPECT_EQ(KindFromType(c.type, c.typmod), c.kind)
+      << ValueKindName(KindFromType(c.type, c.typmod));
 }
 
 // typmods as PostgreSQL stores them: varchar(20) is 24 (length + 4), numeric(30,10) is
 // ((30 << 16) | 10) + 4, bit(n) is n.
 INSTANTIATE_TEST_SUITE_P(
-    All, KindFromTypeTest,
+    All, PgKindFromTypeTest,
     testing::Values(KindCase{"no_type", 0, -1, ValueKind::kUnknown},
                     KindCase{"bool", kBoolOid, -1, ValueKind::kBoolean},
                     KindCase{"bit_1", kBitOid, 1, ValueKind::kBoolean},
@@ -38,7 +39,8 @@ INSTANTIATE_TEST_SUITE_P(
                     KindCase{"int8", kInt8Oid, -1, ValueKind::kInteger},
                     KindCase{"oid", kOidOid, -1, ValueKind::kInteger},
                     KindCase{"numeric", kNumericOid, -1, ValueKind::kDecimal},
-                    KindCase{"numeric_30_10", kNumericOid, (30 << 16 | 10) + 4, ValueKind::kDecimal},
+                    KindCase{"numeric_30_10", kNumericOid, (30 << 16 | 10) + 4,
+                             ValueKind::kDecimal},
                     KindCase{"float4", kFloat4Oid, -1, ValueKind::kReal},
                     KindCase{"float8", kFloat8Oid, -1, ValueKind::kReal},
                     KindCase{"money", kMoneyOid, -1, ValueKind::kText},
@@ -60,7 +62,9 @@ INSTANTIATE_TEST_SUITE_P(
                     KindCase{"int4_array", 1007, -1, ValueKind::kText},
                     KindCase{"user_enum", 16500, -1, ValueKind::kText},
                     KindCase{"bytea", kByteaOid, -1, ValueKind::kBinary}),
-    [](const testing::TestParamInfo<KindCase>& info) { return std::string(info.param.name); });
+    [](const testing::TestParamInfo<KindCase>& param_info) {
+      return std::string(param_info.param.name);
+    });
 
 // A client-side PGresult (libpq can build one without a server) with one column of `type`.
 ResultHandle OneColumn(Oid type, const std::vector<const char*>& cells) {
@@ -82,13 +86,13 @@ ResultHandle OneColumn(Oid type, const std::vector<const char*>& cells) {
   return result;
 }
 
-TEST(ReadCellTest, KeepsNullDistinctFromEmpty) {
+TEST(PgReadCellTest, KeepsNullDistinctFromEmpty) {
   const ResultHandle result = OneColumn(kTextOid, {nullptr, ""});
   EXPECT_EQ(ReadCell(result.get(), 0, 0), Value::Null());
   EXPECT_EQ(ReadCell(result.get(), 1, 0), Value::Text(""));
 }
 
-TEST(ReadCellTest, PassesServerTextThrough) {
+TEST(PgReadCellTest, PassesServerTextThrough) {
   const ResultHandle result =
       OneColumn(kNumericOid, {"12345678901234567890.0123456789", "NaN", "-0.10"});
   EXPECT_EQ(ReadCell(result.get(), 0, 0), Value::Text("12345678901234567890.0123456789"));
@@ -96,19 +100,21 @@ TEST(ReadCellTest, PassesServerTextThrough) {
   EXPECT_EQ(ReadCell(result.get(), 2, 0), Value::Text("-0.10"));
 }
 
-TEST(ReadCellTest, MarksInvalidUtf8) {
+TEST(PgReadCellTest, MarksInvalidUtf8) {
   const ResultHandle result = OneColumn(kTextOid, {"caf\xe9"});
   EXPECT_EQ(ReadCell(result.get(), 0, 0).state(), Value::State::kBadText);
 }
 
-TEST(ReadCellTest, DecodesByteaHexAndEscapeFormats) {
+TEST(PgReadCellTest, DecodesByteaHexAndEscapeFormats) {
   const ResultHandle result = OneColumn(kByteaOid, {"\\x00ff41", "\\x", "a\\000b"});
-  EXPECT_EQ(ReadCell(result.get(), 0, 0), Value::Binary(std::string("\x00\xff" "A", 3)));
+  EXPECT_EQ(ReadCell(result.get(), 0, 0), Value::Binary(std::string("\x00\xff"
+                                                                    "A",
+                                                                    3)));
   EXPECT_EQ(ReadCell(result.get(), 1, 0), Value::Binary(""));
   EXPECT_EQ(ReadCell(result.get(), 2, 0), Value::Binary(std::string("a\0b", 3)));
 }
 
-TEST(ReadCellTest, NullByteaIsNull) {
+TEST(PgReadCellTest, NullByteaIsNull) {
   const ResultHandle result = OneColumn(kByteaOid, {nullptr});
   EXPECT_TRUE(ReadCell(result.get(), 0, 0).is_null());
 }

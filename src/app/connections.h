@@ -1,0 +1,61 @@
+#pragma once
+
+// Saved connections to external databases: the bridge between what the store
+// keeps (settings with the password sealed) and what a driver needs (settings
+// with the password in clear, for the moment of connecting).
+//
+// The password is sealed with secrets::SecretBox, bound to the connection's
+// random owner id, before it reaches the store, and opened only in Settings().
+// Nothing here returns the password to a caller that displays things: the
+// ConnectionView has none.
+//
+// Thread safety: not thread-safe (it uses one ContactStore).
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "secrets/secret_box.h"
+#include "source/settings.h"
+#include "store/contact_store.h"
+
+namespace contactsync::app {
+
+// What may be shown of a connection: everything but the password.
+struct ConnectionView {
+  std::string name;
+  source::ConnectionSettings settings;  // settings.password is always empty
+  bool has_password = false;
+  std::string created_at;
+  std::string updated_at;
+};
+
+class Connections {
+ public:
+  // Neither is owned; both must outlive this object.
+  Connections(store::ContactStore& store, const secrets::SecretBox& box)
+      : store_(store), box_(box) {}
+
+  // Validates (source::Validate plus a name check) and saves a new connection.
+  base::Result<ConnectionView> Add(const std::string& name,
+                                   const source::ConnectionSettings& settings);
+
+  // Replaces the settings of `name`. When `new_password` is nullopt the stored
+  // password is kept.
+  base::Result<ConnectionView> Update(const std::string& name, source::ConnectionSettings settings,
+                                      const std::optional<std::string>& new_password);
+
+  base::Result<std::vector<ConnectionView>> List();
+  base::Result<ConnectionView> Get(const std::string& name);
+  base::Status Remove(const std::string& name);
+
+  // The full settings, password opened, for a driver. Never display these.
+  base::Result<source::ConnectionSettings> Settings(const std::string& name);
+
+ private:
+  store::ContactStore& store_;
+  const secrets::SecretBox& box_;
+};
+
+}  // namespace contactsync::app

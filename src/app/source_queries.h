@@ -1,0 +1,32 @@
+#pragma once
+
+// Queries the faces run on a saved connection outside a sync: the preview of
+// a table's first rows. Built by the query module (quoted identifiers), run
+// through the read-only source connector.
+
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "query/dialect.h"
+#include "source/source.h"
+
+namespace contactsync::app {
+
+// The query dialect a connection type speaks.
+query::Dialect DialectFor(source::SourceType type);
+
+struct Preview {
+  std::string sql;  // as executed
+  std::vector<source::ColumnInfo> columns;
+  std::vector<source::Row> rows;  // at most the requested limit
+};
+
+// The first `limit` rows (1..1000) of table `name` in `schema` (empty: the
+// default), all columns in table order. Errors as SourceConnector's, plus
+// InvalidArgument for a bad limit.
+base::Result<Preview> PreviewTable(source::SourceConnector& connector, source::SourceType type,
+                                   const std::string& schema, const std::string& name,
+                                   size_t limit);
+
+}  // namespace contactsync::app

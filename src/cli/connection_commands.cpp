@@ -1,0 +1,368 @@
+// `contactsync connection add|ls|show|test|tables|columns|preview|rm`.
+
+#include <fmt/format.h>
+
+#include "app/connections.h"
+#include "app/source_queries.h"
+#include "base/text.h"
+#include "cli/command_context.h"
+#include "cli/password_input.h"
+#include "source/source.h"
+
+namespace contactsync::cli {
+namespace {
+
+const std::vector<std::string> kTypes{"mysql", "mariadb", "postgresql", "postgres", "sqlite"};
+const std::vector<std::string> kTlsModes{"disable", "prefer", "require", "verify_ca"};
+
+nlohmann::json ViewToJson(const app::ConnectionView& view) {
+  const source::ConnectionSettings& s = view.settings;
+  nlohmann::json json = {{"name", view.name},
+                         {"type", source::SourceTypeName(s.type)},
+                         {"database", s.database},
+                         {"connect_timeout_s", s.connect_timeout_s},
+                         {"query_timeout_s", s.query_timeout_s},
+                         {"created_at", view.created_at},
+                         {"updated_at", view.updated_at}};
+  if (s.type != source::SourceType::kSqlite) {
+    json["host"] = s.host;
+    json["port"] = source::EffectivePort(s);
+    json["user"] = s.user;
+    json["tls_mode"] = source::TlsModeName(s.tls_mode);
+    json["tls_ca_file"] = s.tls_ca_file;
+    json["has_password"] = view.has_password;
+  }
+  return json;
+}
+
+std::string Where(const app::ConnectionView& view) {
+  const source::ConnectionSettings& s = view.settings;
+  if (s.type == source::SourceType::kSqlite) return fmt::format("sqlite file {}", s.database);
+  return fmt::format("{} {}@{}:{}/{}", source::SourceTypeName(s.type), s.user, s.host,
+                     source::EffectivePort(s), s.database);
+}
+
+std::string Cell(const source::Value& value) {
+  switch (value.state()) {
+    case source::Value::State::kNull:
+      return "NULL";
+    case source::Value::State::kText:
+      return value.bytes();
+    case source::Value::State::kBinary:
+      return fmt::format("<binary, {} bytes>", value.bytes().size());
+    case source::Value::State::kBadText:
+      return fmt::format("<not UTF-8, {} bytes>", value.bytes().size());
+  }
+  return "";
+}
+
+nlohmann::json CellJson(const source::Value& value) {
+  switch (value.state()) {
+    case source::Value::State::kNull:
+      return nullptr;
+    case source::Value::State::kText:
+      return value.bytes();
+    case source::Value::State::kBinary:
+    case source::Value::State::kBadText:
+      return {{"state", value.state() == source::Value::State::kBinary ? "binary" : "bad_text"},
+              {"bytes", value.bytes().size()}};
+  }
+  return nullptr;
+}
+
+void AddAdd(CLI::App& group, CommandContext& ctx) {
+  auto* cmd = group.add_subcommand("add", "Save a connection to an external database");
+  struct Args {
+    std::string name, type, host = "127.0.0.1", user, database, tls = "prefer", ca_file;
+    int port = 0, connect_timeout = 10, query_timeout = 300;
+    bool password_stdin = false;
+  };
+  auto args = std::make_shared<Args>();
+  cmd->add_option("name", args->name, "Connection name (unique)")->required();
+  cmd->add_option("--type", args->type, "Database type")->required()->check(CLI::IsMember(kTypes));
+  cmd->add_option("--host", args->host, "Server host")->capture_default_str();
+  cmd->add_option("--port", args->port, "Server port (default: the type's)")
+      ->check(CLI::Range(0, 65535));
+  cmd->add_option("--user", args->user, "Account (give it SELECT only; see docs/read-only.md)");
+  cmd->add_option("--database", args->database, "Database name, or the file for sqlite")
+      ->required();
+  cmd->add_option("--tls", args->tls, "TLS mode")
+      ->check(CLI::IsMember(kTlsModes))
+      ->capture_default_str();
+  cmd->add_option("--ca-file", args->ca_file, "CA certificate (PEM) for --tls verify_ca");
+  cmd->add_option("--connect-timeout", args->connect_timeout, "Seconds")
+      ->check(CLI::Range(1, 3600))
+      ->capture_default_str();
+  cmd->add_option("--query-timeout", args->query_timeout, "Seconds per query")
+      ->check(CLI::Range(1, 86400))
+      ->capture_default_str();
+  cmd->add_flag("--password-stdin", args->password_stdin,
+                "Read the password from the first line of standard input");
+  cmd->callback([&ctx, args] {
+    ctx.action = [&ctx, args]() -> base::Status {
+      source::ConnectionSettings settings;
+      CS_ASSIGN_OR_RETURN(settings.type, source::ParseSourceType(args->type));
+      CS_ASSIGN_OR_RETURN(settings.tls_mode, source::ParseTlsMode(args->tls));
+      settings.host = args->host;
+      settings.port = args->port;
+      settings.user = args->user;
+      settings.database = args->database;
+      settings.tls_ca_file = args->ca_file;
+      settings.connect_timeout_s = args->connect_timeout;
+      settings.query_timeout_s = args->query_timeout;
+      if (args->password_stdin) {
+        CS_ASSIGN_OR_RETURN(settings.password, ReadPasswordLine());
+      } else if (settings.type != source::SourceType::kSqlite) {
+        CS_ASSIGN_OR_RETURN(auto typed, PromptPassword(fmt::format(
+                                            "Password for {}@{}: ", settings.user, settings.host)));
+        settings.password = typed.value_or("");
+      }
+      CS_ASSIGN_OR_RETURN(app::Connections * connections, ctx.Connections());
+      CS_ASSIGN_OR_RETURN(app::ConnectionView view, connections->Add(args->name, settings));
+      Output out = ctx.out();
+      if (out.json()) {
+        out.Json(ViewToJson(view));
+      } else {
+        out.Line(fmt::format("Saved connection '{}' ({}).", base::Printable(view.name, 255),
+                             base::Printable(Where(view), 300)));
+        out.Line(fmt::format("Check it with: contactsync connection test {}",
+                             base::Printable(view.name, 255)));
+      }
+      return base::Status::Ok();
+    };
+  });
+}
+
+void AddLs(CLI::App& group, CommandContext& ctx) {
+  auto* cmd = group.add_subcommand("ls", "Show saved connections");
+  cmd->callback([&ctx] {
+    ctx.action = [&ctx]() -> base::Status {
+      CS_ASSIGN_OR_RETURN(app::Connections * connections, ctx.Connections());
+      CS_ASSIGN_OR_RETURN(std::vector<app::ConnectionView> views, connections->List());
+      Output out = ctx.out();
+      if (out.json()) {
+        nlohmann::json array = nlohmann::json::array();
+        for (const auto& view : views) array.push_back(ViewToJson(view));
+        out.Json(array);
+        return base::Status::Ok();
+      }
+      if (views.empty()) {
+        out.Line("No connections yet. Add one with: contactsync connection add NAME --type ...");
+        return base::Status::Ok();
+      }
+      std::vector<std::vector<std::string>> rows;
+      for (const auto& view : views) {
+        rows.push_back(
+            {view.name, std::string(source::SourceTypeName(view.settings.type)), Where(view)});
+      }
+      out.Table({"NAME", "TYPE", "WHERE"}, rows);
+      return base::Status::Ok();
+    };
+  });
+}
+
+// Subcommands that take a connection name first share this shape.
+CLI::App* AddNamed(CLI::App& group, const std::string& name, const std::string& help,
+                   std::shared_ptr<std::string> connection) {
+  auto* cmd = group.add_subcommand(name, help);
+  cmd->add_option("connection", *connection, "Connection name")->required();
+  return cmd;
+}
+
+void AddShow(CLI::App& group, CommandContext& ctx) {
+  auto name = std::make_shared<std::string>();
+  auto* cmd = AddNamed(group, "show", "Show a connection (never its password)", name);
+  cmd->callback([&ctx, name] {
+    ctx.action = [&ctx, name]() -> base::Status {
+      CS_ASSIGN_OR_RETURN(app::Connections * connections, ctx.Connections());
+      CS_ASSIGN_OR_RETURN(app::ConnectionView view, connections->Get(*name));
+      Output out = ctx.out();
+      nlohmann::json json = ViewToJson(view);
+      if (out.json()) {
+        out.Json(json);
+        return base::Status::Ok();
+      }
+      for (const auto& [key, value] : json.items()) {
+        out.Line(fmt::format(
+            "{:<18} {}", key + ":",
+            base::Printable(value.is_string() ? value.get<std::string>() : value.dump(), 300)));
+      }
+      return base::Status::Ok();
+    };
+  });
+}
+
+void AddTest(CLI::App& group, CommandContext& ctx) {
+  auto name = std::make_shared<std::string>();
+  auto* cmd =
+      AddNamed(group, "test", "Connect, and report the server and the account's rights", name);
+  cmd->callback([&ctx, name] {
+    ctx.action = [&ctx, name]() -> base::Status {
+      CS_ASSIGN_OR_RETURN(auto connector, ctx.OpenConnection(*name));
+      CS_ASSIGN_OR_RETURN(source::SourceInfo info, connector->Check());
+      Output out = ctx.out();
+      if (out.json()) {
+        out.Json({{"ok", true},
+                  {"server_version", info.server_version},
+                  {"database", info.database},
+                  {"can_write", info.can_write},
+                  {"warning", info.warning}});
+        return base::Status::Ok();
+      }
+      out.Line(fmt::format("OK: connected to {} ({}).", info.server_version,
+                           base::Printable(info.database, 300)));
+      out.Line(info.can_write ? "Warning: " + info.warning
+                              : std::string("The account is read-only. Good."));
+      return base::Status::Ok();
+    };
+  });
+}
+
+void AddTables(CLI::App& group, CommandContext& ctx) {
+  auto name = std::make_shared<std::string>();
+  auto* cmd = AddNamed(group, "tables", "List the tables and views the account can see", name);
+  cmd->callback([&ctx, name] {
+    ctx.action = [&ctx, name]() -> base::Status {
+      CS_ASSIGN_OR_RETURN(auto connector, ctx.OpenConnection(*name));
+      CS_ASSIGN_OR_RETURN(std::vector<source::TableInfo> tables, connector->ListTables());
+      Output out = ctx.out();
+      if (out.json()) {
+        nlohmann::json array = nlohmann::json::array();
+        for (const auto& t : tables) {
+          array.push_back({{"schema", t.schema},
+                           {"name", t.name},
+                           {"kind", t.kind == source::TableKind::kView ? "view" : "table"}});
+        }
+        out.Json(array);
+        return base::Status::Ok();
+      }
+      std::vector<std::vector<std::string>> rows;
+      for (const auto& t : tables) {
+        rows.push_back({t.schema.empty() ? "-" : t.schema, t.name,
+                        t.kind == source::TableKind::kView ? "view" : "table"});
+      }
+      if (!rows.empty()) out.Table({"SCHEMA", "NAME", "KIND"}, rows);
+      out.Line(fmt::format("{} table(s) and view(s)", tables.size()));
+      return base::Status::Ok();
+    };
+  });
+}
+
+struct TableArgs {
+  std::string connection, table, schema;
+  size_t limit = 10;
+};
+
+void AddColumns(CLI::App& group, CommandContext& ctx) {
+  auto args = std::make_shared<TableArgs>();
+  auto* cmd = group.add_subcommand("columns", "Describe a table's columns and their types");
+  cmd->add_option("connection", args->connection, "Connection name")->required();
+  cmd->add_option("table", args->table, "Table or view name, as `tables` shows it")->required();
+  cmd->add_option("--schema", args->schema, "Schema (PostgreSQL)");
+  cmd->callback([&ctx, args] {
+    ctx.action = [&ctx, args]() -> base::Status {
+      CS_ASSIGN_OR_RETURN(auto connector, ctx.OpenConnection(args->connection));
+      CS_ASSIGN_OR_RETURN(std::vector<source::ColumnInfo> columns,
+                          connector->DescribeTable(args->schema, args->table));
+      Output out = ctx.out();
+      if (out.json()) {
+        nlohmann::json array = nlohmann::json::array();
+        for (const auto& c : columns) {
+          array.push_back({{"name", c.name},
+                           {"declared_type", c.declared_type},
+                           {"kind", source::ValueKindName(c.kind)},
+                           {"nullable", c.nullable}});
+        }
+        out.Json(array);
+        return base::Status::Ok();
+      }
+      std::vector<std::vector<std::string>> rows;
+      for (const auto& c : columns) {
+        rows.push_back({c.name, c.declared_type.empty() ? "-" : c.declared_type,
+                        std::string(source::ValueKindName(c.kind)), c.nullable ? "yes" : "no"});
+      }
+      out.Table({"COLUMN", "TYPE", "KIND", "NULLABLE"}, rows);
+      return base::Status::Ok();
+    };
+  });
+}
+
+void AddPreview(CLI::App& group, CommandContext& ctx) {
+  auto args = std::make_shared<TableArgs>();
+  auto* cmd = group.add_subcommand("preview", "Show the first rows of a table");
+  cmd->add_option("connection", args->connection, "Connection name")->required();
+  cmd->add_option("table", args->table, "Table or view name, as `tables` shows it")->required();
+  cmd->add_option("--schema", args->schema, "Schema (PostgreSQL)");
+  cmd->add_option("--limit", args->limit, "Rows to show (1-1000)")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  cmd->callback([&ctx, args] {
+    ctx.action = [&ctx, args]() -> base::Status {
+      CS_ASSIGN_OR_RETURN(source::ConnectionSettings settings,
+                          ctx.ConnectionSettings(args->connection));
+      CS_ASSIGN_OR_RETURN(auto connector, source::OpenSource(settings));
+      CS_ASSIGN_OR_RETURN(
+          app::Preview preview,
+          app::PreviewTable(*connector, settings.type, args->schema, args->table, args->limit));
+      Output out = ctx.out();
+      if (out.json()) {
+        nlohmann::json columns = nlohmann::json::array();
+        for (const auto& c : preview.columns) columns.push_back(c.name);
+        nlohmann::json rows = nlohmann::json::array();
+        for (const auto& row : preview.rows) {
+          nlohmann::json cells = nlohmann::json::array();
+          for (const auto& value : row) cells.push_back(CellJson(value));
+          rows.push_back(std::move(cells));
+        }
+        out.Json({{"sql", preview.sql}, {"columns", columns}, {"rows", rows}});
+        return base::Status::Ok();
+      }
+      std::vector<std::string> header;
+      for (const auto& c : preview.columns) header.push_back(c.name);
+      std::vector<std::vector<std::string>> rows;
+      for (const auto& row : preview.rows) {
+        std::vector<std::string> cells;
+        for (const auto& value : row) cells.push_back(Cell(value));
+        rows.push_back(std::move(cells));
+      }
+      out.Table(header, rows);
+      out.Line(fmt::format("{} row(s) shown", preview.rows.size()));
+      return base::Status::Ok();
+    };
+  });
+}
+
+void AddRm(CLI::App& group, CommandContext& ctx) {
+  auto name = std::make_shared<std::string>();
+  auto* cmd = AddNamed(group, "rm", "Delete a saved connection", name);
+  cmd->callback([&ctx, name] {
+    ctx.action = [&ctx, name]() -> base::Status {
+      CS_ASSIGN_OR_RETURN(app::Connections * connections, ctx.Connections());
+      CS_RETURN_IF_ERROR(connections->Remove(*name));
+      Output out = ctx.out();
+      if (out.json()) {
+        out.Json({{"deleted", *name}});
+      } else {
+        out.Line(fmt::format("Deleted connection '{}'.", base::Printable(*name, 255)));
+      }
+      return base::Status::Ok();
+    };
+  });
+}
+
+}  // namespace
+
+void AddConnectionCommands(CLI::App& app, CommandContext& ctx) {
+  auto* group = app.add_subcommand("connection", "Manage connections to external databases");
+  group->require_subcommand(1);
+  AddAdd(*group, ctx);
+  AddLs(*group, ctx);
+  AddShow(*group, ctx);
+  AddTest(*group, ctx);
+  AddTables(*group, ctx);
+  AddColumns(*group, ctx);
+  AddPreview(*group, ctx);
+  AddRm(*group, ctx);
+}
+
+}  // namespace contactsync::cli
