@@ -21,6 +21,7 @@ if [[ -x scripts/test-servers.sh ]]; then
   scripts/test-servers.sh start "$servers_dir" >/dev/null
   # shellcheck disable=SC1091
   source "$servers_dir/env"
+  export CONTACTSYNC_REQUIRE_TEST_SERVERS=1
 fi
 
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1"
