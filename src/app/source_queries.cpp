@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "query/custom_query_check.h"
 #include "query/select_builder.h"
 
 namespace contactsync::app {
@@ -18,28 +19,66 @@ query::Dialect DialectFor(source::SourceType type) {
   return query::Dialect::kSqlite;
 }
 
-base::Result<Preview> PreviewTable(source::SourceConnector& connector, source::SourceType type,
-                                   const std::string& schema, const std::string& name,
-                                   size_t limit) {
+namespace {
+
+base::Status CheckLimit(size_t limit) {
   if (limit < 1 || limit > 1000) {
     return base::InvalidArgument("preview limit must be between 1 and 1000");
   }
-  Preview preview;
-  CS_ASSIGN_OR_RETURN(preview.columns, connector.DescribeTable(schema, name));
-  std::vector<std::string> names;
-  for (const auto& column : preview.columns) names.push_back(column.name);
-  CS_ASSIGN_OR_RETURN(query::BuiltQuery built,
-                      query::BuildSelect(DialectFor(type), query::TableSource{schema, name}, names,
-                                         query::RuleSet{}));
+  return base::Status::Ok();
+}
+
+// Runs `built` with a LIMIT and keeps the first batch.
+base::Status ReadFirstRows(source::SourceConnector& connector, const query::BuiltQuery& built,
+                           size_t limit, Preview& preview) {
   // LIMIT takes a number we formatted ourselves; all three dialects accept it.
   preview.sql = fmt::format("{} LIMIT {}", built.sql, limit);
+  std::vector<source::Value> params;
+  for (const auto& param : built.params) {
+    params.push_back(param ? source::Value::Text(*param) : source::Value::Null());
+  }
   source::ReadOptions options;
   options.max_rows = limit;
-  CS_ASSIGN_OR_RETURN(auto reader, connector.OpenReader(preview.sql, {}, options));
+  CS_ASSIGN_OR_RETURN(auto reader, connector.OpenReader(preview.sql, params, options));
   source::Batch batch;
   CS_ASSIGN_OR_RETURN(source::ReadState state, reader->ReadBatch(batch));
   (void)state;  // one batch of at most `limit` rows is all a preview shows
   preview.rows = std::move(batch.rows);
+  return base::Status::Ok();
+}
+
+std::vector<std::string> ColumnNames(const std::vector<source::ColumnInfo>& columns) {
+  std::vector<std::string> names;
+  for (const auto& column : columns) names.push_back(column.name);
+  return names;
+}
+
+}  // namespace
+
+base::Result<Preview> PreviewQuery(source::SourceConnector& connector, source::SourceType type,
+                                   const std::string& sql, size_t limit) {
+  CS_RETURN_IF_ERROR(CheckLimit(limit));
+  const query::Dialect dialect = DialectFor(type);
+  CS_ASSIGN_OR_RETURN(const std::string statement, query::PrepareCustomQuery(dialect, sql));
+  Preview preview;
+  CS_ASSIGN_OR_RETURN(preview.columns, connector.DescribeQuery(statement));
+  CS_ASSIGN_OR_RETURN(query::BuiltQuery built,
+                      query::BuildSelect(dialect, query::CustomQuerySource{statement},
+                                         ColumnNames(preview.columns), query::RuleSet{}));
+  CS_RETURN_IF_ERROR(ReadFirstRows(connector, built, limit, preview));
+  return preview;
+}
+
+base::Result<Preview> PreviewTable(source::SourceConnector& connector, source::SourceType type,
+                                   const std::string& schema, const std::string& name,
+                                   size_t limit) {
+  CS_RETURN_IF_ERROR(CheckLimit(limit));
+  Preview preview;
+  CS_ASSIGN_OR_RETURN(preview.columns, connector.DescribeTable(schema, name));
+  CS_ASSIGN_OR_RETURN(query::BuiltQuery built,
+                      query::BuildSelect(DialectFor(type), query::TableSource{schema, name},
+                                         ColumnNames(preview.columns), query::RuleSet{}));
+  CS_RETURN_IF_ERROR(ReadFirstRows(connector, built, limit, preview));
   return preview;
 }
 

@@ -29,4 +29,12 @@ base::Result<Preview> PreviewTable(source::SourceConnector& connector, source::S
                                    const std::string& schema, const std::string& name,
                                    size_t limit);
 
+// The first `limit` rows (1..1000) of a custom query: checked first
+// (query::CheckCustomQuery: one SELECT, nothing that writes or locks),
+// described without running, then run wrapped as a subquery with a LIMIT.
+// kBadQuery naming what the check found; otherwise errors as
+// SourceConnector's.
+base::Result<Preview> PreviewQuery(source::SourceConnector& connector, source::SourceType type,
+                                   const std::string& sql, size_t limit);
+
 }  // namespace contactsync::app

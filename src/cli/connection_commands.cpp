@@ -289,21 +289,31 @@ void AddColumns(CLI::App& group, CommandContext& ctx) {
 
 void AddPreview(CLI::App& group, CommandContext& ctx) {
   auto args = std::make_shared<TableArgs>();
-  auto* cmd = group.add_subcommand("preview", "Show the first rows of a table");
+  auto sql = std::make_shared<std::string>();
+  auto* cmd = group.add_subcommand(
+      "preview", "Show the first rows of a table, or of a custom SELECT query (--query)");
   cmd->add_option("connection", args->connection, "Connection name")->required();
-  cmd->add_option("table", args->table, "Table or view name, as `tables` shows it")->required();
+  auto* table = cmd->add_option("table", args->table, "Table or view name, as `tables` shows it");
+  auto* query = cmd->add_option("--query", *sql,
+                                "A custom SELECT (checked: one statement, nothing that writes)");
+  table->excludes(query);
   cmd->add_option("--schema", args->schema, "Schema (PostgreSQL)");
   cmd->add_option("--limit", args->limit, "Rows to show (1-1000)")
       ->check(CLI::Range(1, 1000))
       ->capture_default_str();
-  cmd->callback([&ctx, args] {
-    ctx.action = [&ctx, args]() -> base::Status {
+  cmd->callback([&ctx, args, sql, table, query] {
+    if (table->count() == 0 && query->count() == 0) {
+      throw CLI::ValidationError("preview", "give a table name or --query \"SELECT ...\"");
+    }
+    const bool is_query = query->count() > 0;
+    ctx.action = [&ctx, args, sql, is_query]() -> base::Status {
       CS_ASSIGN_OR_RETURN(source::ConnectionSettings settings,
                           ctx.ConnectionSettings(args->connection));
       CS_ASSIGN_OR_RETURN(auto connector, source::OpenSource(settings));
-      CS_ASSIGN_OR_RETURN(
-          app::Preview preview,
-          app::PreviewTable(*connector, settings.type, args->schema, args->table, args->limit));
+      CS_ASSIGN_OR_RETURN(app::Preview preview,
+                          is_query ? app::PreviewQuery(*connector, settings.type, *sql, args->limit)
+                                   : app::PreviewTable(*connector, settings.type, args->schema,
+                                                       args->table, args->limit));
       Output out = ctx.out();
       if (out.json()) {
         nlohmann::json columns = nlohmann::json::array();
