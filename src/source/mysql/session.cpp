@@ -1,11 +1,15 @@
 #include "source/mysql/session.h"
 
+#include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <mutex>
 #include <string>
+#include <system_error>
 
 #include <fmt/format.h>
 
+#include "base/redact.h"
 #include "base/text.h"
 #include "source/mysql/row_fetcher.h"
 
@@ -38,6 +42,23 @@ ErrorContext ContextOf(const ConnectionSettings& settings, InterruptReason inter
 Status ConnectionError(MYSQL* mysql, const ConnectionSettings& settings) {
   return MapMySqlError(mysql_errno(mysql), mysql_sqlstate(mysql), mysql_error(mysql),
                        ContextOf(settings, InterruptReason::kNone));
+}
+
+// libmariadb reads the CA file only once the server has agreed to TLS, so against a server
+// without TLS a missing or unreadable file would go unmentioned; it is tried first, and named.
+Status CheckCaFile(const ConnectionSettings& settings) {
+  std::FILE* file = std::fopen(settings.tls_ca_file.c_str(), "r");
+  if (file != nullptr) {
+    std::fclose(file);
+    return Status::Ok();
+  }
+  const std::string reason = std::error_code(errno, std::generic_category()).message();
+  return Status(ErrorCode::kTlsFailure,
+                base::Redact(fmt::format("cannot verify MySQL at {}:{}: the CA file '{}' cannot be "
+                                         "read ({}); check the CA file setting",
+                                         base::Printable(settings.host), EffectivePort(settings),
+                                         base::Printable(settings.tls_ca_file, 200), reason),
+                             {settings.password}));
 }
 
 Status SetOption(MYSQL* mysql, mysql_option option, const void* value) {
@@ -80,6 +101,7 @@ Status Connect(MYSQL* mysql, const ConnectionSettings& settings) {
       CS_RETURN_IF_ERROR(SetOption(mysql, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &no));
       break;
     case TlsMode::kVerifyCa:
+      CS_RETURN_IF_ERROR(CheckCaFile(settings));
       // libmariadb verifies the chain and the host name together; there is no chain-only mode.
       CS_RETURN_IF_ERROR(SetOption(mysql, MYSQL_OPT_SSL_ENFORCE, &yes));
       CS_RETURN_IF_ERROR(SetOption(mysql, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &yes));

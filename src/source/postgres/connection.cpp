@@ -5,11 +5,14 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdint>
+#include <cstdio>
 #include <optional>
 #include <string_view>
+#include <system_error>
 
 #include <fmt/format.h>
 
+#include "base/redact.h"
 #include "base/text.h"
 
 namespace contactsync::source::postgres {
@@ -63,6 +66,23 @@ Result<bool> WaitSocket(int socket, short events, Clock::time_point until) {
   return rc > 0;
 }
 
+// libpq reads sslrootcert only once the server has agreed to TLS, so against a server without
+// TLS a missing or unreadable file would go unmentioned; it is tried first, and named.
+Status CheckCaFile(const ConnectionSettings& settings) {
+  std::FILE* file = std::fopen(settings.tls_ca_file.c_str(), "r");
+  if (file != nullptr) {
+    std::fclose(file);
+    return Status::Ok();
+  }
+  const std::string reason = std::error_code(errno, std::generic_category()).message();
+  return Status(ErrorCode::kTlsFailure,
+                base::Redact(fmt::format("cannot verify PostgreSQL at {}:{}: the CA file '{}' "
+                                         "cannot be read ({}); check the CA file setting",
+                                         base::Printable(settings.host), EffectivePort(settings),
+                                         base::Printable(settings.tls_ca_file, 200), reason),
+                             {settings.password}));
+}
+
 std::string ParameterStatus(PGconn* conn, const char* name) {
   const char* value = PQparameterStatus(conn, name);
   return value != nullptr ? value : "";
@@ -103,8 +123,10 @@ Result<std::shared_ptr<Connection>> Connection::Open(const ConnectionSettings& s
       {"client_encoding", "UTF8"},
       {"options", options},
   };
-  if (settings.tls_mode == TlsMode::kVerifyCa)
+  if (settings.tls_mode == TlsMode::kVerifyCa) {
+    CS_RETURN_IF_ERROR(CheckCaFile(settings));
     pairs.emplace_back("sslrootcert", settings.tls_ca_file);
+  }
   std::vector<const char*> keywords;
   std::vector<const char*> values;
   for (const auto& [keyword, value] : pairs) {

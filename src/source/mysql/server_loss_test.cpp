@@ -1,0 +1,365 @@
+// Failures of the MySQL/MariaDB driver against real servers: a server killed in the middle of a
+// read (on a private server set, so that the shared one other tests use stays up), TLS that the
+// server cannot give, an unknown host, and a password typed into the wrong field. Each must end
+// with its one-line error, quickly, and without the password.
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "source/mysql/mysql_source.h"
+#include "source/mysql/test_server.h"
+
+extern char** environ;
+
+namespace contactsync::source::mysql {
+namespace {
+
+using base::ErrorCode;
+using testing::AdminConnection;
+using Clock = std::chrono::steady_clock;
+
+// How long a failure may take to surface once the server is gone. The reader's own limits
+// (query_timeout_s = 60 below, plus the socket timeouts) are far longer, so a read that hangs
+// instead of noticing the closed connection fails this bound rather than passing late.
+constexpr auto kLossBound = std::chrono::seconds(15);
+
+void ExpectNoSecrets(const base::Status& status, const std::vector<std::string>& secrets) {
+  for (const std::string& secret : secrets) {
+    EXPECT_EQ(status.message().find(secret), std::string::npos) << "the message shows a password";
+  }
+}
+
+void ExpectOneLine(const base::Status& status) {
+  EXPECT_EQ(status.message().find('\n'), std::string::npos) << status.message();
+  EXPECT_FALSE(status.message().empty());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Against the shared test server.
+
+TEST(MySqlFailureTest, RequiredTlsOnAServerWithoutTlsIsRefused) {
+  CS_REQUIRE_MARIADB(server);
+  ConnectionSettings settings = server.reader;
+  settings.tls_mode = TlsMode::kRequire;
+  const auto start = Clock::now();
+  auto source = OpenMySqlSource(settings);
+  EXPECT_LT(Clock::now() - start, std::chrono::seconds(settings.connect_timeout_s));
+  ASSERT_FALSE(source.ok());
+  const base::Status& status = source.status();
+  EXPECT_EQ(status.code(), ErrorCode::kTlsFailure) << status.ToString();
+  EXPECT_NE(status.message().find(fmt::format("{}:{}", settings.host, settings.port)),
+            std::string::npos)
+      << status.message();
+  EXPECT_NE(status.message().find("does not offer TLS, which TLS mode require needs"),
+            std::string::npos)
+      << status.message();
+  ExpectOneLine(status);
+  ExpectNoSecrets(status, {server.reader.password, server.admin.password});
+}
+
+TEST(MySqlFailureTest, MissingCaFileIsNamed) {
+  CS_REQUIRE_MARIADB(server);
+  ConnectionSettings settings = server.reader;
+  settings.tls_mode = TlsMode::kVerifyCa;
+  settings.tls_ca_file = "/nonexistent/contactsync-ca.pem";
+  auto source = OpenMySqlSource(settings);
+  ASSERT_FALSE(source.ok());
+  const base::Status& status = source.status();
+  EXPECT_EQ(status.code(), ErrorCode::kTlsFailure) << status.ToString();
+  EXPECT_NE(status.message().find("'/nonexistent/contactsync-ca.pem'"), std::string::npos)
+      << status.message();
+  ExpectOneLine(status);
+  ExpectNoSecrets(status, {server.reader.password});
+}
+
+TEST(MySqlFailureTest, UnknownHostIsUnavailableAtOnce) {
+  CS_REQUIRE_MARIADB(server);
+  ConnectionSettings settings = server.reader;
+  settings.host = "no-such-host.invalid";  // RFC 6761: never resolves
+  settings.connect_timeout_s = 3;
+  const auto start = Clock::now();
+  auto source = OpenMySqlSource(settings);
+  EXPECT_LT(Clock::now() - start, std::chrono::seconds(settings.connect_timeout_s + 2));
+  ASSERT_FALSE(source.ok());
+  const base::Status& status = source.status();
+  EXPECT_EQ(status.code(), ErrorCode::kUnavailable) << status.ToString();
+  EXPECT_TRUE(status.retryable());
+  EXPECT_NE(status.message().find(fmt::format("no-such-host.invalid:{}", settings.port)),
+            std::string::npos)
+      << status.message();
+  ExpectOneLine(status);
+  ExpectNoSecrets(status, {settings.password});
+}
+
+TEST(MySqlFailureTest, PasswordTypedIntoAnotherFieldIsNotShown) {
+  CS_REQUIRE_MARIADB(server);
+  // The password pasted into the database field: "unknown database" must not echo it.
+  ConnectionSettings settings = server.reader;
+  settings.database = server.reader.password;
+  auto source = OpenMySqlSource(settings);
+  ASSERT_FALSE(source.ok());
+  // The reader may not see a database it has no grant on, so the server says "access denied".
+  EXPECT_TRUE(source.status().code() == ErrorCode::kNotFound ||
+              source.status().code() == ErrorCode::kPermissionDenied)
+      << source.status().ToString();
+  ExpectNoSecrets(source.status(), {server.reader.password});
+  ExpectOneLine(source.status());
+
+  // Into the user field, with a wrong password.
+  settings = server.reader;
+  settings.user = server.reader.password;
+  settings.password = server.reader.password;
+  source = OpenMySqlSource(settings);
+  ASSERT_FALSE(source.ok());
+  EXPECT_EQ(source.status().code(), ErrorCode::kAuthFailed) << source.status().ToString();
+  ExpectNoSecrets(source.status(), {server.reader.password});
+}
+
+// ---------------------------------------------------------------------------------------------
+// A private server set (scripts/test-servers.sh), killed in the middle of a read.
+
+bool IsExecutable(const std::filesystem::path& path) { return access(path.c_str(), X_OK) == 0; }
+
+// scripts/test-servers.sh needs both servers, whichever this test uses.
+bool ServerBinariesPresent() {
+  bool mariadbd = false;
+  const char* path = std::getenv("PATH");
+  std::string dirs = path != nullptr ? path : "";
+  dirs += ":/usr/sbin:/usr/local/sbin";
+  size_t start = 0;
+  while (!mariadbd && start <= dirs.size()) {
+    size_t end = dirs.find(':', start);
+    if (end == std::string::npos) end = dirs.size();
+    const std::string dir = dirs.substr(start, end - start);
+    mariadbd = !dir.empty() && IsExecutable(std::filesystem::path(dir) / "mariadbd");
+    start = end + 1;
+  }
+  bool postgres = false;
+  if (const char* bindir = std::getenv("CONTACTSYNC_TEST_PG_BINDIR"); bindir && *bindir) {
+    postgres = IsExecutable(std::filesystem::path(bindir) / "postgres");
+  } else {
+    std::error_code error;
+    for (const auto& entry : std::filesystem::directory_iterator("/usr/lib/postgresql", error)) {
+      postgres = postgres || IsExecutable(entry.path() / "bin" / "postgres");
+    }
+  }
+  return mariadbd && postgres;
+}
+
+// Runs scripts/test-servers.sh with `args` (no shell), its stdout (the env file's path) thrown
+// away; its stderr, which never holds a secret, is the test's. Returns the exit status.
+int RunTestServersScript(const std::vector<std::string>& args) {
+  const std::string script = std::string(CONTACTSYNC_SOURCE_DIR) + "/scripts/test-servers.sh";
+  std::vector<char*> argv;
+  argv.push_back(const_cast<char*>(script.c_str()));
+  for (const std::string& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+  pid_t pid = 0;
+  const int rc = posix_spawn(&pid, script.c_str(), &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) return -1;
+  int status = 0;
+  if (waitpid(pid, &status, 0) != pid) return -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+// The `export NAME=value` lines of the env file. Values are plain words (random alphanumeric
+// passwords, numbers, paths under a temporary directory), so no shell unquoting is needed.
+std::map<std::string, std::string> ReadEnvFile(const std::filesystem::path& file) {
+  std::map<std::string, std::string> variables;
+  std::ifstream in(file);
+  std::string line;
+  while (std::getline(in, line)) {
+    constexpr std::string_view kExport = "export ";
+    if (line.rfind(kExport, 0) != 0) continue;
+    const size_t equals = line.find('=');
+    if (equals == std::string::npos) continue;
+    variables[line.substr(kExport.size(), equals - kExport.size())] = line.substr(equals + 1);
+  }
+  return variables;
+}
+
+// True while `pid` runs (a zombie has already closed its sockets).
+bool Alive(pid_t pid) {
+  std::ifstream stat(fmt::format("/proc/{}/stat", pid));
+  std::string line;
+  if (!std::getline(stat, line)) return false;
+  const size_t paren = line.rfind(')');
+  return paren != std::string::npos && paren + 2 < line.size() && line[paren + 2] != 'Z';
+}
+
+std::string CommandLine(pid_t pid) {
+  std::ifstream in(fmt::format("/proc/{}/cmdline", pid), std::ios::binary);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  for (char& c : text) c = c == '\0' ? ' ' : c;
+  return text;
+}
+
+// SIGKILLs `pid` after checking that it is the process we mean (its command line holds
+// `marker`), and waits until it has died.
+void KillHard(pid_t pid, std::string_view marker) {
+  ASSERT_GT(pid, 1);
+  ASSERT_NE(CommandLine(pid).find(marker), std::string::npos)
+      << "pid " << pid << " is not the server started by this test";
+  ASSERT_EQ(kill(pid, SIGKILL), 0);
+  const auto deadline = Clock::now() + std::chrono::seconds(10);
+  while (Alive(pid) && Clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_FALSE(Alive(pid)) << "the server did not die";
+}
+
+class MySqlServerLossTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!ServerBinariesPresent()) {
+      if (testing::TestServersRequired()) {
+        FAIL() << "CONTACTSYNC_REQUIRE_TEST_SERVERS=1 but mariadbd or the PostgreSQL server "
+                  "binaries are missing";
+      }
+      GTEST_SKIP() << "mariadbd or the PostgreSQL server binaries are missing";
+    }
+    // Short enough for Unix socket paths under the directory (test-servers.sh wants < 80).
+    const char* tmpdir = std::getenv("TMPDIR");
+    std::string base = tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp";
+    if (base.size() > 40) base = "/tmp";
+    std::string pattern = base + "/cs-loss-XXXXXX";
+    ASSERT_NE(mkdtemp(pattern.data()), nullptr) << "mkdtemp failed under " << base;
+    dir_ = pattern;
+    ASSERT_EQ(RunTestServersScript({"start", dir_}), 0) << "scripts/test-servers.sh start failed";
+    env_ = ReadEnvFile(std::filesystem::path(dir_) / "env");
+    for (const char* name :
+         {"CONTACTSYNC_TEST_MARIADB_PORT", "CONTACTSYNC_TEST_MARIADB_PASSWORD",
+          "CONTACTSYNC_TEST_MARIADB_READER_PASSWORD", "CONTACTSYNC_TEST_MARIADB_PIDFILE",
+          "CONTACTSYNC_TEST_MARIADB_DATADIR"}) {
+      ASSERT_TRUE(env_.contains(name)) << name << " is missing from " << dir_ << "/env";
+    }
+    admin_ = Account("CONTACTSYNC_TEST_MARIADB_");
+    reader_ = Account("CONTACTSYNC_TEST_MARIADB_READER_");
+  }
+
+  void TearDown() override {
+    if (dir_.empty()) return;
+    // Stops whatever still runs (the server not killed), and removes the directory with the
+    // env file, the only file that holds the passwords.
+    EXPECT_EQ(RunTestServersScript({"stop", dir_}), 0);
+    EXPECT_FALSE(std::filesystem::exists(dir_));
+  }
+
+  ConnectionSettings Account(const std::string& prefix) {
+    ConnectionSettings settings;
+    settings.type = SourceType::kMySql;
+    settings.host = env_[prefix + "HOST"];
+    settings.port = std::atoi(env_[prefix + "PORT"].c_str());
+    settings.user = env_[prefix + "USER"];
+    settings.password = env_[prefix + "PASSWORD"];
+    settings.database = env_[prefix + "DATABASE"];
+    settings.tls_mode = TlsMode::kDisable;
+    settings.connect_timeout_s = 5;
+    settings.query_timeout_s = 60;
+    return settings;
+  }
+
+  std::string dir_;
+  std::map<std::string, std::string> env_;
+  ConnectionSettings admin_;
+  ConnectionSettings reader_;
+};
+
+TEST_F(MySqlServerLossTest, ServerKilledMidReadIsConnectionLostWithinSeconds) {
+  constexpr int kTotalRows = 1 << 18;  // 262144
+  {
+    AdminConnection admin(admin_, admin_.database);
+    ASSERT_TRUE(admin.ok());
+    admin.Exec("CREATE TABLE loss_rows (id INT PRIMARY KEY)");
+    admin.Exec("INSERT INTO loss_rows VALUES (1)");
+    for (int rows = 1; rows < kTotalRows; rows *= 2) {
+      admin.Exec(fmt::format("INSERT INTO loss_rows SELECT id + {} FROM loss_rows", rows));
+    }
+    ASSERT_EQ(admin.Scalar("SELECT COUNT(*) FROM loss_rows"), std::to_string(kTotalRows));
+  }
+
+  auto source = OpenMySqlSource(reader_);
+  ASSERT_TRUE(source.ok()) << source.status().ToString();
+  // About 260 MB in all: far more than the socket buffers between client and server hold, so
+  // most of the result is still unsent when the server dies.
+  auto reader = (*source)->OpenReader("SELECT id, REPEAT('x', 1000) FROM loss_rows ORDER BY id", {},
+                                      {.max_rows = 100});
+  ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+  Batch batch;
+  int rows_read = 0;
+  for (int i = 0; i < 3; ++i) {
+    auto state = (*reader)->ReadBatch(batch);
+    ASSERT_TRUE(state.ok()) << state.status().ToString();
+    ASSERT_EQ(*state, ReadState::kMore);
+    ASSERT_EQ(batch.rows.size(), 100u);
+    EXPECT_EQ(batch.rows.front()[0].bytes(), std::to_string(rows_read + 1));
+    rows_read += static_cast<int>(batch.rows.size());
+  }
+
+  std::ifstream pid_file(env_["CONTACTSYNC_TEST_MARIADB_PIDFILE"]);
+  pid_t pid = 0;
+  pid_file >> pid;
+  KillHard(pid, "--datadir=" + env_["CONTACTSYNC_TEST_MARIADB_DATADIR"]);
+
+  // Rows already in the socket buffers may still arrive; then the read must fail.
+  const auto start = Clock::now();
+  base::Result<ReadState> state = ReadState::kMore;
+  while (state.ok() && *state == ReadState::kMore && Clock::now() - start < kLossBound) {
+    state = (*reader)->ReadBatch(batch);
+    if (state.ok()) rows_read += static_cast<int>(batch.rows.size());
+  }
+  EXPECT_LT(Clock::now() - start, kLossBound);
+  ASSERT_FALSE(state.ok()) << "the read went on after the server died (" << rows_read
+                           << " rows read)";
+  EXPECT_LT(rows_read, kTotalRows);
+  const base::Status lost = state.status();
+  EXPECT_EQ(lost.code(), ErrorCode::kConnectionLost) << lost.ToString();
+  EXPECT_TRUE(lost.retryable());
+  EXPECT_NE(lost.message().find(fmt::format("MySQL at 127.0.0.1:{}", reader_.port)),
+            std::string::npos)
+      << lost.message();
+  ExpectOneLine(lost);
+  ExpectNoSecrets(lost, {reader_.password, admin_.password});
+  // The same error again, at once.
+  const auto again_start = Clock::now();
+  EXPECT_EQ((*reader)->ReadBatch(batch).status().ToString(), lost.ToString());
+  EXPECT_LT(Clock::now() - again_start, std::chrono::seconds(1));
+
+  // Closing the reader and using the connector do not hang on the dead server either.
+  const auto close_start = Clock::now();
+  reader->reset();
+  auto check = (*source)->Check();
+  ASSERT_FALSE(check.ok());
+  EXPECT_TRUE(check.status().code() == ErrorCode::kConnectionLost ||
+              check.status().code() == ErrorCode::kUnavailable)
+      << check.status().ToString();
+  ExpectNoSecrets(check.status(), {reader_.password, admin_.password});
+  source->reset();
+  auto reopen = OpenMySqlSource(reader_);
+  ASSERT_FALSE(reopen.ok());
+  EXPECT_EQ(reopen.status().code(), ErrorCode::kUnavailable) << reopen.status().ToString();
+  ExpectNoSecrets(reopen.status(), {reader_.password, admin_.password});
+  EXPECT_LT(Clock::now() - close_start, std::chrono::seconds(reader_.connect_timeout_s));
+}
+
+}  // namespace
+}  // namespace contactsync::source::mysql
