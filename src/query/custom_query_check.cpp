@@ -291,7 +291,10 @@ class Checker {
               !(next == "update" || next == "share" || next == "no" || next == "key")) {
             break;
           }
-          phrase += " " + Upper(code_[j].text);
+          // Two appends, not `" " + Upper(...)`: GCC 12's -Wrestrict misfires on
+          // the temporary at -O2 (a false positive that -Werror would make fatal).
+          phrase += ' ';
+          phrase += Upper(code_[j].text);
         }
         return BadQuery(fmt::format(
             "row locks (FOR UPDATE / FOR SHARE) are not allowed in a read-only query; found "
