@@ -68,6 +68,8 @@ fi
 [[ $rows_list =~ ^[0-9]+(,[0-9]+)*$ ]] || die "--rows takes a comma-separated list of numbers"
 [[ $rss_sizes =~ ^[0-9]+(,[0-9]+)*$ ]] || die "--rss-sizes takes a comma-separated list"
 [[ $pairs =~ ^[1-9][0-9]*$ ]] || die "--pairs takes a positive number"
+# A fresh machine gets what the benchmark needs (a no-op when all is there).
+"$root/scripts/setup.sh"
 command -v /usr/bin/time >/dev/null || die "/usr/bin/time is missing (apt-get install time)"
 for tool in mariadb psql sqlite3 cmake awk; do
   command -v "$tool" >/dev/null || die "$tool is missing (scripts/setup.sh installs it)"

@@ -13,7 +13,7 @@ PACKAGES=(
   libmariadb-dev libpq-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
-  mariadb-server mariadb-client postgresql postgresql-client python3
+  mariadb-server mariadb-client postgresql postgresql-client python3 time
 )
 
 missing=()
