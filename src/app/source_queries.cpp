@@ -4,20 +4,9 @@
 
 #include "query/custom_query_check.h"
 #include "query/select_builder.h"
+#include "sync/definition.h"
 
 namespace contactsync::app {
-
-query::Dialect DialectFor(source::SourceType type) {
-  switch (type) {
-    case source::SourceType::kMySql:
-      return query::Dialect::kMySql;
-    case source::SourceType::kPostgreSql:
-      return query::Dialect::kPostgreSql;
-    case source::SourceType::kSqlite:
-      return query::Dialect::kSqlite;
-  }
-  return query::Dialect::kSqlite;
-}
 
 namespace {
 
@@ -58,7 +47,7 @@ std::vector<std::string> ColumnNames(const std::vector<source::ColumnInfo>& colu
 base::Result<Preview> PreviewQuery(source::SourceConnector& connector, source::SourceType type,
                                    const std::string& sql, size_t limit) {
   CS_RETURN_IF_ERROR(CheckLimit(limit));
-  const query::Dialect dialect = DialectFor(type);
+  const query::Dialect dialect = sync::DialectFor(type);
   CS_ASSIGN_OR_RETURN(const std::string statement, query::PrepareCustomQuery(dialect, sql));
   Preview preview;
   CS_ASSIGN_OR_RETURN(preview.columns, connector.DescribeQuery(statement));
@@ -76,7 +65,7 @@ base::Result<Preview> PreviewTable(source::SourceConnector& connector, source::S
   Preview preview;
   CS_ASSIGN_OR_RETURN(preview.columns, connector.DescribeTable(schema, name));
   CS_ASSIGN_OR_RETURN(query::BuiltQuery built,
-                      query::BuildSelect(DialectFor(type), query::TableSource{schema, name},
+                      query::BuildSelect(sync::DialectFor(type), query::TableSource{schema, name},
                                          ColumnNames(preview.columns), query::RuleSet{}));
   CS_RETURN_IF_ERROR(ReadFirstRows(connector, built, limit, preview));
   return preview;

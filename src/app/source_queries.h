@@ -8,13 +8,9 @@
 #include <vector>
 
 #include "base/status.h"
-#include "query/dialect.h"
 #include "source/source.h"
 
 namespace contactsync::app {
-
-// The query dialect a connection type speaks.
-query::Dialect DialectFor(source::SourceType type);
 
 struct Preview {
   std::string sql;  // as executed

@@ -94,5 +94,8 @@ void AddFieldCommands(CLI::App& app, CommandContext& ctx);
 void AddContactCommands(CLI::App& app, CommandContext& ctx);
 void AddExclusionCommands(CLI::App& app, CommandContext& ctx);
 void AddConnectionCommands(CLI::App& app, CommandContext& ctx);
+void AddSyncCommands(CLI::App& app, CommandContext& ctx);   // sync_commands.cpp
+void AddReportCommand(CLI::App& app, CommandContext& ctx);  // report_command.cpp
+void AddDemoCommand(CLI::App& app, CommandContext& ctx);    // demo_command.cpp
 
 }  // namespace contactsync::cli

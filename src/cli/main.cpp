@@ -1,6 +1,8 @@
 // contactsync's command line: parses, runs the chosen command, and turns the
 // outcome into an exit status (0 success, 2 usage error, 1 anything else).
 
+#include <sys/stat.h>
+
 #include <exception>
 #include <iostream>
 
@@ -48,6 +50,9 @@ int Run(int argc, char** argv) {
   AddContactCommands(app, ctx);
   AddExclusionCommands(app, ctx);
   AddConnectionCommands(app, ctx);
+  AddSyncCommands(app, ctx);
+  AddReportCommand(app, ctx);
+  AddDemoCommand(app, ctx);
 
   try {
     app.parse(argc, argv);
@@ -75,6 +80,9 @@ int Run(int argc, char** argv) {
 }  // namespace contactsync::cli
 
 int main(int argc, char** argv) {
+  // Everything contactsync creates (store, secret key, reports, exports)
+  // holds personal data or secrets: private to the user who runs it.
+  umask(077);
   // Expected failures are Status values; an exception here is a bug, reported
   // once instead of aborting with a core dump.
   try {

@@ -54,11 +54,11 @@ inline constexpr size_t kMaxPhoneBytes = 64;
 
 struct ListInfo {
   int64_t id = 0;
-  std::string name;          // unique, case-sensitive, 1..255 bytes, no control characters
-  std::string sender_name;   // may be empty
-  std::string sender_email;  // empty, or a valid address (model/email.h)
-  std::string description;   // may be empty
-  std::string created_at;    // ISO 8601 UTC
+  std::string name;              // unique, case-sensitive, 1..255 bytes, no control characters
+  std::string sender_name;       // may be empty
+  std::string sender_email;      // empty, or a valid address (model/email.h)
+  std::string description;       // may be empty
+  std::string created_at;        // ISO 8601 UTC
   int64_t subscriber_count = 0;  // all subscriptions, any status
 };
 
@@ -88,8 +88,8 @@ struct Contact {
   std::string last_name;
   std::string phone;
   std::map<std::string, std::string> fields;  // key -> canonical value; no empty values
-  bool bounced = false;            // hard bounce: no list will mail it
-  bool ever_unsubscribed = false;  // unsubscribed from at least one list at some time
+  bool bounced = false;                       // hard bounce: no list will mail it
+  bool ever_unsubscribed = false;             // unsubscribed from at least one list at some time
   std::string created_at;
   std::string updated_at;
   std::vector<Subscription> subscriptions;  // ordered by list name
@@ -124,25 +124,25 @@ enum class SubscribeMode {
 // Create-or-update a contact and optionally subscribe it, atomically.
 struct ContactChange {
   ContactInput contact;
-  std::optional<std::string> list;  // the list to subscribe to, by name
+  std::optional<std::string> list;                          // the list to subscribe to, by name
   SubscriptionStatus status = SubscriptionStatus::kActive;  // with `list`
   SubscribeMode mode = SubscribeMode::kNormal;
   Cause cause;
 };
 
 struct ContactChangeOutcome {
-  Contact contact;                          // as stored afterwards
-  bool created = false;                     // the contact did not exist before
-  std::vector<std::string> changed_fields;  // "first_name", "phone", custom keys...
+  Contact contact;                                    // as stored afterwards
+  bool created = false;                               // the contact did not exist before
+  std::vector<std::string> changed_fields;            // "first_name", "phone", custom keys...
   std::optional<SubscriptionStatus> previous_status;  // on `list`, before the change
   bool subscription_changed = false;
 };
 
 struct ContactFilter {
-  std::optional<std::string> list;             // only contacts on this list
-  std::optional<SubscriptionStatus> status;    // with `list`: only this status on it;
-                                               // without: this status on any list
-  std::string search;  // case-insensitive substring of email, first or last name
+  std::optional<std::string> list;           // only contacts on this list
+  std::optional<SubscriptionStatus> status;  // with `list`: only this status on it;
+                                             // without: this status on any list
+  std::string search;   // case-insensitive substring of email, first or last name
   int64_t limit = 100;  // 1..1000
   int64_t offset = 0;
 };
@@ -157,6 +157,151 @@ struct Exclusion {
   std::string pattern;                   // canonical (model/exclusion.h)
   std::optional<std::string> list_name;  // empty: all lists
   std::string created_at;
+};
+
+// A saved connection to an external database, as the store keeps it. The
+// store knows nothing of drivers: `type` and `tls_mode` are the source
+// module's names, checked by the layer above (app/connections.h), and the
+// password arrives already sealed (secrets/secret_box.h) for `owner_id`.
+struct ConnectionRecord {
+  int64_t id = 0;
+  std::string owner_id;  // random, fixed at creation; binds the sealed password
+  std::string name;      // unique, 1..255 bytes, no control characters
+  std::string type;
+  std::string host;
+  int port = 0;
+  std::string user;
+  std::string sealed_password;  // bytes; empty when there is no password
+  std::string database;         // name, or file path for SQLite
+  std::string tls_mode;
+  std::string tls_ca_file;
+  int connect_timeout_s = 0;
+  int query_timeout_s = 0;
+  std::string created_at;
+  std::string updated_at;
+};
+
+// --- Sync definitions, runs and batches: the storage of the sync engine
+// (src/sync/). The store keeps a sync's definition as its JSON text without
+// interpreting it; the engine owns its meaning.
+
+struct SyncRecord {
+  int64_t id = 0;
+  std::string name;             // unique, case-sensitive, as a list name
+  std::string definition_json;  // SPEC §3 form, as the sync module wrote it
+  std::string created_at;
+  std::string updated_at;
+};
+
+enum class RunState { kRunning, kSucceeded, kFailed, kCancelled };
+// "running", "succeeded", "failed", "cancelled".
+std::string_view RunStateName(RunState state);
+base::Result<RunState> ParseRunState(std::string_view name);
+
+struct RunCounts {
+  int64_t selected = 0;  // rows read from the source
+  int64_t added = 0;
+  int64_t updated = 0;
+  int64_t unchanged = 0;
+  int64_t skipped = 0;
+  int64_t failed = 0;
+  int64_t deleted = 0;  // removed from the list by delete_not_affected
+
+  bool operator==(const RunCounts&) const = default;
+};
+
+struct RunRecord {
+  int64_t id = 0;
+  std::string sync_name;
+  std::string started_by;  // who: a user name or "cli:<login>"
+  // The process running it ("host:pid:start-ticks"), so that a run left
+  // behind by a killed process can be recognised and abandoned.
+  std::string holder;
+  std::string started_at;
+  std::string finished_at;  // empty while running
+  int64_t duration_ms = 0;
+  RunState state = RunState::kRunning;
+  std::string message;        // why it failed or was cancelled; empty on success
+  std::string sql;            // the query with its bound values (query::DescribeSql)
+  std::string deletion_note;  // why delete_not_affected deleted nothing, or empty
+  RunCounts counts;
+};
+
+struct RunFailure {
+  int64_t row_number = 0;  // 1-based position in the source result
+  std::string email;       // as read (escaped when not text)
+  std::string reason;      // a stable reason code (docs/sync.md)
+  std::string message;
+
+  bool operator==(const RunFailure&) const = default;
+};
+
+// How a sync enters new contacts into its list (SPEC §3 "status").
+enum class SyncEntryStatus { kActive, kUnconfirmed, kUnsubscribed, kExcluded };
+
+struct SyncBatchOptions {
+  std::string list;
+  SyncEntryStatus status = SyncEntryStatus::kActive;
+  bool update_existing = true;
+  bool dry_run = false;  // decide and count, write nothing to the store
+  int64_t sync_id = 0;   // whose hashes of synced values to use (0: none)
+  Cause cause;           // recorded on every write (kSyncRun + run id)
+};
+
+// One source row after mapping (mapping::MappedContact). Reused across batches.
+struct SyncRow {
+  // The row already failed in mapping but its address was valid: the writer
+  // only records the address as seen (for duplicates and deletions).
+  bool failed = false;
+  std::string email;                      // validated, trimmed
+  std::string email_key;                  // model::EmailKey(email)
+  std::optional<std::string> first_name;  // absent: not mapped
+  std::optional<std::string> last_name;
+  std::optional<std::string> phone;
+  std::vector<std::pair<std::string, std::string>> fields;  // canonical key -> value
+};
+
+enum class SyncRowResult { kAdded, kUpdated, kUnchanged, kSkipped, kFailed, kNone };
+
+struct SyncRowOutcome {
+  SyncRowResult result = SyncRowResult::kNone;  // kNone for rows with `failed`
+  std::string reason;  // kFailed: excluded, previously_unsubscribed, bounced,
+                       // duplicate_in_source, field_invalid, required_field_missing
+  std::string message;
+};
+
+struct DeletionOutcome {
+  int64_t list_size = 0;         // subscriptions on the list before deleting
+  int64_t not_selected = 0;      // active/unconfirmed subscriptions the run did not select
+  int64_t removed = 0;           // removed from the list (0 when refused or dry run)
+  int64_t contacts_deleted = 0;  // contact records deleted with them
+  bool refused = false;          // past max_delete_fraction: nothing deleted
+  std::string note;              // why refused
+};
+
+// Writes a sync run's rows into the store, batch by batch, applying SPEC §4
+// with the same rules as SaveContact (store_rules.h). Remembers, for the
+// lifetime of the writer, which addresses it has seen, so that a repeated
+// address fails with duplicate_in_source and DeleteNotSelected knows what
+// the run selected. Must not outlive its store; one writer per store
+// instance at a time; not thread-safe.
+class SyncBatchWriter {
+ public:
+  virtual ~SyncBatchWriter() = default;
+
+  // Decides every row (in order) and, unless dry run, writes them in one
+  // transaction. `outcomes` is resized to rows.size(). A non-OK Status (busy
+  // store, I/O) means nothing of this batch was written.
+  virtual base::Status Write(std::vector<SyncRow>& rows, size_t count,
+                             std::vector<SyncRowOutcome>& outcomes) = 0;
+
+  // After a complete successful read: removes from the list every active or
+  // unconfirmed subscription whose address was not seen, in one transaction,
+  // unless they are more than `max_fraction` of the list (then nothing is
+  // removed and `note` says why). A removed contact's record is deleted too
+  // when it is on no other list, never bounced or unsubscribed, and no
+  // exclusion entry names its address. Dry run: counts only.
+  virtual base::Result<DeletionOutcome> DeleteNotSelected(double max_fraction) = 0;
 };
 
 class ContactStore {
@@ -207,6 +352,51 @@ class ContactStore {
   // or nullopt.
   virtual base::Result<std::optional<Exclusion>> FindExclusion(std::string_view email,
                                                                std::string_view list) = 0;
+
+  // Saved connections. Create fails with kAlreadyExists for a taken name;
+  // Update replaces every setting of the connection with `record.name`
+  // (owner_id and created_at are kept); Get/Update/Delete fail with kNotFound
+  // for an unknown name. GetConnections orders by name.
+  virtual base::Result<ConnectionRecord> CreateConnection(const ConnectionRecord& record) = 0;
+  virtual base::Result<ConnectionRecord> UpdateConnection(const ConnectionRecord& record) = 0;
+  virtual base::Result<std::vector<ConnectionRecord>> GetConnections() = 0;
+  virtual base::Result<ConnectionRecord> GetConnection(std::string_view name) = 0;
+  virtual base::Status DeleteConnection(std::string_view name) = 0;
+
+  // Sync definitions. Names are unique (kAlreadyExists), 1..255 bytes of
+  // UTF-8 without control characters. DeleteSync deletes the sync's runs and
+  // is refused (kFailedPrecondition) while a run is in progress.
+  virtual base::Result<SyncRecord> CreateSync(std::string_view name,
+                                              std::string_view definition_json) = 0;
+  // Replaces the definition of `name`, renaming it to `new_name`.
+  virtual base::Result<SyncRecord> UpdateSync(std::string_view name, std::string_view new_name,
+                                              std::string_view definition_json) = 0;
+  virtual base::Result<SyncRecord> GetSync(std::string_view name) = 0;
+  virtual base::Result<std::vector<SyncRecord>> GetSyncs() = 0;  // ordered by name
+  virtual base::Status DeleteSync(std::string_view name) = 0;
+
+  // Runs. BeginRun records a running run and is the lock that allows one run
+  // per sync at a time, across processes: while one is running it fails with
+  // kFailedPrecondition naming the running run. AbandonRun marks a running
+  // run failed with `message` only if it is still running under `holder`
+  // (for runs whose process died). FinishRun stores the final state, counts,
+  // SQL, note and finish time of a running run.
+  virtual base::Result<RunRecord> BeginRun(std::string_view sync_name, std::string_view started_by,
+                                           std::string_view holder) = 0;
+  virtual base::Result<std::optional<RunRecord>> GetRunningRun(std::string_view sync_name) = 0;
+  virtual base::Status AbandonRun(int64_t run_id, std::string_view holder,
+                                  std::string_view message) = 0;
+  virtual base::Status AddRunFailures(int64_t run_id, const std::vector<RunFailure>& failures) = 0;
+  virtual base::Status FinishRun(const RunRecord& run) = 0;
+  virtual base::Result<RunRecord> GetRun(int64_t run_id) = 0;
+  // Newest first.
+  virtual base::Result<std::vector<RunRecord>> GetRuns(std::string_view sync_name) = 0;
+  virtual base::Result<std::vector<RunFailure>> GetRunFailures(int64_t run_id) = 0;  // by row
+
+  // Sync batches: a writer for one run (or Test) of a sync into `options.list`
+  // (kNotFound when it does not exist).
+  virtual base::Result<std::unique_ptr<SyncBatchWriter>> OpenSyncBatchWriter(
+      const SyncBatchOptions& options) = 0;
 };
 
 struct StoreOptions {

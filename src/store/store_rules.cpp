@@ -39,6 +39,22 @@ bool IsMailable(SubscriptionStatus status) {
 
 }  // namespace
 
+base::Result<ConnectionRecord> ValidateConnectionRecord(const ConnectionRecord& record) {
+  constexpr size_t kMaxSettingBytes = 4096;
+  ConnectionRecord out = record;
+  out.name = std::string(base::TrimAscii(record.name));
+  CS_RETURN_IF_ERROR(CheckLabel("connection name", out.name, /*allow_empty=*/false));
+  CS_RETURN_IF_ERROR(base::CheckText("host", out.host, kMaxSettingBytes));
+  CS_RETURN_IF_ERROR(base::CheckText("user", out.user, kMaxSettingBytes));
+  CS_RETURN_IF_ERROR(base::CheckText("database", out.database, kMaxSettingBytes));
+  CS_RETURN_IF_ERROR(base::CheckText("CA file", out.tls_ca_file, kMaxSettingBytes));
+  return out;
+}
+
+base::Status ConnectionNotFound(std::string_view name) {
+  return base::NotFound(fmt::format("connection '{}' does not exist", base::Printable(name)));
+}
+
 base::Result<NewList> ValidateNewList(const NewList& list) {
   NewList out;
   out.name = std::string(base::TrimAscii(list.name));

@@ -21,6 +21,15 @@ namespace contactsync::store {
 // empty or valid (stored trimmed), description at most kMaxDescriptionBytes.
 base::Result<NewList> ValidateNewList(const NewList& list);
 
+// The record with its name trimmed and checked like a list name, and its
+// text settings (host, user, database, CA file) valid UTF-8 without NUL and
+// at most 4096 bytes. Whether type and TLS mode are known is the caller's
+// business (the store does not know the drivers).
+base::Result<ConnectionRecord> ValidateConnectionRecord(const ConnectionRecord& record);
+
+// "connection 'X' does not exist"
+base::Status ConnectionNotFound(std::string_view name);
+
 // A list name as the user typed it, trimmed; for look-ups.
 std::string ListNameForLookup(std::string_view name);
 

@@ -1,6 +1,8 @@
 // The command line as a user meets it: exit statuses, messages, --json, and
 // the rules of SPEC §1 seen through `contactsync` itself.
 
+#include <sys/stat.h>
+
 #include <fstream>
 #include <string>
 #include <vector>
@@ -52,6 +54,10 @@ TEST_F(CliTest, InitCreatesTheStoreAndIsRepeatable) {
   ASSERT_EQ(first.exit_code, 0) << first.err;
   EXPECT_THAT(first.out, HasSubstr("Store ready at " + dir_.path()));
   EXPECT_TRUE(std::ifstream(dir_.path() + "/contactsync.db").good());
+  // Contacts are personal data: the store is readable by its owner only.
+  struct stat info {};
+  ASSERT_EQ(stat((dir_.path() + "/contactsync.db").c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 077, 0u);
   nlohmann::json again = Json({"init"});
   EXPECT_EQ(again["location"], dir_.path());
   EXPECT_GE(again["schema_version"].get<int>(), 1);

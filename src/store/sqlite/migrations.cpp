@@ -107,8 +107,100 @@ CREATE UNIQUE INDEX exclusions_by_pattern_scope ON exclusions (pattern, coalesce
 CREATE INDEX exclusions_by_list ON exclusions (list_id);
 )sql";
 
+// Saved connections to external databases. The password column holds the
+// secret box output (nonce + ciphertext), never the password; owner_id is the
+// random id the box binds it to.
+constexpr std::string_view kConnections = R"sql(
+CREATE TABLE connections (
+  id INTEGER PRIMARY KEY,
+  owner_id TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL UNIQUE,
+  type TEXT NOT NULL,
+  host TEXT NOT NULL DEFAULT '',
+  port INTEGER NOT NULL DEFAULT 0,
+  user_name TEXT NOT NULL DEFAULT '',
+  sealed_password BLOB NOT NULL DEFAULT x'',
+  database_name TEXT NOT NULL,
+  tls_mode TEXT NOT NULL,
+  tls_ca_file TEXT NOT NULL DEFAULT '',
+  connect_timeout_s INTEGER NOT NULL,
+  query_timeout_s INTEGER NOT NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+) STRICT;
+)sql";
+
+// The sync engine's storage (src/sync/). sync_runs doubles as the lock that
+// keeps two runs of one sync apart: the partial unique index admits one
+// 'running' row per sync, whichever process inserts it. sync_hashes holds,
+// per sync and contact, a hash of the values the sync last wrote or
+// confirmed, so that an unchanged re-sync reads one row per contact and
+// writes nothing; any later change to the contact (by anyone) drops the
+// hashes (trigger), so a stale hash can only cause a full comparison, never
+// a missed update.
+constexpr std::string_view kSyncs = R"sql(
+CREATE TABLE syncs (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  definition TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE sync_runs (
+  id INTEGER PRIMARY KEY,
+  sync_id INTEGER NOT NULL REFERENCES syncs (id) ON DELETE CASCADE,
+  started_by TEXT NOT NULL,
+  holder TEXT NOT NULL,
+  started_at TEXT NOT NULL,
+  finished_at TEXT NOT NULL DEFAULT '',
+  duration_ms INTEGER NOT NULL DEFAULT 0,
+  state TEXT NOT NULL CHECK (state IN ('running', 'succeeded', 'failed', 'cancelled')),
+  message TEXT NOT NULL DEFAULT '',
+  sql TEXT NOT NULL DEFAULT '',
+  deletion_note TEXT NOT NULL DEFAULT '',
+  selected INTEGER NOT NULL DEFAULT 0,
+  added INTEGER NOT NULL DEFAULT 0,
+  updated INTEGER NOT NULL DEFAULT 0,
+  unchanged INTEGER NOT NULL DEFAULT 0,
+  skipped INTEGER NOT NULL DEFAULT 0,
+  failed INTEGER NOT NULL DEFAULT 0,
+  deleted INTEGER NOT NULL DEFAULT 0
+) STRICT;
+CREATE INDEX sync_runs_by_sync ON sync_runs (sync_id, id);
+CREATE UNIQUE INDEX sync_runs_one_running ON sync_runs (sync_id) WHERE state = 'running';
+
+CREATE TABLE sync_run_failures (
+  run_id INTEGER NOT NULL REFERENCES sync_runs (id) ON DELETE CASCADE,
+  row_number INTEGER NOT NULL,
+  email TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  message TEXT NOT NULL,
+  PRIMARY KEY (run_id, row_number)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE sync_hashes (
+  contact_id INTEGER NOT NULL REFERENCES contacts (id) ON DELETE CASCADE,
+  sync_id INTEGER NOT NULL REFERENCES syncs (id) ON DELETE CASCADE,
+  hash INTEGER NOT NULL,
+  PRIMARY KEY (contact_id, sync_id)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX sync_hashes_by_sync ON sync_hashes (sync_id);
+
+CREATE TRIGGER contacts_update_forgets_sync_hashes AFTER UPDATE ON contacts
+BEGIN
+  DELETE FROM sync_hashes WHERE contact_id = NEW.id;
+END;
+CREATE TRIGGER custom_fields_delete_forgets_sync_hashes AFTER DELETE ON custom_fields
+BEGIN
+  DELETE FROM sync_hashes;
+END;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "lists, custom fields, contacts, subscriptions, history, exclusions", kInitialSchema},
+    {2, "saved connections to external databases", kConnections},
+    {3, "sync definitions, runs, run failures, synced-value hashes", kSyncs},
 };
 
 constexpr std::string_view kCreateMigrationsTable = R"sql(

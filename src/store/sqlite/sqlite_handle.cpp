@@ -88,6 +88,14 @@ Statement& Statement::Bind(int index, std::string_view value) {
   return *this;
 }
 
+Statement& Statement::BindBlob(int index, std::string_view bytes) {
+  // A zero-length blob, not NULL, for empty input (see Bind above).
+  static constexpr char kEmpty[] = "";
+  NoteBind(sqlite3_bind_blob64(stmt_, index, bytes.empty() ? kEmpty : bytes.data(), bytes.size(),
+                               SQLITE_TRANSIENT));
+  return *this;
+}
+
 Statement& Statement::BindNull(int index) {
   NoteBind(sqlite3_bind_null(stmt_, index));
   return *this;
@@ -118,6 +126,13 @@ std::string Statement::ColumnText(int column) const {
   // Byte length, not strlen: values are stored byte-exact.
   const int size = sqlite3_column_bytes(stmt_, column);
   return std::string(reinterpret_cast<const char*>(text), static_cast<size_t>(size));
+}
+
+std::string Statement::ColumnBlob(int column) const {
+  const void* bytes = sqlite3_column_blob(stmt_, column);
+  if (bytes == nullptr) return {};
+  const int size = sqlite3_column_bytes(stmt_, column);
+  return std::string(static_cast<const char*>(bytes), static_cast<size_t>(size));
 }
 
 bool Statement::ColumnIsNull(int column) const {

@@ -40,7 +40,8 @@ class Statement {
   Statement& operator=(const Statement&) = delete;
 
   Statement& Bind(int index, int64_t value);
-  Statement& Bind(int index, std::string_view value);  // copied by SQLite
+  Statement& Bind(int index, std::string_view value);      // copied by SQLite
+  Statement& BindBlob(int index, std::string_view bytes);  // copied by SQLite
   Statement& BindNull(int index);
 
   // True when a row is ready to read, false when the statement is done.
@@ -51,6 +52,7 @@ class Statement {
   int ColumnCount() const;
   int64_t ColumnInt64(int column) const;
   std::string ColumnText(int column) const;  // "" for NULL
+  std::string ColumnBlob(int column) const;  // "" for NULL
   bool ColumnIsNull(int column) const;
 
   // Ready to run again: resets the program, clears bindings and the

@@ -72,6 +72,34 @@ class SqliteContactStore final : public ContactStore {
   base::Result<std::optional<Exclusion>> FindExclusion(std::string_view email,
                                                        std::string_view list) override;
 
+  base::Result<ConnectionRecord> CreateConnection(const ConnectionRecord& record) override;
+  base::Result<ConnectionRecord> UpdateConnection(const ConnectionRecord& record) override;
+  base::Result<std::vector<ConnectionRecord>> GetConnections() override;
+  base::Result<ConnectionRecord> GetConnection(std::string_view name) override;
+  base::Status DeleteConnection(std::string_view name) override;
+
+  // Sync definitions, runs and batches (sqlite_store_syncs.cpp,
+  // sqlite_store_sync_batch.cpp).
+  base::Result<SyncRecord> CreateSync(std::string_view name,
+                                      std::string_view definition_json) override;
+  base::Result<SyncRecord> UpdateSync(std::string_view name, std::string_view new_name,
+                                      std::string_view definition_json) override;
+  base::Result<SyncRecord> GetSync(std::string_view name) override;
+  base::Result<std::vector<SyncRecord>> GetSyncs() override;
+  base::Status DeleteSync(std::string_view name) override;
+  base::Result<RunRecord> BeginRun(std::string_view sync_name, std::string_view started_by,
+                                   std::string_view holder) override;
+  base::Result<std::optional<RunRecord>> GetRunningRun(std::string_view sync_name) override;
+  base::Status AbandonRun(int64_t run_id, std::string_view holder,
+                          std::string_view message) override;
+  base::Status AddRunFailures(int64_t run_id, const std::vector<RunFailure>& failures) override;
+  base::Status FinishRun(const RunRecord& run) override;
+  base::Result<RunRecord> GetRun(int64_t run_id) override;
+  base::Result<std::vector<RunRecord>> GetRuns(std::string_view sync_name) override;
+  base::Result<std::vector<RunFailure>> GetRunFailures(int64_t run_id) override;
+  base::Result<std::unique_ptr<SyncBatchWriter>> OpenSyncBatchWriter(
+      const SyncBatchOptions& options) override;
+
  private:
   SqliteContactStore(Database db, const base::Clock& clock) : db_(std::move(db)), clock_(clock) {}
 

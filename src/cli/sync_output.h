@@ -1,0 +1,40 @@
+#pragma once
+
+// What the sync, report and demo commands share: loading a saved sync,
+// running it with a progress display and Ctrl-C cancellation, and printing
+// runs and reports as text or JSON.
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "base/status.h"
+#include "cli/command_context.h"
+#include "store/contact_store.h"
+#include "sync/definition.h"
+#include "sync/engine.h"
+
+namespace contactsync::cli {
+
+// The saved sync `name`, parsed.
+base::Result<sync::SyncDefinition> LoadSync(store::ContactStore& store, const std::string& name);
+
+// Opens the sync's connection and runs (or tests) it. Progress goes to
+// stderr: a redrawn bar when stderr is a terminal, one plain line per second
+// otherwise (none with --json). While it runs, Ctrl-C (SIGINT) cancels it
+// cleanly. Returns the report whatever the run's outcome; a Status when no
+// run could start.
+base::Result<sync::RunReport> RunWithProgress(CommandContext& ctx,
+                                              const sync::SyncDefinition& definition, bool dry_run);
+
+// The report in text (counts, SQL, first failures, sample) or as JSON.
+void PrintReport(Output& out, const sync::RunReport& report, size_t max_failures = 10);
+nlohmann::json ReportToJson(const sync::RunReport& report);
+nlohmann::json RunToJson(const store::RunRecord& run);
+nlohmann::json FailureToJson(const store::RunFailure& failure);
+
+// OK for a succeeded run; kCancelled "cancelled" or the run's failure
+// otherwise, so that the command exits 1.
+base::Status RunOutcome(const sync::RunReport& report);
+
+}  // namespace contactsync::cli

@@ -1,0 +1,346 @@
+// SqliteContactStore: sync definitions and runs (contact_store.h).
+
+#include <fmt/format.h>
+
+#include "base/text.h"
+#include "store/sqlite/sqlite_store.h"
+#include "store/sqlite/transaction.h"
+#include "store/store_rules.h"
+
+namespace contactsync::store::sqlite {
+namespace {
+
+constexpr TransactionKind kRead = TransactionKind::kRead;
+constexpr TransactionKind kWrite = TransactionKind::kWrite;
+
+// A definition is the sync module's JSON; the store only bounds its size so
+// that a runaway client cannot fill the disk through it.
+constexpr size_t kMaxDefinitionBytes = size_t{4} * 1024 * 1024;
+
+base::Result<std::string> CheckSyncName(std::string_view raw) {
+  std::string name(base::TrimAscii(raw));
+  if (name.empty()) return base::InvalidArgument("sync name is blank");
+  CS_RETURN_IF_ERROR(base::CheckText("sync name", name, kMaxNameBytes));
+  for (const char c : name) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte == 0x7f) {
+      return base::InvalidArgument(
+          fmt::format("sync name '{}' contains a control character", base::Printable(name)));
+    }
+  }
+  return name;
+}
+
+base::Status SyncNotFound(std::string_view name) {
+  return base::NotFound(fmt::format("sync '{}' does not exist", base::Printable(name)));
+}
+
+base::Status RunNotFound(int64_t id) {
+  return base::NotFound(fmt::format("run {} does not exist", id));
+}
+
+constexpr std::string_view kSyncColumns =
+    "SELECT id, name, definition, created_at, updated_at FROM syncs ";
+
+SyncRecord ReadSync(const Statement& row) {
+  return SyncRecord{row.ColumnInt64(0), row.ColumnText(1), row.ColumnText(2), row.ColumnText(3),
+                    row.ColumnText(4)};
+}
+
+base::Result<SyncRecord> RequireSync(Database& db, std::string_view name) {
+  CS_ASSIGN_OR_RETURN(CachedStatement query,
+                      db.Cached(fmt::format("{} WHERE name = ?1", kSyncColumns)));
+  query->Bind(1, base::TrimAscii(name));
+  CS_ASSIGN_OR_RETURN(const bool row, query->Step());
+  if (!row) return SyncNotFound(name);
+  return ReadSync(*query);
+}
+
+constexpr std::string_view kRunColumns =
+    "SELECT r.id, s.name, r.started_by, r.holder, r.started_at, r.finished_at, r.duration_ms, "
+    "r.state, r.message, r.sql, r.deletion_note, r.selected, r.added, r.updated, r.unchanged, "
+    "r.skipped, r.failed, r.deleted FROM sync_runs r JOIN syncs s ON s.id = r.sync_id ";
+
+base::Result<RunRecord> ReadRun(const Statement& row) {
+  RunRecord run;
+  run.id = row.ColumnInt64(0);
+  run.sync_name = row.ColumnText(1);
+  run.started_by = row.ColumnText(2);
+  run.holder = row.ColumnText(3);
+  run.started_at = row.ColumnText(4);
+  run.finished_at = row.ColumnText(5);
+  run.duration_ms = row.ColumnInt64(6);
+  CS_ASSIGN_OR_RETURN(run.state, ParseRunState(row.ColumnText(7)));
+  run.message = row.ColumnText(8);
+  run.sql = row.ColumnText(9);
+  run.deletion_note = row.ColumnText(10);
+  run.counts =
+      RunCounts{row.ColumnInt64(11), row.ColumnInt64(12), row.ColumnInt64(13), row.ColumnInt64(14),
+                row.ColumnInt64(15), row.ColumnInt64(16), row.ColumnInt64(17)};
+  return run;
+}
+
+base::Result<std::optional<RunRecord>> FindRunningRun(Database& db, int64_t sync_id) {
+  CS_ASSIGN_OR_RETURN(
+      CachedStatement query,
+      db.Cached(fmt::format("{} WHERE r.sync_id = ?1 AND r.state = 'running'", kRunColumns)));
+  query->Bind(1, sync_id);
+  CS_ASSIGN_OR_RETURN(const bool row, query->Step());
+  if (!row) return std::optional<RunRecord>();
+  CS_ASSIGN_OR_RETURN(RunRecord run, ReadRun(*query));
+  return std::optional<RunRecord>(std::move(run));
+}
+
+base::Status AlreadyRunning(const RunRecord& run) {
+  return base::FailedPrecondition(fmt::format(
+      "sync '{}' is already running (run {}, started {} by {}); wait for it to "
+      "finish or cancel it",
+      base::Printable(run.sync_name), run.id, run.started_at, base::Printable(run.started_by)));
+}
+
+}  // namespace
+
+base::Result<SyncRecord> SqliteContactStore::CreateSync(std::string_view raw_name,
+                                                        std::string_view definition_json) {
+  CS_ASSIGN_OR_RETURN(const std::string name, CheckSyncName(raw_name));
+  CS_RETURN_IF_ERROR(base::CheckText("sync definition", definition_json, kMaxDefinitionBytes));
+  return InTransaction(db_, kWrite, [&]() -> base::Result<SyncRecord> {
+    {
+      CS_ASSIGN_OR_RETURN(CachedStatement exists,
+                          db_.Cached("SELECT 1 FROM syncs WHERE name = ?1"));
+      exists->Bind(1, name);
+      CS_ASSIGN_OR_RETURN(const bool row, exists->Step());
+      if (row) {
+        return base::AlreadyExists(
+            fmt::format("a sync named '{}' already exists", base::Printable(name)));
+      }
+    }
+    SyncRecord record{0, name, std::string(definition_json), Now(), Now()};
+    CS_ASSIGN_OR_RETURN(CachedStatement insert,
+                        db_.Cached("INSERT INTO syncs (name, definition, created_at, updated_at) "
+                                   "VALUES (?1, ?2, ?3, ?3)"));
+    insert->Bind(1, record.name).Bind(2, record.definition_json).Bind(3, record.created_at);
+    CS_RETURN_IF_ERROR(insert->Run());
+    record.id = db_.LastInsertRowId();
+    return record;
+  });
+}
+
+base::Result<SyncRecord> SqliteContactStore::UpdateSync(std::string_view name,
+                                                        std::string_view raw_new_name,
+                                                        std::string_view definition_json) {
+  CS_ASSIGN_OR_RETURN(const std::string new_name, CheckSyncName(raw_new_name));
+  CS_RETURN_IF_ERROR(base::CheckText("sync definition", definition_json, kMaxDefinitionBytes));
+  return InTransaction(db_, kWrite, [&]() -> base::Result<SyncRecord> {
+    CS_ASSIGN_OR_RETURN(SyncRecord record, RequireSync(db_, name));
+    if (new_name != record.name) {
+      CS_ASSIGN_OR_RETURN(CachedStatement exists,
+                          db_.Cached("SELECT 1 FROM syncs WHERE name = ?1"));
+      exists->Bind(1, new_name);
+      CS_ASSIGN_OR_RETURN(const bool row, exists->Step());
+      if (row) {
+        return base::AlreadyExists(
+            fmt::format("a sync named '{}' already exists", base::Printable(new_name)));
+      }
+    }
+    record.name = new_name;
+    record.definition_json = std::string(definition_json);
+    record.updated_at = Now();
+    CS_ASSIGN_OR_RETURN(
+        CachedStatement update,
+        db_.Cached("UPDATE syncs SET name = ?2, definition = ?3, updated_at = ?4 WHERE id = ?1"));
+    update->Bind(1, record.id)
+        .Bind(2, record.name)
+        .Bind(3, record.definition_json)
+        .Bind(4, record.updated_at);
+    CS_RETURN_IF_ERROR(update->Run());
+    // The mapping may have changed: hashes of the old definition's values
+    // would hide changes the new one makes.
+    CS_ASSIGN_OR_RETURN(CachedStatement forget,
+                        db_.Cached("DELETE FROM sync_hashes WHERE sync_id = ?1"));
+    forget->Bind(1, record.id);
+    CS_RETURN_IF_ERROR(forget->Run());
+    return record;
+  });
+}
+
+base::Result<SyncRecord> SqliteContactStore::GetSync(std::string_view name) {
+  return InTransaction(db_, kRead, [&] { return RequireSync(db_, name); });
+}
+
+base::Result<std::vector<SyncRecord>> SqliteContactStore::GetSyncs() {
+  return InTransaction(db_, kRead, [&]() -> base::Result<std::vector<SyncRecord>> {
+    CS_ASSIGN_OR_RETURN(CachedStatement query,
+                        db_.Cached(fmt::format("{} ORDER BY name", kSyncColumns)));
+    std::vector<SyncRecord> syncs;
+    while (true) {
+      CS_ASSIGN_OR_RETURN(const bool row, query->Step());
+      if (!row) return syncs;
+      syncs.push_back(ReadSync(*query));
+    }
+  });
+}
+
+base::Status SqliteContactStore::DeleteSync(std::string_view name) {
+  return InTransaction(db_, kWrite, [&]() -> base::Status {
+    CS_ASSIGN_OR_RETURN(const SyncRecord record, RequireSync(db_, name));
+    CS_ASSIGN_OR_RETURN(const std::optional<RunRecord> running, FindRunningRun(db_, record.id));
+    if (running) return AlreadyRunning(*running);
+    // Runs, their failures and the sync's hashes go by ON DELETE CASCADE.
+    CS_ASSIGN_OR_RETURN(CachedStatement remove, db_.Cached("DELETE FROM syncs WHERE id = ?1"));
+    remove->Bind(1, record.id);
+    return remove->Run();
+  });
+}
+
+base::Result<RunRecord> SqliteContactStore::BeginRun(std::string_view sync_name,
+                                                     std::string_view started_by,
+                                                     std::string_view holder) {
+  CS_RETURN_IF_ERROR(base::CheckText("started by", started_by, kMaxNameBytes));
+  CS_RETURN_IF_ERROR(base::CheckText("run holder", holder, kMaxNameBytes));
+  return InTransaction(db_, kWrite, [&]() -> base::Result<RunRecord> {
+    CS_ASSIGN_OR_RETURN(const SyncRecord sync, RequireSync(db_, sync_name));
+    CS_ASSIGN_OR_RETURN(const std::optional<RunRecord> running, FindRunningRun(db_, sync.id));
+    if (running) return AlreadyRunning(*running);
+    RunRecord run;
+    run.sync_name = sync.name;
+    run.started_by = std::string(started_by);
+    run.holder = std::string(holder);
+    run.started_at = Now();
+    CS_ASSIGN_OR_RETURN(CachedStatement insert,
+                        db_.Cached("INSERT INTO sync_runs (sync_id, started_by, holder, "
+                                   "started_at, state) VALUES (?1, ?2, ?3, ?4, 'running')"));
+    insert->Bind(1, sync.id).Bind(2, run.started_by).Bind(3, run.holder).Bind(4, run.started_at);
+    CS_RETURN_IF_ERROR(insert->Run());
+    run.id = db_.LastInsertRowId();
+    return run;
+  });
+}
+
+base::Result<std::optional<RunRecord>> SqliteContactStore::GetRunningRun(
+    std::string_view sync_name) {
+  return InTransaction(db_, kRead, [&]() -> base::Result<std::optional<RunRecord>> {
+    CS_ASSIGN_OR_RETURN(const SyncRecord sync, RequireSync(db_, sync_name));
+    return FindRunningRun(db_, sync.id);
+  });
+}
+
+base::Status SqliteContactStore::AbandonRun(int64_t run_id, std::string_view holder,
+                                            std::string_view message) {
+  return InTransaction(db_, kWrite, [&]() -> base::Status {
+    CS_ASSIGN_OR_RETURN(CachedStatement update,
+                        db_.Cached("UPDATE sync_runs SET state = 'failed', message = ?3, "
+                                   "finished_at = ?4 WHERE id = ?1 AND holder = ?2 "
+                                   "AND state = 'running'"));
+    update->Bind(1, run_id).Bind(2, holder).Bind(3, message).Bind(4, Now());
+    return update->Run();
+  });
+}
+
+base::Status SqliteContactStore::AddRunFailures(int64_t run_id,
+                                                const std::vector<RunFailure>& failures) {
+  if (failures.empty()) return base::Status::Ok();
+  return InTransaction(db_, kWrite, [&]() -> base::Status {
+    CS_ASSIGN_OR_RETURN(
+        CachedStatement insert,
+        db_.Cached("INSERT INTO sync_run_failures (run_id, row_number, email, reason, message) "
+                   "VALUES (?1, ?2, ?3, ?4, ?5)"));
+    for (const RunFailure& failure : failures) {
+      insert->Reset();
+      insert->Bind(1, run_id)
+          .Bind(2, failure.row_number)
+          .Bind(3, failure.email)
+          .Bind(4, failure.reason)
+          .Bind(5, failure.message);
+      CS_RETURN_IF_ERROR(insert->Run());
+    }
+    return base::Status::Ok();
+  });
+}
+
+base::Status SqliteContactStore::FinishRun(const RunRecord& run) {
+  if (run.state == RunState::kRunning) {
+    return base::InvalidArgument("a run cannot finish in state running");
+  }
+  return InTransaction(db_, kWrite, [&]() -> base::Status {
+    CS_ASSIGN_OR_RETURN(
+        CachedStatement update,
+        db_.Cached("UPDATE sync_runs SET state = ?2, finished_at = ?3, duration_ms = ?4, "
+                   "message = ?5, sql = ?6, deletion_note = ?7, selected = ?8, added = ?9, "
+                   "updated = ?10, unchanged = ?11, skipped = ?12, failed = ?13, deleted = ?14 "
+                   "WHERE id = ?1 AND state = 'running'"));
+    update->Bind(1, run.id)
+        .Bind(2, RunStateName(run.state))
+        .Bind(3, run.finished_at.empty() ? Now() : run.finished_at)
+        .Bind(4, run.duration_ms)
+        .Bind(5, run.message)
+        .Bind(6, run.sql)
+        .Bind(7, run.deletion_note)
+        .Bind(8, run.counts.selected)
+        .Bind(9, run.counts.added)
+        .Bind(10, run.counts.updated)
+        .Bind(11, run.counts.unchanged)
+        .Bind(12, run.counts.skipped)
+        .Bind(13, run.counts.failed)
+        .Bind(14, run.counts.deleted);
+    CS_RETURN_IF_ERROR(update->Run());
+    if (db_.Changes() == 0) {
+      return base::FailedPrecondition(
+          fmt::format("run {} is not running (it finished or was abandoned)", run.id));
+    }
+    return base::Status::Ok();
+  });
+}
+
+base::Result<RunRecord> SqliteContactStore::GetRun(int64_t run_id) {
+  return InTransaction(db_, kRead, [&]() -> base::Result<RunRecord> {
+    CS_ASSIGN_OR_RETURN(CachedStatement query,
+                        db_.Cached(fmt::format("{} WHERE r.id = ?1", kRunColumns)));
+    query->Bind(1, run_id);
+    CS_ASSIGN_OR_RETURN(const bool row, query->Step());
+    if (!row) return RunNotFound(run_id);
+    return ReadRun(*query);
+  });
+}
+
+base::Result<std::vector<RunRecord>> SqliteContactStore::GetRuns(std::string_view sync_name) {
+  return InTransaction(db_, kRead, [&]() -> base::Result<std::vector<RunRecord>> {
+    CS_ASSIGN_OR_RETURN(const SyncRecord sync, RequireSync(db_, sync_name));
+    CS_ASSIGN_OR_RETURN(
+        CachedStatement query,
+        db_.Cached(fmt::format("{} WHERE r.sync_id = ?1 ORDER BY r.id DESC", kRunColumns)));
+    query->Bind(1, sync.id);
+    std::vector<RunRecord> runs;
+    while (true) {
+      CS_ASSIGN_OR_RETURN(const bool row, query->Step());
+      if (!row) return runs;
+      CS_ASSIGN_OR_RETURN(RunRecord run, ReadRun(*query));
+      runs.push_back(std::move(run));
+    }
+  });
+}
+
+base::Result<std::vector<RunFailure>> SqliteContactStore::GetRunFailures(int64_t run_id) {
+  return InTransaction(db_, kRead, [&]() -> base::Result<std::vector<RunFailure>> {
+    {
+      CS_ASSIGN_OR_RETURN(CachedStatement exists,
+                          db_.Cached("SELECT 1 FROM sync_runs WHERE id = ?1"));
+      exists->Bind(1, run_id);
+      CS_ASSIGN_OR_RETURN(const bool row, exists->Step());
+      if (!row) return RunNotFound(run_id);
+    }
+    CS_ASSIGN_OR_RETURN(CachedStatement query,
+                        db_.Cached("SELECT row_number, email, reason, message FROM "
+                                   "sync_run_failures WHERE run_id = ?1 ORDER BY row_number"));
+    query->Bind(1, run_id);
+    std::vector<RunFailure> failures;
+    while (true) {
+      CS_ASSIGN_OR_RETURN(const bool row, query->Step());
+      if (!row) return failures;
+      failures.push_back(RunFailure{query->ColumnInt64(0), query->ColumnText(1),
+                                    query->ColumnText(2), query->ColumnText(3)});
+    }
+  });
+}
+
+}  // namespace contactsync::store::sqlite

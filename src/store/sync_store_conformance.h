@@ -1,0 +1,175 @@
+#pragma once
+
+// The sync engine's storage (contact_store.h: sync definitions, runs, sync
+// batches) as a conformance suite every ContactStore backend instantiates:
+//
+//   #include "store/sync_store_conformance.h"
+//   INSTANTIATE_TEST_SUITE_P(Sqlite, SyncStoreConformance,
+//                            ::testing::Values(SyncStoreFactory{"sqlite", MakeSqliteStore}),
+//                            SyncStoreFactoryName);
+//
+// Include in exactly one .cpp file per test binary: it defines the tests.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "base/clock.h"
+#include "store/contact_store.h"
+#include "store/store_rules.h"
+#include "store/store_test_util.h"
+
+namespace contactsync::store::testing {
+
+struct SyncStoreFactory {
+  std::string name;  // a test-name suffix: letters, digits, '_'
+  std::function<std::unique_ptr<ContactStore>(const base::Clock& clock)> make;
+};
+
+inline void PrintTo(const SyncStoreFactory& factory, std::ostream* out) { *out << factory.name; }
+
+inline std::string SyncStoreFactoryName(const ::testing::TestParamInfo<SyncStoreFactory>& info) {
+  return info.param.name;
+}
+
+class SyncStoreConformance : public ::testing::TestWithParam<SyncStoreFactory> {
+ protected:
+  void SetUp() override {
+    store_ = GetParam().make(clock_);
+    ASSERT_NE(store_, nullptr);
+    ASSERT_TRUE(IsOk(store_->CreateList(ListNamed("News"))));
+    ASSERT_TRUE(IsOk(store_->CreateSync("S", "{}")));
+  }
+
+  SyncRow Row(std::string email, std::string first = "") {
+    SyncRow row;
+    row.email = email;
+    row.email_key = LookupEmailKey(email);
+    row.first_name = std::move(first);
+    return row;
+  }
+
+  std::unique_ptr<SyncBatchWriter> Writer(bool dry_run) {
+    SyncBatchOptions options;
+    options.list = "News";
+    options.dry_run = dry_run;
+    options.sync_id = store_->GetSync("S")->id;
+    options.cause = {model::CauseKind::kSyncRun, "1"};
+    auto writer = store_->OpenSyncBatchWriter(options);
+    EXPECT_TRUE(IsOk(writer));
+    return writer.ok() ? std::move(writer).value() : nullptr;
+  }
+
+  base::FakeClock clock_{base::TimePoint(std::chrono::seconds(1767225600))};
+  std::unique_ptr<ContactStore> store_;
+};
+
+TEST_P(SyncStoreConformance, SyncDefinitionsAreNamedUniquelyAndKeptAsGiven) {
+  EXPECT_TRUE(HasError(store_->CreateSync("S", "{}"), base::ErrorCode::kAlreadyExists));
+  EXPECT_TRUE(HasError(store_->CreateSync(" ", "{}"), base::ErrorCode::kInvalidArgument));
+  EXPECT_TRUE(HasError(store_->CreateSync("a\nb", "{}"), base::ErrorCode::kInvalidArgument));
+  CS_ASSERT_OK_AND_ASSIGN(SyncRecord t, store_->CreateSync("T", R"({"x": 1})"));
+  EXPECT_EQ(store_->GetSync("T")->definition_json, R"({"x": 1})");
+  CS_ASSERT_OK_AND_ASSIGN(SyncRecord renamed, store_->UpdateSync("T", "U", "{}"));
+  EXPECT_EQ(renamed.id, t.id);
+  EXPECT_TRUE(HasError(store_->GetSync("T"), base::ErrorCode::kNotFound));
+  EXPECT_TRUE(HasError(store_->UpdateSync("U", "S", "{}"), base::ErrorCode::kAlreadyExists));
+  ASSERT_EQ(store_->GetSyncs()->size(), 2u);
+  EXPECT_EQ(store_->GetSyncs()->front().name, "S");
+  EXPECT_TRUE(IsOk(store_->DeleteSync("U")));
+  EXPECT_TRUE(HasError(store_->DeleteSync("U"), base::ErrorCode::kNotFound));
+}
+
+TEST_P(SyncStoreConformance, OneRunningRunPerSyncAndRunsAreKept) {
+  CS_ASSERT_OK_AND_ASSIGN(RunRecord run, store_->BeginRun("S", "ann", "h:1:1"));
+  EXPECT_TRUE(HasError(store_->BeginRun("S", "bob", "h:2:2"), base::ErrorCode::kFailedPrecondition,
+                       "already running"));
+  EXPECT_TRUE(HasError(store_->DeleteSync("S"), base::ErrorCode::kFailedPrecondition));
+  EXPECT_EQ(store_->GetRunningRun("S")->value().id, run.id);
+  // Abandoning needs the right holder.
+  EXPECT_TRUE(IsOk(store_->AbandonRun(run.id, "h:9:9", "x")));
+  EXPECT_EQ(store_->GetRun(run.id)->state, RunState::kRunning);
+  EXPECT_TRUE(IsOk(store_->AddRunFailures(
+      run.id, {{2, "b", "email_invalid", "m2"}, {1, "=a", "email_missing", "m1"}})));
+  run.state = RunState::kSucceeded;
+  run.counts = RunCounts{3, 1, 0, 0, 0, 2, 0};
+  run.sql = "SELECT 1";
+  ASSERT_TRUE(IsOk(store_->FinishRun(run)));
+  EXPECT_TRUE(HasError(store_->FinishRun(run), base::ErrorCode::kFailedPrecondition));
+  CS_ASSERT_OK_AND_ASSIGN(RunRecord stored, store_->GetRun(run.id));
+  EXPECT_EQ(stored.counts, run.counts);
+  EXPECT_EQ(stored.sql, "SELECT 1");
+  EXPECT_EQ(stored.started_by, "ann");
+  EXPECT_EQ(stored.sync_name, "S");
+  CS_ASSERT_OK_AND_ASSIGN(auto failures, store_->GetRunFailures(run.id));
+  ASSERT_EQ(failures.size(), 2u);
+  EXPECT_EQ(failures[0], (RunFailure{1, "=a", "email_missing", "m1"}));
+  CS_ASSERT_OK_AND_ASSIGN(RunRecord second, store_->BeginRun("S", "bob", "h:2:2"));
+  EXPECT_TRUE(IsOk(store_->AbandonRun(second.id, "h:2:2", "process died")));
+  EXPECT_EQ(store_->GetRun(second.id)->state, RunState::kFailed);
+  EXPECT_EQ(store_->GetRuns("S")->front().id, second.id);
+  EXPECT_TRUE(HasError(store_->GetRun(999), base::ErrorCode::kNotFound));
+  EXPECT_TRUE(IsOk(store_->DeleteSync("S")));
+  EXPECT_TRUE(HasError(store_->GetRun(run.id), base::ErrorCode::kNotFound));
+}
+
+TEST_P(SyncStoreConformance, BatchWriterAddsUpdatesAndDetectsDuplicates) {
+  auto writer = Writer(false);
+  std::vector<SyncRow> rows{Row("a@x.com", "A"), Row("B@x.com", "B"), Row("b@X.com", "B2")};
+  std::vector<SyncRowOutcome> outcomes;
+  ASSERT_TRUE(IsOk(writer->Write(rows, rows.size(), outcomes)));
+  EXPECT_EQ(outcomes[0].result, SyncRowResult::kAdded);
+  EXPECT_EQ(outcomes[1].result, SyncRowResult::kAdded);
+  EXPECT_EQ(outcomes[2].result, SyncRowResult::kFailed);
+  EXPECT_EQ(outcomes[2].reason, "duplicate_in_source");
+  CS_ASSERT_OK_AND_ASSIGN(Contact b, store_->GetContact("b@x.com"));
+  EXPECT_EQ(b.email, "B@x.com");
+  EXPECT_EQ(b.first_name, "B");
+  ASSERT_EQ(b.subscriptions.size(), 1u);
+  EXPECT_EQ(b.subscriptions[0].cause.kind, model::CauseKind::kSyncRun);
+
+  // A new writer (a new run): unchanged, then updated.
+  writer = Writer(false);
+  std::vector<SyncRow> again{Row("a@x.com", "A"), Row("b@x.com", "Bee")};
+  ASSERT_TRUE(IsOk(writer->Write(again, again.size(), outcomes)));
+  EXPECT_EQ(outcomes[0].result, SyncRowResult::kUnchanged);
+  EXPECT_EQ(outcomes[1].result, SyncRowResult::kUpdated);
+  EXPECT_EQ(store_->GetContact("b@x.com")->first_name, "Bee");
+}
+
+TEST_P(SyncStoreConformance, DryRunWritesNothing) {
+  auto writer = Writer(true);
+  std::vector<SyncRow> rows{Row("a@x.com", "A")};
+  std::vector<SyncRowOutcome> outcomes;
+  ASSERT_TRUE(IsOk(writer->Write(rows, rows.size(), outcomes)));
+  EXPECT_EQ(outcomes[0].result, SyncRowResult::kAdded);
+  EXPECT_TRUE(HasError(store_->GetContact("a@x.com"), base::ErrorCode::kNotFound));
+  CS_ASSERT_OK_AND_ASSIGN(DeletionOutcome deletion, writer->DeleteNotSelected(0.5));
+  EXPECT_EQ(deletion.removed, 0);
+}
+
+TEST_P(SyncStoreConformance, DeletionIsScopedAndGuarded) {
+  auto writer = Writer(false);
+  std::vector<SyncRow> rows{Row("a@x.com"), Row("b@x.com"), Row("c@x.com"), Row("d@x.com")};
+  std::vector<SyncRowOutcome> outcomes;
+  ASSERT_TRUE(IsOk(writer->Write(rows, rows.size(), outcomes)));
+  writer = Writer(false);
+  std::vector<SyncRow> fewer{Row("a@x.com"), Row("b@x.com"), Row("c@x.com")};
+  ASSERT_TRUE(IsOk(writer->Write(fewer, fewer.size(), outcomes)));
+  CS_ASSERT_OK_AND_ASSIGN(DeletionOutcome guarded, writer->DeleteNotSelected(0.2));
+  EXPECT_TRUE(guarded.refused);
+  EXPECT_THAT(guarded.note, ::testing::HasSubstr("max_delete_fraction"));
+  EXPECT_TRUE(store_->GetContact("d@x.com").ok());
+  CS_ASSERT_OK_AND_ASSIGN(DeletionOutcome done, writer->DeleteNotSelected(0.5));
+  EXPECT_EQ(done.removed, 1);
+  EXPECT_EQ(done.contacts_deleted, 1);
+  EXPECT_TRUE(HasError(store_->GetContact("d@x.com"), base::ErrorCode::kNotFound));
+}
+
+}  // namespace contactsync::store::testing

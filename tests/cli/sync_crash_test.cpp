@@ -1,0 +1,168 @@
+// Crash safety (issue 4): `contactsync sync run` killed with SIGKILL at
+// random moments during a run over a 100k-row source, ten times; then the
+// store passes PRAGMA integrity_check and foreign_key_check, every contact is
+// whole (subscription and history row present), the killed runs are
+// abandoned rather than blocking, and the next run converges to the same
+// contacts as one uninterrupted run.
+
+#include <signal.h>
+#include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "support/process.h"
+
+namespace contactsync {
+namespace {
+
+using testing::ProcessResult;
+
+constexpr int kRows = 100000;
+constexpr int kKills = 10;
+
+std::string Query(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr), SQLITE_OK) << sql;
+  std::string out;
+  while (sqlite3_step(stmt) == SQLITE_ROW) {
+    for (int i = 0; i < sqlite3_column_count(stmt); ++i) {
+      const auto* text = sqlite3_column_text(stmt, i);
+      out += text == nullptr ? "NULL" : reinterpret_cast<const char*>(text);
+      out += '|';
+    }
+    out += '\n';
+  }
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return out;
+}
+
+void Write(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  char* error = nullptr;
+  const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error);
+  const std::string message = error != nullptr ? error : "";
+  sqlite3_free(error);
+  sqlite3_close(db);
+  ASSERT_EQ(rc, SQLITE_OK) << message;
+}
+
+class Store {
+ public:
+  explicit Store(const std::string& source) {
+    for (std::vector<std::string> args :
+         {std::vector<std::string>{"list", "create", "News"},
+          {"field", "create", "CITY", "--label", "City"},
+          {"connection", "add", "src", "--type", "sqlite", "--database", source}}) {
+      ProcessResult result = Run(args);
+      EXPECT_EQ(result.exit_code, 0) << result.err;
+    }
+    const std::string definition = dir_.path() + "/sync.json";
+    FILE* file = fopen(definition.c_str(), "w");
+    fputs(R"({"name": "S", "connection": "src", "list": "News", "source": {"table": "people"},
+              "mapping": {"mail": "email", "fname": "first_name", "city": "%CITY%"}})",
+          file);
+    fclose(file);
+    ProcessResult created = Run({"sync", "create", "--file", definition});
+    EXPECT_EQ(created.exit_code, 0) << created.err;
+  }
+
+  std::vector<std::string> Argv(std::vector<std::string> args) const {
+    std::vector<std::string> argv{CONTACTSYNC_BINARY, "--data-dir", dir_.path()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return argv;
+  }
+  ProcessResult Run(std::vector<std::string> args) const { return testing::RunProcess(Argv(args)); }
+  std::string db() const { return dir_.path() + "/contactsync.db"; }
+
+  // Contacts as the user sees them, without ids, times or run ids.
+  std::string Contents() const {
+    return Query(db(),
+                 "SELECT c.email, c.first_name, "
+                 "(SELECT group_concat(v.value) FROM contact_field_values v "
+                 " WHERE v.contact_id = c.id), s.status "
+                 "FROM contacts c LEFT JOIN subscriptions s ON s.contact_id = c.id "
+                 "ORDER BY c.email_key");
+  }
+
+ private:
+  testing::TempDir dir_;
+};
+
+TEST(SyncCrashTest, KilledRunsLeaveAConsistentStoreThatConverges) {
+  testing::TempDir source_dir;
+  const std::string source = source_dir.path() + "/people.db";
+  Write(source,
+        "CREATE TABLE people (id INTEGER PRIMARY KEY, mail TEXT, fname TEXT, city TEXT);"
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < " +
+            std::to_string(kRows) +
+            ") INSERT INTO people (mail, fname, city) "
+            "SELECT 'person' || i || '@example.com', 'Name ' || i, 'City ' || (i % 97) FROM n;");
+
+  Store reference(source);
+  ProcessResult whole = reference.Run({"--json", "sync", "run", "S"});
+  ASSERT_EQ(whole.exit_code, 0) << whole.err;
+  ASSERT_EQ(nlohmann::json::parse(whole.out)["counts"]["added"], kRows);
+
+  Store killed(source);
+  std::mt19937 random(4242);
+  std::uniform_int_distribution<int> delay_ms(150, 2500);
+  for (int kill_number = 0; kill_number < kKills; ++kill_number) {
+    const std::vector<std::string> args = killed.Argv({"sync", "run", "S"});
+    const pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      std::vector<char*> argv;
+      for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+      argv.push_back(nullptr);
+      freopen("/dev/null", "w", stdout);
+      freopen("/dev/null", "w", stderr);
+      execv(argv[0], argv.data());
+      _exit(127);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms(random)));
+    kill(pid, SIGKILL);
+    int status = 0;
+    waitpid(pid, &status, 0);
+
+    EXPECT_EQ(Query(killed.db(), "PRAGMA integrity_check"), "ok|\n") << kill_number;
+    EXPECT_EQ(Query(killed.db(), "PRAGMA foreign_key_check"), "") << kill_number;
+    // No contact half written: each has its subscription and its history row.
+    EXPECT_EQ(Query(killed.db(),
+                    "SELECT count(*) FROM contacts c WHERE NOT EXISTS (SELECT 1 FROM "
+                    "subscriptions s WHERE s.contact_id = c.id) OR NOT EXISTS (SELECT 1 FROM "
+                    "subscription_history h WHERE h.contact_id = c.id)"),
+              "0|\n")
+        << kill_number;
+  }
+
+  // The kills interrupted real work: some contacts were committed, not all.
+  const int64_t committed = std::stoll(Query(killed.db(), "SELECT count(*) FROM contacts"));
+  EXPECT_GT(committed, 0);
+  EXPECT_LT(committed, kRows);
+  ProcessResult final_run = killed.Run({"--json", "sync", "run", "S"});
+  ASSERT_EQ(final_run.exit_code, 0) << final_run.err;
+  const nlohmann::json report = nlohmann::json::parse(final_run.out);
+  EXPECT_EQ(report["counts"]["selected"], kRows);
+  EXPECT_EQ(report["counts"]["failed"], 0);
+  EXPECT_EQ(report["counts"]["unchanged"], committed);
+  EXPECT_EQ(killed.Contents(), reference.Contents());
+  // Killed runs were abandoned (not left running) and none blocked the next.
+  EXPECT_EQ(Query(killed.db(), "SELECT count(*) FROM sync_runs WHERE state = 'running'"), "0|\n");
+  EXPECT_EQ(Query(killed.db(), "SELECT count(*) FROM sync_runs WHERE state = 'succeeded'"), "1|\n");
+}
+
+}  // namespace
+}  // namespace contactsync
