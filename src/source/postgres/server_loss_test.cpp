@@ -26,6 +26,7 @@
 
 #include "source/postgres/postgres_source.h"
 #include "source/postgres/test_server.h"
+#include "source/testing/private_servers.h"
 
 extern char** environ;
 
@@ -36,22 +37,20 @@ using base::ErrorCode;
 using testing::AdminSession;
 using testing::PostgresTest;
 using Clock = std::chrono::steady_clock;
+using server_testing::Alive;
+using server_testing::CommandLine;
+using server_testing::ExpectNoSecrets;
+using server_testing::ExpectOneLine;
+using server_testing::KillHard;
+using server_testing::ReadEnvFile;
+using server_testing::RunTestServersScript;
+using server_testing::ServerBinariesPresent;
+using server_testing::TestServersRequired;
 
 // How long a failure may take to surface once the server is gone. The reader's own limits
 // (query_timeout_s = 60 below, plus the client's grace period) are far longer, so a read that
 // hangs instead of noticing the closed connection fails this bound rather than passing late.
 constexpr auto kLossBound = std::chrono::seconds(15);
-
-void ExpectNoSecrets(const base::Status& status, const std::vector<std::string>& secrets) {
-  for (const std::string& secret : secrets) {
-    EXPECT_EQ(status.message().find(secret), std::string::npos) << "the message shows a password";
-  }
-}
-
-void ExpectOneLine(const base::Status& status) {
-  EXPECT_EQ(status.message().find('\n'), std::string::npos) << status.message();
-  EXPECT_FALSE(status.message().empty());
-}
 
 // ---------------------------------------------------------------------------------------------
 // Against the shared test server.
@@ -130,105 +129,6 @@ TEST_F(PostgresTest, PasswordTypedIntoAnotherFieldIsNotShown) {
 
 // ---------------------------------------------------------------------------------------------
 // A private server set (scripts/test-servers.sh), killed in the middle of a read.
-
-bool IsExecutable(const std::filesystem::path& path) { return access(path.c_str(), X_OK) == 0; }
-
-// scripts/test-servers.sh needs both servers, whichever this test uses.
-bool ServerBinariesPresent() {
-  bool mariadbd = false;
-  const char* path = std::getenv("PATH");
-  std::string dirs = path != nullptr ? path : "";
-  dirs += ":/usr/sbin:/usr/local/sbin";
-  size_t start = 0;
-  while (!mariadbd && start <= dirs.size()) {
-    size_t end = dirs.find(':', start);
-    if (end == std::string::npos) end = dirs.size();
-    const std::string dir = dirs.substr(start, end - start);
-    mariadbd = !dir.empty() && IsExecutable(std::filesystem::path(dir) / "mariadbd");
-    start = end + 1;
-  }
-  bool postgres = false;
-  if (const char* bindir = std::getenv("CONTACTSYNC_TEST_PG_BINDIR"); bindir && *bindir) {
-    postgres = IsExecutable(std::filesystem::path(bindir) / "postgres");
-  } else {
-    std::error_code error;
-    for (const auto& entry : std::filesystem::directory_iterator("/usr/lib/postgresql", error)) {
-      postgres = postgres || IsExecutable(entry.path() / "bin" / "postgres");
-    }
-  }
-  return mariadbd && postgres;
-}
-
-bool TestServersRequired() {
-  const char* value = std::getenv("CONTACTSYNC_REQUIRE_TEST_SERVERS");
-  return value != nullptr && std::string_view(value) == "1";
-}
-
-// Runs scripts/test-servers.sh with `args` (no shell), its stdout (the env file's path) thrown
-// away; its stderr, which never holds a secret, is the test's. Returns the exit status.
-int RunTestServersScript(const std::vector<std::string>& args) {
-  const std::string script = std::string(CONTACTSYNC_SOURCE_DIR) + "/scripts/test-servers.sh";
-  std::vector<char*> argv;
-  argv.push_back(const_cast<char*>(script.c_str()));
-  for (const std::string& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
-  pid_t pid = 0;
-  const int rc = posix_spawn(&pid, script.c_str(), &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) return -1;
-  int status = 0;
-  if (waitpid(pid, &status, 0) != pid) return -1;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-// The `export NAME=value` lines of the env file. Values are plain words (random alphanumeric
-// passwords, numbers, paths under a temporary directory), so no shell unquoting is needed.
-std::map<std::string, std::string> ReadEnvFile(const std::filesystem::path& file) {
-  std::map<std::string, std::string> variables;
-  std::ifstream in(file);
-  std::string line;
-  while (std::getline(in, line)) {
-    constexpr std::string_view kExport = "export ";
-    if (line.rfind(kExport, 0) != 0) continue;
-    const size_t equals = line.find('=');
-    if (equals == std::string::npos) continue;
-    variables[line.substr(kExport.size(), equals - kExport.size())] = line.substr(equals + 1);
-  }
-  return variables;
-}
-
-// True while `pid` runs (a zombie has already closed its sockets).
-bool Alive(pid_t pid) {
-  std::ifstream stat(fmt::format("/proc/{}/stat", pid));
-  std::string line;
-  if (!std::getline(stat, line)) return false;
-  const size_t paren = line.rfind(')');
-  return paren != std::string::npos && paren + 2 < line.size() && line[paren + 2] != 'Z';
-}
-
-std::string CommandLine(pid_t pid) {
-  std::ifstream in(fmt::format("/proc/{}/cmdline", pid), std::ios::binary);
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  for (char& c : text) c = c == '\0' ? ' ' : c;
-  return text;
-}
-
-// SIGKILLs `pid` after checking that it is the process we mean (its command line holds
-// `marker`), and waits until it has died.
-void KillHard(pid_t pid, std::string_view marker) {
-  ASSERT_GT(pid, 1);
-  ASSERT_NE(CommandLine(pid).find(marker), std::string::npos)
-      << "pid " << pid << " is not a server process started by this test";
-  ASSERT_EQ(kill(pid, SIGKILL), 0);
-  const auto deadline = Clock::now() + std::chrono::seconds(10);
-  while (Alive(pid) && Clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  ASSERT_FALSE(Alive(pid)) << "the server process did not die";
-}
 
 // What postmaster.pid says: the server's pid (line 1) and the id of its System V shared memory
 // segment (line 7: key and id).

@@ -39,4 +39,16 @@ base::Result<std::optional<Exclusion>> FindMatchingExclusion(Database& db, const
 base::Result<SubscriptionStatus> StoredStatus(std::string_view name);
 base::Result<model::CauseKind> StoredCauseKind(std::string_view name);
 
+// Sets the subscription's status and cause and appends the history row, in
+// one call so that no caller can forget the history. `from` is the status
+// before (nullopt: the contact joins the list).
+base::Status ChangeSubscription(Database& db, int64_t contact_id, const ListRef& list,
+                                std::optional<SubscriptionStatus> from, SubscriptionStatus to,
+                                const Cause& cause, const std::string& at);
+
+// Sets a contact's value for one field; "" removes it (values are never
+// stored empty).
+base::Status WriteFieldValue(Database& db, int64_t contact_id, int64_t field_id,
+                             const std::string& value);
+
 }  // namespace contactsync::store::sqlite

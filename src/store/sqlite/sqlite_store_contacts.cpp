@@ -128,45 +128,6 @@ base::Result<std::optional<SubscriptionStatus>> FindSubscriptionStatus(Database&
   return std::optional<SubscriptionStatus>(status);
 }
 
-// Sets the subscription's status and cause, and records the change in the
-// history, in one step so that no caller can forget the history row.
-base::Status ChangeSubscription(Database& db, int64_t contact_id, const ListRef& list,
-                                std::optional<SubscriptionStatus> from, SubscriptionStatus to,
-                                const Cause& cause, const std::string& at) {
-  {
-    CS_ASSIGN_OR_RETURN(
-        CachedStatement upsert,
-        db.Cached("INSERT INTO subscriptions (contact_id, list_id, status, created_at, "
-                  "changed_at, cause, cause_detail) VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6) "
-                  "ON CONFLICT (contact_id, list_id) DO UPDATE SET status = excluded.status, "
-                  "changed_at = excluded.changed_at, cause = excluded.cause, "
-                  "cause_detail = excluded.cause_detail"));
-    upsert->Bind(1, contact_id)
-        .Bind(2, list.id)
-        .Bind(3, SubscriptionStatusName(to))
-        .Bind(4, at)
-        .Bind(5, model::CauseKindName(cause.kind))
-        .Bind(6, cause.detail);
-    CS_RETURN_IF_ERROR(upsert->Run());
-  }
-  CS_ASSIGN_OR_RETURN(
-      CachedStatement history,
-      db.Cached("INSERT INTO subscription_history (contact_id, list_name, from_status, "
-                "to_status, cause, cause_detail, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
-  history->Bind(1, contact_id)
-      .Bind(2, list.name)
-      .Bind(4, SubscriptionStatusName(to))
-      .Bind(5, model::CauseKindName(cause.kind))
-      .Bind(6, cause.detail)
-      .Bind(7, at);
-  if (from) {
-    history->Bind(3, SubscriptionStatusName(*from));
-  } else {
-    history->BindNull(3);
-  }
-  return history->Run();
-}
-
 base::Status UpdateContactRow(Database& db, const ContactRow& row, const Cause& cause) {
   CS_ASSIGN_OR_RETURN(
       CachedStatement update,
@@ -204,23 +165,6 @@ base::Result<int64_t> InsertContactRow(Database& db, const ContactRow& row, std:
       .Bind(10, cause.detail);
   CS_RETURN_IF_ERROR(insert->Run());
   return db.LastInsertRowId();
-}
-
-base::Status WriteValue(Database& db, int64_t contact_id, int64_t field_id,
-                        const std::string& value) {
-  if (value.empty()) {
-    CS_ASSIGN_OR_RETURN(
-        CachedStatement remove,
-        db.Cached("DELETE FROM contact_field_values WHERE contact_id = ?1 AND field_id = ?2"));
-    remove->Bind(1, contact_id).Bind(2, field_id);
-    return remove->Run();
-  }
-  CS_ASSIGN_OR_RETURN(CachedStatement upsert,
-                      db.Cached("INSERT INTO contact_field_values (contact_id, field_id, value) "
-                                "VALUES (?1, ?2, ?3) ON CONFLICT (contact_id, field_id) "
-                                "DO UPDATE SET value = excluded.value"));
-  upsert->Bind(1, contact_id).Bind(2, field_id).Bind(3, value);
-  return upsert->Run();
 }
 
 // A custom value of a SaveContact, normalised, with its field.
@@ -353,7 +297,7 @@ base::Result<ContactChangeOutcome> SqliteContactStore::SaveContactLocked(
     CS_RETURN_IF_ERROR(UpdateContactRow(db_, row, change.cause));
   }
   for (const FieldValue* value : value_writes) {
-    CS_RETURN_IF_ERROR(WriteValue(db_, row.id, value->field->id, value->value));
+    CS_RETURN_IF_ERROR(WriteFieldValue(db_, row.id, value->field->id, value->value));
   }
   if (decision && decision->changed) {
     CS_RETURN_IF_ERROR(ChangeSubscription(db_, row.id, *list, outcome.previous_status,

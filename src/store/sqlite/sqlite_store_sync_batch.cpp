@@ -117,7 +117,6 @@ class SqliteSyncBatchWriter final : public SyncBatchWriter {
   base::Status WriteHash(int64_t contact_id, int64_t hash);
   base::Status WriteSubscription(int64_t contact_id, std::optional<SubscriptionStatus> from,
                                  SubscriptionStatus to);
-  base::Status WriteValue(int64_t contact_id, int64_t field_id, const std::string& value);
 
   static void Fail(SyncRowOutcome& outcome, std::string_view reason, std::string message) {
     outcome.result = SyncRowResult::kFailed;
@@ -210,59 +209,11 @@ base::Status SqliteSyncBatchWriter::WriteHash(int64_t contact_id, int64_t hash) 
   return upsert->Run();
 }
 
-// Status, cause and a history row together, as SaveContact writes them.
+// Status, cause and a history row together, exactly as SaveContact writes them.
 base::Status SqliteSyncBatchWriter::WriteSubscription(int64_t contact_id,
                                                       std::optional<SubscriptionStatus> from,
                                                       SubscriptionStatus to) {
-  {
-    CS_ASSIGN_OR_RETURN(
-        CachedStatement upsert,
-        db_.Cached("INSERT INTO subscriptions (contact_id, list_id, status, created_at, "
-                   "changed_at, cause, cause_detail) VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6) "
-                   "ON CONFLICT (contact_id, list_id) DO UPDATE SET status = excluded.status, "
-                   "changed_at = excluded.changed_at, cause = excluded.cause, "
-                   "cause_detail = excluded.cause_detail"));
-    upsert->Bind(1, contact_id)
-        .Bind(2, list_.id)
-        .Bind(3, SubscriptionStatusName(to))
-        .Bind(4, now_)
-        .Bind(5, model::CauseKindName(options_.cause.kind))
-        .Bind(6, options_.cause.detail);
-    CS_RETURN_IF_ERROR(upsert->Run());
-  }
-  CS_ASSIGN_OR_RETURN(
-      CachedStatement history,
-      db_.Cached("INSERT INTO subscription_history (contact_id, list_name, from_status, "
-                 "to_status, cause, cause_detail, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
-  history->Bind(1, contact_id)
-      .Bind(2, list_.name)
-      .Bind(4, SubscriptionStatusName(to))
-      .Bind(5, model::CauseKindName(options_.cause.kind))
-      .Bind(6, options_.cause.detail)
-      .Bind(7, now_);
-  if (from) {
-    history->Bind(3, SubscriptionStatusName(*from));
-  } else {
-    history->BindNull(3);
-  }
-  return history->Run();
-}
-
-base::Status SqliteSyncBatchWriter::WriteValue(int64_t contact_id, int64_t field_id,
-                                               const std::string& value) {
-  if (value.empty()) {
-    CS_ASSIGN_OR_RETURN(
-        CachedStatement remove,
-        db_.Cached("DELETE FROM contact_field_values WHERE contact_id = ?1 AND field_id = ?2"));
-    remove->Bind(1, contact_id).Bind(2, field_id);
-    return remove->Run();
-  }
-  CS_ASSIGN_OR_RETURN(CachedStatement upsert,
-                      db_.Cached("INSERT INTO contact_field_values (contact_id, field_id, value) "
-                                 "VALUES (?1, ?2, ?3) ON CONFLICT (contact_id, field_id) "
-                                 "DO UPDATE SET value = excluded.value"));
-  upsert->Bind(1, contact_id).Bind(2, field_id).Bind(3, value);
-  return upsert->Run();
+  return ChangeSubscription(db_, contact_id, list_, from, to, options_.cause, now_);
 }
 
 base::Status SqliteSyncBatchWriter::WriteRow(SyncRow& row, SyncRowOutcome& outcome) {
@@ -383,7 +334,7 @@ base::Status SqliteSyncBatchWriter::WriteRow(SyncRow& row, SyncRowOutcome& outco
     const int64_t id = db_.LastInsertRowId();
     for (size_t i = 0; i < row.fields.size(); ++i) {
       if (row.fields[i].second.empty()) continue;
-      CS_RETURN_IF_ERROR(WriteValue(id, row_fields_[i]->id, row.fields[i].second));
+      CS_RETURN_IF_ERROR(WriteFieldValue(db_, id, row_fields_[i]->id, row.fields[i].second));
     }
     CS_RETURN_IF_ERROR(WriteSubscription(id, std::nullopt, decision.status));
     return WriteHash(id, hash);
@@ -457,7 +408,8 @@ base::Status SqliteSyncBatchWriter::WriteRow(SyncRow& row, SyncRowOutcome& outco
       if (current == row.fields[i].second) continue;
       values_changed = true;
       if (!options_.dry_run) {
-        CS_RETURN_IF_ERROR(WriteValue(existing->id, row_fields_[i]->id, row.fields[i].second));
+        CS_RETURN_IF_ERROR(
+            WriteFieldValue(db_, existing->id, row_fields_[i]->id, row.fields[i].second));
       }
     }
   }

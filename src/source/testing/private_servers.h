@@ -1,0 +1,50 @@
+#pragma once
+
+// Test support shared by the drivers' server-loss tests: a private set of
+// throwaway servers started with scripts/test-servers.sh (so that killing one
+// never disturbs the shared servers other tests use), and the checks those
+// tests make on error messages. Linked into test binaries only.
+
+#include <sys/types.h>
+
+#include <filesystem>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+
+namespace contactsync::source::server_testing {
+
+// The message holds none of `secrets`, and is one non-empty line.
+void ExpectNoSecrets(const base::Status& status, const std::vector<std::string>& secrets);
+void ExpectOneLine(const base::Status& status);
+
+// True when mariadbd and a PostgreSQL server binary are installed
+// (scripts/test-servers.sh needs both).
+bool ServerBinariesPresent();
+
+// CONTACTSYNC_REQUIRE_TEST_SERVERS=1: a missing server fails instead of skipping.
+bool TestServersRequired();
+
+// Runs scripts/test-servers.sh with `args` (no shell); its stdout (the env
+// file's path) is discarded, its stderr (never secret) is the test's.
+// Returns the exit status, or -1 when it could not run.
+int RunTestServersScript(const std::vector<std::string>& args);
+
+// The `export NAME=value` lines of an env file written by the script.
+std::map<std::string, std::string> ReadEnvFile(const std::filesystem::path& file);
+
+// True while `pid` runs (a zombie counts as gone: its sockets are closed).
+bool Alive(pid_t pid);
+
+// The process's command line, NULs as spaces; "" when it is gone.
+std::string CommandLine(pid_t pid);
+
+// SIGKILLs `pid` after checking its command line holds `marker` (so a test
+// can never kill an unrelated process), and waits up to 10 s for it to die.
+// Reports failures through gtest assertions.
+void KillHard(pid_t pid, std::string_view marker);
+
+}  // namespace contactsync::source::server_testing
