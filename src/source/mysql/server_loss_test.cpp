@@ -38,9 +38,6 @@ using server_testing::CommandLine;
 using server_testing::ExpectNoSecrets;
 using server_testing::ExpectOneLine;
 using server_testing::KillHard;
-using server_testing::ReadEnvFile;
-using server_testing::RunTestServersScript;
-using server_testing::ServerBinariesPresent;
 
 // How long a failure may take to surface once the server is gone. The reader's own limits
 // (query_timeout_s = 60 below, plus the socket timeouts) are far longer, so a read that hangs
@@ -131,59 +128,15 @@ TEST(MySqlFailureTest, PasswordTypedIntoAnotherFieldIsNotShown) {
 // ---------------------------------------------------------------------------------------------
 // A private server set (scripts/test-servers.sh), killed in the middle of a read.
 
-class MySqlServerLossTest : public ::testing::Test {
+class MySqlServerLossTest : public server_testing::PrivateServersTest {
  protected:
   void SetUp() override {
-    if (!ServerBinariesPresent()) {
-      if (testing::TestServersRequired()) {
-        FAIL() << "CONTACTSYNC_REQUIRE_TEST_SERVERS=1 but mariadbd or the PostgreSQL server "
-                  "binaries are missing";
-      }
-      GTEST_SKIP() << "mariadbd or the PostgreSQL server binaries are missing";
-    }
-    // Short enough for Unix socket paths under the directory (test-servers.sh wants < 80).
-    const char* tmpdir = std::getenv("TMPDIR");
-    std::string base = tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp";
-    if (base.size() > 40) base = "/tmp";
-    std::string pattern = base + "/cs-loss-XXXXXX";
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr) << "mkdtemp failed under " << base;
-    dir_ = pattern;
-    ASSERT_EQ(RunTestServersScript({"start", dir_}), 0) << "scripts/test-servers.sh start failed";
-    env_ = ReadEnvFile(std::filesystem::path(dir_) / "env");
-    for (const char* name :
-         {"CONTACTSYNC_TEST_MARIADB_PORT", "CONTACTSYNC_TEST_MARIADB_PASSWORD",
-          "CONTACTSYNC_TEST_MARIADB_READER_PASSWORD", "CONTACTSYNC_TEST_MARIADB_PIDFILE",
-          "CONTACTSYNC_TEST_MARIADB_DATADIR"}) {
-      ASSERT_TRUE(env_.contains(name)) << name << " is missing from " << dir_ << "/env";
-    }
-    admin_ = Account("CONTACTSYNC_TEST_MARIADB_");
-    reader_ = Account("CONTACTSYNC_TEST_MARIADB_READER_");
+    PrivateServersTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    admin_ = Account("CONTACTSYNC_TEST_MARIADB_", SourceType::kMySql);
+    reader_ = Account("CONTACTSYNC_TEST_MARIADB_READER_", SourceType::kMySql);
   }
 
-  void TearDown() override {
-    if (dir_.empty()) return;
-    // Stops whatever still runs (the server not killed), and removes the directory with the
-    // env file, the only file that holds the passwords.
-    EXPECT_EQ(RunTestServersScript({"stop", dir_}), 0);
-    EXPECT_FALSE(std::filesystem::exists(dir_));
-  }
-
-  ConnectionSettings Account(const std::string& prefix) {
-    ConnectionSettings settings;
-    settings.type = SourceType::kMySql;
-    settings.host = env_[prefix + "HOST"];
-    settings.port = std::atoi(env_[prefix + "PORT"].c_str());
-    settings.user = env_[prefix + "USER"];
-    settings.password = env_[prefix + "PASSWORD"];
-    settings.database = env_[prefix + "DATABASE"];
-    settings.tls_mode = TlsMode::kDisable;
-    settings.connect_timeout_s = 5;
-    settings.query_timeout_s = 60;
-    return settings;
-  }
-
-  std::string dir_;
-  std::map<std::string, std::string> env_;
   ConnectionSettings admin_;
   ConnectionSettings reader_;
 };

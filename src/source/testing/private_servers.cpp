@@ -132,4 +132,51 @@ void KillHard(pid_t pid, std::string_view marker) {
   ASSERT_FALSE(Alive(pid)) << "the server did not die";
 }
 
+void PrivateServersTest::SetUp() {
+  if (!ServerBinariesPresent()) {
+    if (TestServersRequired()) {
+      FAIL() << "CONTACTSYNC_REQUIRE_TEST_SERVERS=1 but mariadbd or the PostgreSQL server "
+                "binaries are missing";
+    }
+    GTEST_SKIP() << "mariadbd or the PostgreSQL server binaries are missing";
+  }
+  // Short enough for Unix socket paths under the directory (test-servers.sh wants < 80).
+  const char* tmpdir = std::getenv("TMPDIR");
+  std::string base = tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp";
+  if (base.size() > 40) base = "/tmp";
+  std::string pattern = base + "/cs-loss-XXXXXX";
+  ASSERT_NE(mkdtemp(pattern.data()), nullptr) << "mkdtemp failed under " << base;
+  dir_ = pattern;
+  ASSERT_EQ(RunTestServersScript({"start", dir_}), 0) << "scripts/test-servers.sh start failed";
+  env_ = ReadEnvFile(std::filesystem::path(dir_) / "env");
+  for (const char* name :
+       {"CONTACTSYNC_TEST_MARIADB_PORT", "CONTACTSYNC_TEST_MARIADB_PASSWORD",
+        "CONTACTSYNC_TEST_MARIADB_READER_PASSWORD", "CONTACTSYNC_TEST_MARIADB_PIDFILE",
+        "CONTACTSYNC_TEST_PG_PORT", "CONTACTSYNC_TEST_PG_PASSWORD",
+        "CONTACTSYNC_TEST_PG_READER_PASSWORD", "CONTACTSYNC_TEST_PG_DATADIR"}) {
+    ASSERT_TRUE(env_.contains(name)) << name << " is missing from " << dir_ << "/env";
+  }
+}
+
+void PrivateServersTest::TearDown() {
+  if (dir_.empty()) return;
+  // Stops whatever still runs (the servers not killed) and removes the directory.
+  EXPECT_EQ(RunTestServersScript({"stop", dir_}), 0);
+  EXPECT_FALSE(std::filesystem::exists(dir_));
+}
+
+ConnectionSettings PrivateServersTest::Account(const std::string& prefix, SourceType type) {
+  ConnectionSettings settings;
+  settings.type = type;
+  settings.host = env_[prefix + "HOST"];
+  settings.port = std::atoi(env_[prefix + "PORT"].c_str());
+  settings.user = env_[prefix + "USER"];
+  settings.password = env_[prefix + "PASSWORD"];
+  settings.database = env_[prefix + "DATABASE"];
+  settings.tls_mode = TlsMode::kDisable;
+  settings.connect_timeout_s = 5;
+  settings.query_timeout_s = 60;
+  return settings;
+}
+
 }  // namespace contactsync::source::server_testing

@@ -13,7 +13,10 @@
 #include <string_view>
 #include <vector>
 
+#include <gtest/gtest.h>
+
 #include "base/status.h"
+#include "source/settings.h"
 
 namespace contactsync::source::server_testing {
 
@@ -46,5 +49,23 @@ std::string CommandLine(pid_t pid);
 // can never kill an unrelated process), and waits up to 10 s for it to die.
 // Reports failures through gtest assertions.
 void KillHard(pid_t pid, std::string_view marker);
+
+// A fixture owning a private server set: SetUp starts it (skipping, or
+// failing under CONTACTSYNC_REQUIRE_TEST_SERVERS=1, when the server binaries
+// are missing); TearDown stops it and checks that its directory, the only
+// place holding the passwords, is gone.
+class PrivateServersTest : public ::testing::Test {
+ protected:
+  void SetUp() override;
+  void TearDown() override;
+
+  // Settings for the account whose variables start with `prefix`
+  // ("CONTACTSYNC_TEST_MARIADB_", "CONTACTSYNC_TEST_PG_READER_", ...): TLS
+  // off, 5 s connect timeout, 60 s query timeout.
+  ConnectionSettings Account(const std::string& prefix, SourceType type);
+
+  std::string dir_;
+  std::map<std::string, std::string> env_;
+};
 
 }  // namespace contactsync::source::server_testing
