@@ -108,15 +108,34 @@ std::vector<source::Value> Params(const query::BuiltQuery& query) {
 }
 
 // COUNT(*) of the built query, for the progress bar. Best effort: a failure
-// only means no estimate (the run itself reports real errors).
+// only means no estimate (the run itself reports real errors). A count over a
+// large query can take long, so a watcher cancels it as soon as `cancel` is
+// set (RowReader::Cancel is the one call any thread may make).
 std::optional<int64_t> EstimateTotal(source::SourceConnector& source,
-                                     const query::BuiltQuery& query) {
+                                     const query::BuiltQuery& query,
+                                     const std::atomic<bool>* cancel) {
   const std::string sql = fmt::format("SELECT COUNT(*) FROM ({}) AS cs_count", query.sql);
   base::Result<std::unique_ptr<source::RowReader>> reader =
       source.OpenReader(sql, Params(query), source::ReadOptions{1, 4096});
   if (!reader.ok()) return std::nullopt;
+  source::RowReader& count_reader = **reader;
+  std::atomic<bool> counted{false};
+  std::thread watcher;
+  if (cancel != nullptr) {
+    watcher = std::thread([&] {
+      while (!counted.load()) {
+        if (cancel->load()) {
+          count_reader.Cancel();
+          return;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+    });
+  }
   source::Batch batch;
-  base::Result<source::ReadState> state = (*reader)->ReadBatch(batch);
+  base::Result<source::ReadState> state = count_reader.ReadBatch(batch);
+  counted = true;
+  if (watcher.joinable()) watcher.join();
   if (!state.ok() || batch.rows.empty() || batch.rows[0].empty()) return std::nullopt;
   const std::string& text = batch.rows[0][0].bytes();
   int64_t total = 0;
@@ -291,7 +310,7 @@ base::Result<RunReport> Execute(const SyncDefinition& definition, source::Source
   const auto body = [&]() -> base::Status {
     if (options.estimate_total) {
       notify(Phase::kCounting);
-      progress.estimated_total = EstimateTotal(source, plan.query);
+      progress.estimated_total = EstimateTotal(source, plan.query, options.cancel);
     }
     store::SyncBatchOptions batch_options;
     batch_options.list = definition.list;

@@ -8,6 +8,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
+#include <thread>
 #include <tuple>
 
 #include "store/store_test_util.h"
@@ -566,6 +568,40 @@ TEST_F(EngineTest, CancelStopsCleanlyKeepingCommittedBatches) {
   const RunReport next = Execute(d);
   EXPECT_EQ(next.counts.added, 200 - report.counts.added);
   EXPECT_EQ(next.counts.unchanged, report.counts.added);
+}
+
+TEST_F(EngineTest, CancelStopsALongCountOfTheEstimate) {
+  // A custom query whose COUNT(*) would run for minutes: cancelling while the
+  // estimate is being counted must end the run at once, with nothing written.
+  SyncDefinition d = Definition();
+  d.source.table.clear();
+  d.source.query =
+      "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 2000000000) "
+      "SELECT 'p' || x || '@example.com' AS mail, NULL AS fname, NULL AS city, NULL AS born "
+      "FROM n";
+  Save(d);
+  std::atomic<bool> cancel{false};
+  EngineOptions options;
+  options.cancel = &cancel;
+  options.estimate_total = true;
+  std::thread canceller;
+  options.on_progress = [&](const Progress& p) {
+    if (p.phase == Phase::kCounting && !canceller.joinable()) {
+      canceller = std::thread([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        cancel = true;
+      });
+    }
+  };
+  const auto start = std::chrono::steady_clock::now();
+  const RunReport report = Execute(d, options);
+  const auto elapsed = std::chrono::steady_clock::now() - start;
+  if (canceller.joinable()) canceller.join();
+  EXPECT_EQ(report.state, RunState::kCancelled) << report.message;
+  // Counting two billion rows takes minutes; a cancelled count ends within a
+  // few polls of the flag.
+  EXPECT_LT(elapsed, std::chrono::seconds(20));
+  EXPECT_EQ(Count("SELECT count(*) FROM contacts"), 0);
 }
 
 TEST_F(EngineTest, ASecondRunIsRefusedButAStaleLockIsTakenOver) {
