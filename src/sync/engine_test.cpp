@@ -570,6 +570,20 @@ TEST_F(EngineTest, CancelStopsCleanlyKeepingCommittedBatches) {
   EXPECT_EQ(next.counts.unchanged, report.counts.added);
 }
 
+TEST_F(EngineTest, ExcludedStatusNeverTurnsAnAddressIntoAWildcard) {
+  AddRows({{"a*b@example.com"}, {"plain@example.com"}});
+  SyncDefinition d = Definition();
+  d.status = SyncEntryStatus::kExcluded;
+  const RunReport report = Run(d);
+  EXPECT_EQ(report.counts.added, 1);
+  ASSERT_EQ(report.counts.failed, 1);
+  EXPECT_EQ(report.failures[0].reason, "email_invalid");
+  EXPECT_THAT(report.failures[0].message, HasSubstr("wildcard"));
+  // "ab@example.com" would have matched a "a*b@example.com" entry.
+  EXPECT_FALSE(store_->FindExclusion("ab@example.com", "News")->has_value());
+  EXPECT_TRUE(store_->FindExclusion("plain@example.com", "News")->has_value());
+}
+
 TEST_F(EngineTest, CancelStopsALongCountOfTheEstimate) {
   // A custom query whose COUNT(*) would run for minutes: cancelling while the
   // estimate is being counted must end the run at once, with nothing written.

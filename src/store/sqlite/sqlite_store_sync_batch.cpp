@@ -35,6 +35,7 @@ constexpr std::string_view kReasonUnsubscribed = "previously_unsubscribed";
 constexpr std::string_view kReasonBounced = "bounced";
 constexpr std::string_view kReasonDuplicate = "duplicate_in_source";
 constexpr std::string_view kReasonFieldInvalid = "field_invalid";
+constexpr std::string_view kReasonEmailInvalid = "email_invalid";
 constexpr std::string_view kReasonRequired = "required_field_missing";
 
 // FNV-1a over the synced values with a separator and presence byte per value,
@@ -233,6 +234,15 @@ base::Status SqliteSyncBatchWriter::WriteRow(SyncRow& row, SyncRowOutcome& outco
         outcome.result = SyncRowResult::kUnchanged;
         return base::Status::Ok();
       }
+    }
+    // '*' is legal in an address but is the exclusion list's wildcard: as an
+    // entry, "a*b@x.com" would also exclude "ab@x.com" and "axyzb@x.com".
+    if (row.email_key.find('*') != std::string::npos) {
+      Fail(outcome, kReasonEmailInvalid,
+           fmt::format("{} contains '*', which the exclusion list reads as a wildcard matching "
+                       "other addresses; add a pattern by hand if that is what you mean",
+                       base::Printable(row.email)));
+      return base::Status::Ok();
     }
     base::Result<std::string> pattern = model::NormalizeExclusionPattern(row.email_key);
     if (!pattern.ok()) {
