@@ -132,6 +132,58 @@ void KillHard(pid_t pid, std::string_view marker) {
   ASSERT_FALSE(Alive(pid)) << "the server did not die";
 }
 
+void ExpectReadLostAfterKill(
+    std::unique_ptr<RowReader>& reader, std::unique_ptr<SourceConnector>& connector, Batch& batch,
+    int rows_read, int total_rows, std::string_view server_name, const ConnectionSettings& settings,
+    const std::vector<std::string>& secrets,
+    const std::function<base::Result<std::unique_ptr<SourceConnector>>()>& reopen) {
+  // How long a failure may take to surface once the server is gone. The
+  // reader's own limits (query_timeout_s = 60, socket timeouts) are far
+  // longer, so a read that hangs instead of noticing fails this bound.
+  constexpr auto kLossBound = std::chrono::seconds(15);
+  using base::ErrorCode;
+
+  // Rows already in the socket buffers may still arrive; then the read must fail.
+  const auto start = Clock::now();
+  base::Result<ReadState> state = ReadState::kMore;
+  while (state.ok() && *state == ReadState::kMore && Clock::now() - start < kLossBound) {
+    state = reader->ReadBatch(batch);
+    if (state.ok()) rows_read += static_cast<int>(batch.rows.size());
+  }
+  EXPECT_LT(Clock::now() - start, kLossBound);
+  ASSERT_FALSE(state.ok()) << "the read went on after the server died (" << rows_read
+                           << " rows read)";
+  EXPECT_LT(rows_read, total_rows);
+  const base::Status lost = state.status();
+  EXPECT_EQ(lost.code(), ErrorCode::kConnectionLost) << lost.ToString();
+  EXPECT_TRUE(lost.retryable());
+  EXPECT_NE(lost.message().find(fmt::format("{} at 127.0.0.1:{}", server_name, settings.port)),
+            std::string::npos)
+      << lost.message();
+  ExpectOneLine(lost);
+  ExpectNoSecrets(lost, secrets);
+  // The same error again, at once.
+  const auto again_start = Clock::now();
+  EXPECT_EQ(reader->ReadBatch(batch).status().ToString(), lost.ToString());
+  EXPECT_LT(Clock::now() - again_start, std::chrono::seconds(1));
+
+  // Closing the reader and using the connector do not hang on the dead server either.
+  const auto close_start = Clock::now();
+  reader.reset();
+  auto check = connector->Check();
+  ASSERT_FALSE(check.ok());
+  EXPECT_TRUE(check.status().code() == ErrorCode::kConnectionLost ||
+              check.status().code() == ErrorCode::kUnavailable)
+      << check.status().ToString();
+  ExpectNoSecrets(check.status(), secrets);
+  connector.reset();
+  auto reopened = reopen();
+  ASSERT_FALSE(reopened.ok());
+  EXPECT_EQ(reopened.status().code(), ErrorCode::kUnavailable) << reopened.status().ToString();
+  ExpectNoSecrets(reopened.status(), secrets);
+  EXPECT_LT(Clock::now() - close_start, std::chrono::seconds(settings.connect_timeout_s));
+}
+
 void PrivateServersTest::SetUp() {
   if (!ServerBinariesPresent()) {
     if (TestServersRequired()) {

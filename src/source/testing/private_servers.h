@@ -8,7 +8,9 @@
 #include <sys/types.h>
 
 #include <filesystem>
+#include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -17,6 +19,7 @@
 
 #include "base/status.h"
 #include "source/settings.h"
+#include "source/source.h"
 
 namespace contactsync::source::server_testing {
 
@@ -49,6 +52,18 @@ std::string CommandLine(pid_t pid);
 // can never kill an unrelated process), and waits up to 10 s for it to die.
 // Reports failures through gtest assertions.
 void KillHard(pid_t pid, std::string_view marker);
+
+// After the server behind `reader` was killed mid-read (`rows_read` of
+// `total_rows` read so far): reading on must end within 15 s with one line of
+// kConnectionLost naming "<server_name> at 127.0.0.1:<port>", the same error
+// again at once; then closing the reader, Check() on `connector` and
+// reopening with `reopen` must fail without hanging past the connect timeout.
+// No message may hold any of `secrets`. Reports through gtest assertions.
+void ExpectReadLostAfterKill(
+    std::unique_ptr<RowReader>& reader, std::unique_ptr<SourceConnector>& connector, Batch& batch,
+    int rows_read, int total_rows, std::string_view server_name, const ConnectionSettings& settings,
+    const std::vector<std::string>& secrets,
+    const std::function<base::Result<std::unique_ptr<SourceConnector>>()>& reopen);
 
 // A fixture owning a private server set: SetUp starts it (skipping, or
 // failing under CONTACTSYNC_REQUIRE_TEST_SERVERS=1, when the server binaries

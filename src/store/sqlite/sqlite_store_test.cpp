@@ -1,4 +1,5 @@
 #include "store/sqlite/sqlite_store.h"
+#include "store/sqlite/sqlite_test_store.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -25,45 +26,14 @@ using store::testing::HasError;
 using store::testing::IsOk;
 using store::testing::ListNamed;
 using store::testing::StoreFactory;
-
-// A fresh directory under the system temp directory, removed at exit.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "cs-store-test-XXXXXX").string();
-    if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
-
-// The conformance suite on a fresh file per test. The directories live as
-// long as the test binary (stores are closed before it exits).
-std::unique_ptr<ContactStore> MakeSqliteStore(const base::Clock& clock) {
-  static std::vector<std::unique_ptr<TempDir>> dirs;  // removed at exit
-  dirs.push_back(std::make_unique<TempDir>());
-  auto store = SqliteContactStore::Open((dirs.back()->path() / "store.db").string(), 5000, clock);
-  if (!store.ok()) {
-    ADD_FAILURE() << store.status().ToString();
-    return nullptr;
-  }
-  return std::move(store).value();
-}
+using testing::TempDir;
 
 }  // namespace
 
 using store::testing::ContactStoreConformance;
 INSTANTIATE_TEST_SUITE_P(Sqlite, ContactStoreConformance,
-                         ::testing::Values(StoreFactory{"sqlite", MakeSqliteStore}),
+                         ::testing::Values(StoreFactory{"sqlite",
+                                                        sqlite::testing::MakeTempSqliteStore}),
                          store::testing::StoreFactoryName);
 
 namespace {
