@@ -10,7 +10,7 @@ PACKAGES=(
   # libraries (DESIGN.md "Libraries before hand-written code")
   libsqlite3-dev sqlite3 nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev
   libsodium-dev libcurl4-openssl-dev libcpp-httplib-dev libutfcpp-dev
-  libmariadb-dev libpq-dev
+  libmariadb-dev libpq-dev libpg-query-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   mariadb-server mariadb-client postgresql postgresql-client python3 time
