@@ -11,15 +11,17 @@ function(contactsync_module name)
   target_link_libraries(cs_${name} PUBLIC ${ARG_DEPS})
 endfunction()
 
-# contactsync_test(NAME [USES_BINARY] SOURCES ... DEPS ...)
+# contactsync_test(NAME [USES_BINARY] [SERIAL] SOURCES ... DEPS ...)
 # One GoogleTest executable, registered with CTest test by test. Tests sit
 # beside the code they test as foo_test.cpp. USES_BINARY tests run the built
-# `contactsync` program and get its path as CONTACTSYNC_BINARY.
+# `contactsync` program and get its path as CONTACTSYNC_BINARY. SERIAL tests
+# never run beside another test (ctest RUN_SERIAL): for assertions on a shared
+# server's global counters, which any concurrent test would move.
 function(contactsync_test name)
   if(NOT CONTACTSYNC_BUILD_TESTS)
     return()
   endif()
-  cmake_parse_arguments(ARG "USES_BINARY" "" "SOURCES;DEPS" ${ARGN})
+  cmake_parse_arguments(ARG "USES_BINARY;SERIAL" "" "SOURCES;DEPS" ${ARGN})
   add_executable(${name} ${ARG_SOURCES})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gmock GTest::gtest_main)
   target_compile_definitions(${name} PRIVATE CONTACTSYNC_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
@@ -27,5 +29,10 @@ function(contactsync_test name)
     target_compile_definitions(${name} PRIVATE CONTACTSYNC_BINARY="$<TARGET_FILE:contactsync>")
     add_dependencies(${name} contactsync)
   endif()
-  gtest_discover_tests(${name} NO_PRETTY_VALUES DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 300)
+  set(serial FALSE)
+  if(ARG_SERIAL)
+    set(serial TRUE)
+  endif()
+  gtest_discover_tests(${name} NO_PRETTY_VALUES DISCOVERY_TIMEOUT 60
+                       PROPERTIES TIMEOUT 300 RUN_SERIAL ${serial})
 endfunction()
