@@ -11,7 +11,7 @@ MailLinkResponse MailLinkService::Handle(std::string_view action, std::string_vi
 }
 
 void MountMailLinkRoutes(httplib::Server& server, MailLinkService& service) {
-  const auto handler = [&service](std::string action) {
+  const auto handler = [&service](const std::string& action) {
     return [&service, action](const httplib::Request& request, httplib::Response& response) {
       const MailLinkResponse page =
           service.Handle(action, request.get_param_value("t"), request.method);

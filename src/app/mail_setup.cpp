@@ -144,4 +144,35 @@ base::Result<MailRuntime> LoadMailRuntime(store::ContactStore& store,
   return runtime;
 }
 
+nlohmann::json ToJson(const MailSettingsView& view) {
+  return {{"configured", view.configured},     {"smtp_host", view.smtp_host},
+          {"smtp_port", view.smtp_port},       {"tls_mode", view.tls_mode},
+          {"smtp_user", view.smtp_user},       {"tls_ca_file", view.tls_ca_file},
+          {"has_password", view.has_password}, {"from_name", view.from_name},
+          {"from_email", view.from_email},     {"hourly_cap", view.hourly_cap},
+          {"base_url", view.base_url},         {"updated_at", view.updated_at}};
+}
+
+nlohmann::json ToJson(const store::OutboxMessage& m) {
+  nlohmann::json json = {{"id", m.id},
+                         {"kind", store::OutboxKindName(m.kind)},
+                         {"state", store::OutboxStateName(m.state)},
+                         {"email", m.email},
+                         {"list", m.list_name},
+                         {"attempts", m.attempts},
+                         {"next_attempt_at", m.next_attempt_at},
+                         {"sent_at", m.sent_at},
+                         {"last_error", m.last_error},
+                         {"subject", m.subject},
+                         {"created_at", m.created_at}};
+  json["autoresponder_id"] =
+      m.autoresponder_id ? nlohmann::json(*m.autoresponder_id) : nlohmann::json(nullptr);
+  return json;
+}
+
+nlohmann::json ToJson(const store::Autoresponder& a) {
+  return {{"id", a.id},     {"list", a.list_name},  {"subject", a.subject},
+          {"body", a.body}, {"delay_s", a.delay_s}, {"created_at", a.created_at}};
+}
+
 }  // namespace contactsync::app

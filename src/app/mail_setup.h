@@ -13,6 +13,8 @@
 #include <optional>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "base/status.h"
 #include "mail/compose.h"
 #include "mail/link_signer.h"
@@ -57,6 +59,12 @@ base::Result<MailSettingsView> GetMailSettings(store::ContactStore& store);
 base::Result<MailSettingsView> UpdateMailSettings(store::ContactStore& store,
                                                   const secrets::SecretBox& box,
                                                   const MailSettingsChange& change);
+
+// JSON forms (as `contactsync --json` prints them; for the API too). None
+// holds a password.
+nlohmann::json ToJson(const MailSettingsView& view);
+nlohmann::json ToJson(const store::OutboxMessage& message);
+nlohmann::json ToJson(const store::Autoresponder& autoresponder);
 
 // The link signer of this data directory (its key derived from the secret key).
 mail::LinkSigner MailLinkSigner(const secrets::SecretBox& box);

@@ -18,42 +18,11 @@ namespace {
 
 const std::vector<std::string> kTlsModes{"none", "starttls", "tls"};
 const std::vector<std::string> kStates{"queued", "sending", "sent", "failed", "cancelled"};
-constexpr std::streamsize kMaxBodyFileBytes = 1024 * 1024;
-
-nlohmann::json ToJson(const app::MailSettingsView& view) {
-  return {{"configured", view.configured},     {"smtp_host", view.smtp_host},
-          {"smtp_port", view.smtp_port},       {"tls_mode", view.tls_mode},
-          {"smtp_user", view.smtp_user},       {"tls_ca_file", view.tls_ca_file},
-          {"has_password", view.has_password}, {"from_name", view.from_name},
-          {"from_email", view.from_email},     {"hourly_cap", view.hourly_cap},
-          {"base_url", view.base_url},         {"updated_at", view.updated_at}};
-}
-
-nlohmann::json ToJson(const store::OutboxMessage& m) {
-  nlohmann::json json = {{"id", m.id},
-                         {"kind", store::OutboxKindName(m.kind)},
-                         {"state", store::OutboxStateName(m.state)},
-                         {"email", m.email},
-                         {"list", m.list_name},
-                         {"attempts", m.attempts},
-                         {"next_attempt_at", m.next_attempt_at},
-                         {"sent_at", m.sent_at},
-                         {"last_error", m.last_error},
-                         {"subject", m.subject},
-                         {"created_at", m.created_at}};
-  json["autoresponder_id"] =
-      m.autoresponder_id ? nlohmann::json(*m.autoresponder_id) : nlohmann::json(nullptr);
-  return json;
-}
-
-nlohmann::json ToJson(const store::Autoresponder& a) {
-  return {{"id", a.id},     {"list", a.list_name},  {"subject", a.subject},
-          {"body", a.body}, {"delay_s", a.delay_s}, {"created_at", a.created_at}};
-}
+constexpr std::streamsize kMaxBodyFileBytes = std::streamsize{1024} * 1024;
 
 void PrintSettings(Output& out, const app::MailSettingsView& view) {
   if (out.json()) {
-    out.Json(ToJson(view));
+    out.Json(app::ToJson(view));
     return;
   }
   if (!view.configured) {
@@ -248,7 +217,7 @@ void AddLs(CLI::App& group, CommandContext& ctx) {
       Output out = ctx.out();
       if (out.json()) {
         nlohmann::json items = nlohmann::json::array();
-        for (const auto& m : page.messages) items.push_back(ToJson(m));
+        for (const auto& m : page.messages) items.push_back(app::ToJson(m));
         out.Json({{"items", items}, {"total", page.total}, {"counts", page.counts}});
         return base::Status::Ok();
       }
@@ -319,7 +288,7 @@ void AddAutoresponderAdd(CLI::App& group, CommandContext& ctx) {
                           store->CreateAutoresponder({args->list, args->subject, body, delay}));
       Output out = ctx.out();
       if (out.json()) {
-        out.Json(ToJson(created));
+        out.Json(app::ToJson(created));
       } else {
         out.Line(fmt::format("Added autoresponder {} to list '{}' (after {} s).", created.id,
                              base::Printable(created.list_name, 255), created.delay_s));
@@ -342,7 +311,7 @@ void AddAutoresponderLs(CLI::App& group, CommandContext& ctx) {
       Output out = ctx.out();
       if (out.json()) {
         nlohmann::json items = nlohmann::json::array();
-        for (const auto& a : all) items.push_back(ToJson(a));
+        for (const auto& a : all) items.push_back(app::ToJson(a));
         out.Json(items);
         return base::Status::Ok();
       }

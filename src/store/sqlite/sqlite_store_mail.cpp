@@ -18,7 +18,7 @@ constexpr TransactionKind kRead = TransactionKind::kRead;
 constexpr TransactionKind kWrite = TransactionKind::kWrite;
 
 constexpr size_t kMaxSubjectBytes = 998;  // one RFC 5322 line
-constexpr size_t kMaxBodyBytes = 1024 * 1024;
+constexpr size_t kMaxBodyBytes = size_t{1024} * 1024;
 constexpr int64_t kMaxDelaySeconds = int64_t{10} * 366 * 24 * 3600;
 constexpr size_t kMaxSettingBytes = 4096;
 
