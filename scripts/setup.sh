@@ -14,6 +14,8 @@ PACKAGES=(
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   mariadb-server mariadb-client postgresql postgresql-client python3 time
+  # the mail tests' SMTP server (tests/support/smtp_sink.py)
+  python3-aiosmtpd
 )
 
 missing=()

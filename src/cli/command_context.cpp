@@ -65,11 +65,17 @@ base::Result<std::string> CommandContext::DataDirOrUrl() const {
 base::Result<app::Connections*> CommandContext::Connections() {
   if (connections_) return &*connections_;
   CS_ASSIGN_OR_RETURN(store::ContactStore * store, Store());
+  CS_ASSIGN_OR_RETURN(const secrets::SecretBox* box, SecretBox());
+  connections_.emplace(*store, *box);
+  return &*connections_;
+}
+
+base::Result<const secrets::SecretBox*> CommandContext::SecretBox() {
+  if (secret_box_) return &*secret_box_;
   CS_ASSIGN_OR_RETURN(app::Location location,
                       app::ResolveLocation(options.data_dir, options.store_url));
   CS_ASSIGN_OR_RETURN(secret_box_, secrets::SecretBox::Load(location.key_path));
-  connections_.emplace(*store, *secret_box_);
-  return &*connections_;
+  return &*secret_box_;
 }
 
 base::Result<source::ConnectionSettings> CommandContext::ConnectionSettings(

@@ -69,6 +69,10 @@ class CommandContext {
   // use (created beside the store when absent).
   base::Result<app::Connections*> Connections();
 
+  // The secret key (loaded on first use, created beside the store when
+  // absent), for sealing the SMTP password and signing mail links.
+  base::Result<const secrets::SecretBox*> SecretBox();
+
   // A saved connection's full settings (password opened) and a session on it.
   base::Result<source::ConnectionSettings> ConnectionSettings(const std::string& name);
   base::Result<std::unique_ptr<source::SourceConnector>> OpenConnection(const std::string& name);
@@ -97,5 +101,7 @@ void AddConnectionCommands(CLI::App& app, CommandContext& ctx);
 void AddSyncCommands(CLI::App& app, CommandContext& ctx);   // sync_commands.cpp
 void AddReportCommand(CLI::App& app, CommandContext& ctx);  // report_command.cpp
 void AddDemoCommand(CLI::App& app, CommandContext& ctx);    // demo_command.cpp
+void AddMailCommands(CLI::App& app,
+                     CommandContext& ctx);  // mail_commands.cpp (mail, autoresponder)
 
 }  // namespace contactsync::cli

@@ -53,6 +53,7 @@ int Run(int argc, char** argv) {
   AddSyncCommands(app, ctx);
   AddReportCommand(app, ctx);
   AddDemoCommand(app, ctx);
+  AddMailCommands(app, ctx);
 
   try {
     app.parse(argc, argv);

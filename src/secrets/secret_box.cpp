@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -150,6 +151,15 @@ std::string NewSecretOwnerId() {
   std::array<char, raw.size() * 2 + 1> hex{};
   sodium_bin2hex(hex.data(), hex.size(), raw.data(), raw.size());
   return std::string(hex.data());
+}
+
+std::array<unsigned char, kKeyBytes> SecretBox::DeriveKey(std::string_view context) const {
+  static_assert(crypto_kdf_KEYBYTES == kKeyBytes && crypto_kdf_BYTES_MAX >= kKeyBytes);
+  char ctx[crypto_kdf_CONTEXTBYTES] = {};
+  std::copy_n(context.data(), std::min(context.size(), sizeof ctx), ctx);
+  std::array<unsigned char, kKeyBytes> subkey{};
+  crypto_kdf_derive_from_key(subkey.data(), subkey.size(), 1, ctx, key_.data());
+  return subkey;
 }
 
 }  // namespace contactsync::secrets

@@ -47,6 +47,11 @@ class SecretBox {
   // under another key.
   base::Result<std::string> Open(std::string_view sealed, std::string_view associated_data) const;
 
+  // A key for another purpose derived from this one (libsodium crypto_kdf,
+  // subkey 1 under `context`, exactly 8 characters such as "mailLink"), so
+  // that one secret file serves several jobs without reusing a key.
+  std::array<unsigned char, kKeyBytes> DeriveKey(std::string_view context) const;
+
  private:
   explicit SecretBox(const std::array<unsigned char, kKeyBytes>& key) : key_(key) {}
   std::array<unsigned char, kKeyBytes> key_;

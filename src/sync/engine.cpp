@@ -318,6 +318,7 @@ base::Result<RunReport> Execute(const SyncDefinition& definition, source::Source
     batch_options.update_existing = definition.update_existing;
     batch_options.dry_run = options.dry_run;
     batch_options.sync_id = plan.sync_id;
+    batch_options.send_autoresponders = definition.send_autoresponders;
     batch_options.cause = model::Cause{model::CauseKind::kSyncRun,
                                        run ? std::to_string(run->id) : std::string("test")};
     CS_ASSIGN_OR_RETURN(std::unique_ptr<store::SyncBatchWriter> writer,

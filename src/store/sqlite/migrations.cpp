@@ -197,10 +197,72 @@ BEGIN
 END;
 )sql";
 
+// Mail (src/mail/, docs/mail.md). mail_settings has one row (id 1); its
+// SMTP password is the secret box output bound to owner_id, like a
+// connection's. mail_outbox holds every message a subscription change caused,
+// queued in the transaction of that change; the sender claims one at a time
+// (state sending + claimed_at) before talking to the SMTP server, so that a
+// crash between sending and marking leaves a trace instead of a silent
+// re-send. idempotency_key is the message's identity (its Message-ID).
+// A confirmation row remembers whether the change that caused it asked for
+// autoresponders (autoresponders_on_confirm), so that following the link
+// starts them only then.
+constexpr std::string_view kMail = R"sql(
+CREATE TABLE mail_settings (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  owner_id TEXT NOT NULL,
+  smtp_host TEXT NOT NULL DEFAULT '',
+  smtp_port INTEGER NOT NULL DEFAULT 0,
+  tls_mode TEXT NOT NULL DEFAULT 'starttls' CHECK (tls_mode IN ('none', 'starttls', 'tls')),
+  smtp_user TEXT NOT NULL DEFAULT '',
+  tls_ca_file TEXT NOT NULL DEFAULT '',
+  sealed_password BLOB NOT NULL DEFAULT x'',
+  from_name TEXT NOT NULL DEFAULT '',
+  from_email TEXT NOT NULL DEFAULT '',
+  hourly_cap INTEGER NOT NULL DEFAULT 0 CHECK (hourly_cap >= 0),
+  base_url TEXT NOT NULL DEFAULT '',
+  updated_at TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE mail_autoresponders (
+  id INTEGER PRIMARY KEY,
+  list_id INTEGER NOT NULL REFERENCES lists (id) ON DELETE CASCADE,
+  subject TEXT NOT NULL,
+  body TEXT NOT NULL,
+  delay_s INTEGER NOT NULL CHECK (delay_s >= 0),
+  created_at TEXT NOT NULL
+) STRICT;
+CREATE INDEX mail_autoresponders_by_list ON mail_autoresponders (list_id);
+
+CREATE TABLE mail_outbox (
+  id INTEGER PRIMARY KEY,
+  idempotency_key TEXT NOT NULL UNIQUE,
+  kind TEXT NOT NULL CHECK (kind IN ('confirmation', 'autoresponder')),
+  contact_id INTEGER NOT NULL REFERENCES contacts (id) ON DELETE CASCADE,
+  list_id INTEGER NOT NULL REFERENCES lists (id) ON DELETE CASCADE,
+  autoresponder_id INTEGER REFERENCES mail_autoresponders (id) ON DELETE CASCADE,
+  autoresponders_on_confirm INTEGER NOT NULL DEFAULT 0 CHECK (autoresponders_on_confirm IN (0, 1)),
+  state TEXT NOT NULL CHECK (state IN ('queued', 'sending', 'sent', 'failed', 'cancelled')),
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at TEXT NOT NULL,
+  claimed_at TEXT NOT NULL DEFAULT '',
+  sent_at TEXT NOT NULL DEFAULT '',
+  last_error TEXT NOT NULL DEFAULT '',
+  recipient TEXT NOT NULL DEFAULT '',
+  subject TEXT NOT NULL DEFAULT '',
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+) STRICT;
+CREATE INDEX mail_outbox_due ON mail_outbox (state, next_attempt_at, id);
+CREATE INDEX mail_outbox_sent ON mail_outbox (sent_at) WHERE state = 'sent';
+CREATE INDEX mail_outbox_by_subscription ON mail_outbox (contact_id, list_id);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "lists, custom fields, contacts, subscriptions, history, exclusions", kInitialSchema},
     {2, "saved connections to external databases", kConnections},
     {3, "sync definitions, runs, run failures, synced-value hashes", kSyncs},
+    {4, "mail settings, autoresponders, outbox", kMail},
 };
 
 constexpr std::string_view kCreateMigrationsTable = R"sql(

@@ -100,6 +100,24 @@ class SqliteContactStore final : public ContactStore {
   base::Result<std::unique_ptr<SyncBatchWriter>> OpenSyncBatchWriter(
       const SyncBatchOptions& options) override;
 
+  // Mail (sqlite_store_mail.cpp).
+  base::Result<std::optional<MailSettingsRecord>> GetMailSettings() override;
+  base::Result<MailSettingsRecord> SaveMailSettings(const MailSettingsRecord& record) override;
+  base::Result<Autoresponder> CreateAutoresponder(const NewAutoresponder& autoresponder) override;
+  base::Result<std::vector<Autoresponder>> GetAutoresponders(
+      std::optional<std::string> list) override;
+  base::Status DeleteAutoresponder(int64_t id) override;
+  base::Result<std::optional<ClaimedMessage>> ClaimNextMessage() override;
+  base::Status FinishMessage(const MessageOutcome& outcome) override;
+  base::Result<int64_t> FailAbandonedClaims(std::string_view claimed_before,
+                                            std::string_view error) override;
+  base::Status RequeueMessage(int64_t id) override;
+  base::Result<int64_t> CountMessagesSentSince(std::string_view since) override;
+  base::Result<std::optional<std::string>> NextDueTime() override;
+  base::Result<OutboxPage> GetOutbox(const OutboxFilter& filter) override;
+  base::Result<LinkOutcome> ConfirmByLink(int64_t contact_id, int64_t list_id) override;
+  base::Result<LinkOutcome> UnsubscribeByLink(int64_t contact_id, int64_t list_id) override;
+
  private:
   SqliteContactStore(Database db, const base::Clock& clock) : db_(std::move(db)), clock_(clock) {}
 

@@ -7,6 +7,7 @@
 
 #include "base/text.h"
 #include "model/email.h"
+#include "store/sqlite/mail_queue.h"
 #include "store/sqlite/sqlite_queries.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/sqlite/transaction.h"
@@ -302,6 +303,9 @@ base::Result<ContactChangeOutcome> SqliteContactStore::SaveContactLocked(
   if (decision && decision->changed) {
     CS_RETURN_IF_ERROR(ChangeSubscription(db_, row.id, *list, outcome.previous_status,
                                           decision->status, change.cause, now));
+    // An operator's or the API's change: autoresponders always follow.
+    CS_RETURN_IF_ERROR(QueueMailForChange(db_, row.id, *list, outcome.previous_status,
+                                          decision->status, /*autoresponders=*/true, now));
     outcome.subscription_changed = true;
   }
   CS_ASSIGN_OR_RETURN(outcome.contact, LoadContact(db_, std::move(row)));

@@ -20,6 +20,7 @@
 
 #include "base/text.h"
 #include "model/exclusion.h"
+#include "store/sqlite/mail_queue.h"
 #include "store/sqlite/sqlite_queries.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/sqlite/transaction.h"
@@ -210,11 +211,13 @@ base::Status SqliteSyncBatchWriter::WriteHash(int64_t contact_id, int64_t hash) 
   return upsert->Run();
 }
 
-// Status, cause and a history row together, exactly as SaveContact writes them.
+// Status, cause and a history row together, exactly as SaveContact writes
+// them, and the mail the change causes (mail_queue.h).
 base::Status SqliteSyncBatchWriter::WriteSubscription(int64_t contact_id,
                                                       std::optional<SubscriptionStatus> from,
                                                       SubscriptionStatus to) {
-  return ChangeSubscription(db_, contact_id, list_, from, to, options_.cause, now_);
+  CS_RETURN_IF_ERROR(ChangeSubscription(db_, contact_id, list_, from, to, options_.cause, now_));
+  return QueueMailForChange(db_, contact_id, list_, from, to, options_.send_autoresponders, now_);
 }
 
 base::Status SqliteSyncBatchWriter::WriteRow(SyncRow& row, SyncRowOutcome& outcome) {

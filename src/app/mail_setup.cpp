@@ -1,0 +1,178 @@
+#include "app/mail_setup.h"
+
+#include <cstdlib>
+
+#include "base/text.h"
+#include "model/email.h"
+
+namespace contactsync::app {
+namespace {
+
+constexpr std::string_view kPasswordPurpose = "mail-settings:";
+
+MailSettingsView ToView(const std::optional<store::MailSettingsRecord>& record) {
+  MailSettingsView view;
+  if (!record) return view;
+  view.configured = true;
+  view.smtp_host = record->smtp_host;
+  view.smtp_port = record->smtp_port;
+  view.tls_mode = record->tls_mode;
+  view.smtp_user = record->smtp_user;
+  view.tls_ca_file = record->tls_ca_file;
+  view.has_password = !record->sealed_password.empty();
+  view.from_name = record->from_name;
+  view.from_email = record->from_email;
+  view.hourly_cap = record->hourly_cap;
+  view.base_url = record->base_url;
+  view.updated_at = record->updated_at;
+  return view;
+}
+
+const char* Env(const char* name) {
+  const char* value = std::getenv(name);
+  return value != nullptr && *value != '\0' ? value : nullptr;
+}
+
+}  // namespace
+
+base::Status ApplyMailEnvironment(MailRuntime& runtime) {
+  if (const char* host = Env("CONTACTSYNC_SMTP_HOST")) {
+    CS_RETURN_IF_ERROR(base::CheckText("CONTACTSYNC_SMTP_HOST", host, 255));
+    runtime.smtp.host = host;
+  }
+  if (const char* port = Env("CONTACTSYNC_SMTP_PORT")) {
+    char* end = nullptr;
+    const long value = std::strtol(port, &end, 10);
+    if (*end != '\0' || value < 1 || value > 65535) {
+      return base::InvalidArgument("CONTACTSYNC_SMTP_PORT must be a port number (1..65535)");
+    }
+    runtime.smtp.port = static_cast<int>(value);
+  }
+  if (const char* tls = Env("CONTACTSYNC_SMTP_TLS")) {
+    const std::string_view mode(tls);
+    if (mode != "none" && mode != "starttls" && mode != "tls") {
+      return base::InvalidArgument("CONTACTSYNC_SMTP_TLS must be none, starttls or tls");
+    }
+    runtime.smtp.tls_mode = std::string(mode);
+  }
+  if (const char* user = Env("CONTACTSYNC_SMTP_USER")) runtime.smtp.user = user;
+  if (const char* password = Env("CONTACTSYNC_SMTP_PASSWORD")) runtime.smtp.password = password;
+  if (const char* ca_file = Env("CONTACTSYNC_SMTP_CA_FILE")) runtime.smtp.ca_file = ca_file;
+  if (const char* from = Env("CONTACTSYNC_MAIL_FROM")) {
+    CS_ASSIGN_OR_RETURN(runtime.compose.from.address, model::ValidateEmail(from));
+  }
+  if (const char* url = Env("CONTACTSYNC_MAIL_BASE_URL")) {
+    std::string base(url);
+    while (!base.empty() && base.back() == '/') base.pop_back();
+    if ((base.rfind("http://", 0) != 0 && base.rfind("https://", 0) != 0) ||
+        base.find_first_of(" \t\r\n<>\"") != std::string::npos) {
+      return base::InvalidArgument("CONTACTSYNC_MAIL_BASE_URL must be an http:// or https:// URL");
+    }
+    runtime.compose.base_url = base;
+  }
+  return base::Status::Ok();
+}
+
+base::Result<MailSettingsView> GetMailSettings(store::ContactStore& store) {
+  CS_ASSIGN_OR_RETURN(const auto record, store.GetMailSettings());
+  return ToView(record);
+}
+
+base::Result<MailSettingsView> UpdateMailSettings(store::ContactStore& store,
+                                                  const secrets::SecretBox& box,
+                                                  const MailSettingsChange& change) {
+  CS_ASSIGN_OR_RETURN(std::optional<store::MailSettingsRecord> existing, store.GetMailSettings());
+  store::MailSettingsRecord record;
+  if (existing) {
+    record = *existing;
+  } else {
+    record.owner_id = secrets::NewSecretOwnerId();
+  }
+  if (change.smtp_host) record.smtp_host = *change.smtp_host;
+  if (change.smtp_port) record.smtp_port = *change.smtp_port;
+  if (change.tls_mode) record.tls_mode = *change.tls_mode;
+  if (change.smtp_user) record.smtp_user = *change.smtp_user;
+  if (change.tls_ca_file) record.tls_ca_file = *change.tls_ca_file;
+  if (change.from_name) record.from_name = *change.from_name;
+  if (change.from_email) record.from_email = *change.from_email;
+  if (change.hourly_cap) record.hourly_cap = *change.hourly_cap;
+  if (change.base_url) record.base_url = *change.base_url;
+  if (change.password) {
+    record.sealed_password =
+        change.password->empty()
+            ? std::string()
+            : box.Seal(*change.password, std::string(kPasswordPurpose) + record.owner_id);
+  }
+  CS_ASSIGN_OR_RETURN(const store::MailSettingsRecord saved, store.SaveMailSettings(record));
+  return ToView(saved);
+}
+
+mail::LinkSigner MailLinkSigner(const secrets::SecretBox& box) {
+  return mail::LinkSigner(box.DeriveKey("mailLink"));
+}
+
+base::Result<MailRuntime> LoadMailRuntime(store::ContactStore& store,
+                                          const secrets::SecretBox& box) {
+  CS_ASSIGN_OR_RETURN(const std::optional<store::MailSettingsRecord> record,
+                      store.GetMailSettings());
+  MailRuntime runtime;
+  if (record) {
+    runtime.smtp.host = record->smtp_host;
+    runtime.smtp.port = record->smtp_port;
+    runtime.smtp.tls_mode = record->tls_mode;
+    runtime.smtp.user = record->smtp_user;
+    runtime.smtp.ca_file = record->tls_ca_file;
+    if (!record->sealed_password.empty()) {
+      CS_ASSIGN_OR_RETURN(
+          runtime.smtp.password,
+          box.Open(record->sealed_password, std::string(kPasswordPurpose) + record->owner_id));
+    }
+    runtime.compose.from = {record->from_name, record->from_email};
+    runtime.compose.base_url = record->base_url;
+    runtime.sender.hourly_cap = record->hourly_cap;
+  }
+  CS_RETURN_IF_ERROR(ApplyMailEnvironment(runtime));
+  if (runtime.smtp.host.empty()) {
+    return base::FailedPrecondition(
+        "mail is not set up: give the SMTP server with `contactsync mail config --host HOST ...`");
+  }
+  if (runtime.compose.base_url.empty()) {
+    return base::FailedPrecondition(
+        "mail links need the public address of `contactsync serve`: set it with "
+        "`contactsync mail config --base-url https://...`");
+  }
+  return runtime;
+}
+
+nlohmann::json ToJson(const MailSettingsView& view) {
+  return {{"configured", view.configured},     {"smtp_host", view.smtp_host},
+          {"smtp_port", view.smtp_port},       {"tls_mode", view.tls_mode},
+          {"smtp_user", view.smtp_user},       {"tls_ca_file", view.tls_ca_file},
+          {"has_password", view.has_password}, {"from_name", view.from_name},
+          {"from_email", view.from_email},     {"hourly_cap", view.hourly_cap},
+          {"base_url", view.base_url},         {"updated_at", view.updated_at}};
+}
+
+nlohmann::json ToJson(const store::OutboxMessage& m) {
+  nlohmann::json json = {{"id", m.id},
+                         {"kind", store::OutboxKindName(m.kind)},
+                         {"state", store::OutboxStateName(m.state)},
+                         {"email", m.email},
+                         {"list", m.list_name},
+                         {"attempts", m.attempts},
+                         {"next_attempt_at", m.next_attempt_at},
+                         {"sent_at", m.sent_at},
+                         {"last_error", m.last_error},
+                         {"subject", m.subject},
+                         {"created_at", m.created_at}};
+  json["autoresponder_id"] =
+      m.autoresponder_id ? nlohmann::json(*m.autoresponder_id) : nlohmann::json(nullptr);
+  return json;
+}
+
+nlohmann::json ToJson(const store::Autoresponder& a) {
+  return {{"id", a.id},     {"list", a.list_name},  {"subject", a.subject},
+          {"body", a.body}, {"delay_s", a.delay_s}, {"created_at", a.created_at}};
+}
+
+}  // namespace contactsync::app

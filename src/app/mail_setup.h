@@ -1,0 +1,90 @@
+#pragma once
+
+// Mail settings as the faces see them, and the parts the outbox sender is
+// built from (composition root for src/mail/).
+//
+// The SMTP password is sealed with secrets::SecretBox, bound to the settings'
+// random owner id, before it reaches the store, and opened only in
+// LoadMailRuntime(), for the moment of connecting. MailSettingsView has no
+// password.
+//
+// Thread safety: not thread-safe (it uses one ContactStore).
+
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "base/status.h"
+#include "mail/compose.h"
+#include "mail/link_signer.h"
+#include "mail/outbox_sender.h"
+#include "mail/smtp_mailer.h"
+#include "secrets/secret_box.h"
+#include "store/contact_store.h"
+
+namespace contactsync::app {
+
+// What may be shown of the mail settings: everything but the password.
+struct MailSettingsView {
+  bool configured = false;  // saved at least once
+  std::string smtp_host;
+  int smtp_port = 0;
+  std::string tls_mode = "starttls";
+  std::string smtp_user;
+  std::string tls_ca_file;
+  bool has_password = false;
+  std::string from_name;
+  std::string from_email;
+  int64_t hourly_cap = 0;
+  std::string base_url;
+  std::string updated_at;
+};
+
+// A change to the settings: absent fields keep their value.
+struct MailSettingsChange {
+  std::optional<std::string> smtp_host;
+  std::optional<int> smtp_port;
+  std::optional<std::string> tls_mode;
+  std::optional<std::string> smtp_user;
+  std::optional<std::string> tls_ca_file;
+  std::optional<std::string> password;  // "" removes it
+  std::optional<std::string> from_name;
+  std::optional<std::string> from_email;
+  std::optional<int64_t> hourly_cap;
+  std::optional<std::string> base_url;
+};
+
+base::Result<MailSettingsView> GetMailSettings(store::ContactStore& store);
+base::Result<MailSettingsView> UpdateMailSettings(store::ContactStore& store,
+                                                  const secrets::SecretBox& box,
+                                                  const MailSettingsChange& change);
+
+// JSON forms (as `contactsync --json` prints them; for the API too). None
+// holds a password.
+nlohmann::json ToJson(const MailSettingsView& view);
+nlohmann::json ToJson(const store::OutboxMessage& message);
+nlohmann::json ToJson(const store::Autoresponder& autoresponder);
+
+// The link signer of this data directory (its key derived from the secret key).
+mail::LinkSigner MailLinkSigner(const secrets::SecretBox& box);
+
+// Everything an OutboxSender needs besides the store and the clock.
+// FailedPrecondition naming what is missing (SMTP host, sender address, base
+// URL) when the settings cannot send.
+struct MailRuntime {
+  mail::SmtpSettings smtp;  // password opened: never display
+  mail::ComposeSettings compose;
+  mail::SenderOptions sender;
+};
+// The environment overrides the stored settings (for deployments that keep
+// secrets out of the store): CONTACTSYNC_SMTP_HOST, _PORT, _TLS, _USER,
+// _PASSWORD, _CA_FILE, CONTACTSYNC_MAIL_FROM, CONTACTSYNC_MAIL_BASE_URL.
+base::Result<MailRuntime> LoadMailRuntime(store::ContactStore& store,
+                                          const secrets::SecretBox& box);
+
+// The environment part of LoadMailRuntime; InvalidArgument naming the
+// variable for a malformed value.
+base::Status ApplyMailEnvironment(MailRuntime& runtime);
+
+}  // namespace contactsync::app

@@ -1,0 +1,27 @@
+#pragma once
+
+// Queueing the mail that a subscription change causes (contact_store.h, Mail
+// section), inside the caller's write transaction, so that the change and its
+// messages commit or roll back together. Called by SaveContact, the sync
+// batch writer and the confirmation link, right after ChangeSubscription.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "base/status.h"
+#include "store/contact_store.h"
+#include "store/sqlite/sqlite_handle.h"
+#include "store/sqlite/sqlite_queries.h"
+
+namespace contactsync::store::sqlite {
+
+// `from` -> `to` on `list` for `contact_id`: entering unconfirmed queues a
+// confirmation (remembering `autoresponders` for when it is confirmed);
+// becoming active queues the list's autoresponders when `autoresponders`,
+// each due `delay_s` after `now` (ISO 8601 UTC). Other changes queue nothing.
+base::Status QueueMailForChange(Database& db, int64_t contact_id, const ListRef& list,
+                                std::optional<SubscriptionStatus> from, SubscriptionStatus to,
+                                bool autoresponders, const std::string& now);
+
+}  // namespace contactsync::store::sqlite
