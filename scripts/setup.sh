@@ -14,6 +14,8 @@ PACKAGES=(
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   mariadb-server mariadb-client postgresql postgresql-client python3 time
+  # the browser end-to-end test (tests/e2e: playwright-core from npm drives Debian's chromium)
+  chromium fonts-dejavu-core nodejs npm
 )
 
 missing=()
