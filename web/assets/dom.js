@@ -98,9 +98,16 @@ export function message(kind, text) {
   return h(`div.msg.msg-${kind}`, { role: kind === "error" ? "alert" : "status" }, text);
 }
 
+// On a phone-width screen the rows stack into cards; each cell then shows its
+// column's header before it (data-label, drawn by CSS).
 export function table(headers, rows, attrs = {}) {
+  for (const row of rows) {
+    [...row.children].forEach((cell, i) => {
+      if (headers[i] && !cell.dataset.label) cell.dataset.label = headers[i];
+    });
+  }
   return h("div.table-wrap", { tabindex: "0", role: "region", "aria-label": attrs.label || "table" },
-    h("table", attrs.caption ? h("caption", attrs.caption) : null,
+    h("table", { class: attrs.tableClass ?? "stack" }, attrs.caption ? h("caption", attrs.caption) : null,
       h("thead", h("tr", headers.map((x) => h("th", { scope: "col" }, x)))),
       h("tbody", rows.length ? rows : h("tr", h("td.muted", { colspan: headers.length },
         attrs.empty || "Nothing here yet.")))));
