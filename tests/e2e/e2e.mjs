@@ -67,7 +67,7 @@ const RTL = "\u202eRTL\u202c \u05e9\u05dc\u05d5\u05dd \u200f";
 const EMOJI = "🎉 Zoë 👩🏽‍💻";
 const HOSTILE_COLUMN = `town"><img src=x onerror=window.__xss=1>`;
 const table = `e2e_customers_${process.pid}`;
-const BULK = 400;  // enough rows for the progress bar to move
+const BULK = 2000;  // enough rows (and batches) for the progress bar to move
 
 function sqlString(v) {
   if (v === null) return "NULL";
@@ -371,6 +371,7 @@ async function scenario(page, { base }) {
   await page.getByRole("button", { name: "Run", exact: true }).click();
   const panel = page.locator(".run-panel");
   await panel.waitFor();
+  await shot(page, "wizard-5-run-progress");
   await panel.getByRole("link", { name: "Open the report" }).waitFor({ timeout: 60000 });
   const progress = panel.locator("progress");
   assert.equal(await progress.evaluate((p) => p.value === p.max && p.max > 0), true, "the bar reached the end");
@@ -378,6 +379,7 @@ async function scenario(page, { base }) {
   assert.equal(await count(panel, "added"), EXPECT.added, "Run: added");
   assert.equal(await count(panel, "failed"), EXPECT.failed, "Run: failed");
   assert.match(await panel.locator("pre.sql").textContent(), /SELECT/);
+  log(`run panel: ${await panel.getAttribute("data-progress-events") || 0} progress events before the end`);
   await shot(page, "wizard-5-run");
 
   // The report: counts, failures filterable by reason, the CSV.

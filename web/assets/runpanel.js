@@ -25,7 +25,10 @@ export function runPanel(runId, { onFinished } = {}) {
   let source = null;
   let finished = false;
 
+  let events = 0;
   function progress(p) {
+    events += 1;
+    panel.dataset.progressEvents = String(events);
     replace(phase, p.phase || "running");
     if (p.sql) replace(sql, p.sql);
     const read = p.rows_read ?? 0;

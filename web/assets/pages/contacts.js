@@ -1,9 +1,37 @@
 // Contacts: search by text, filter by list and status, page through.
 import { api, qs } from "../api.js";
-import { h, replace, field, table, val, select, fmtTime } from "../dom.js";
+import { h, replace, field, table, val, select, fmtTime, message } from "../dom.js";
 import { pageHeader, deleteButton, STATUSES } from "./common.js";
 
 const PAGE_SIZES = [25, 100, 500];
+
+// The contact's custom fields and subscription history, in a row below it.
+async function toggleDetails(button, contact) {
+  const row = button.closest("tr");
+  if (row.nextElementSibling && row.nextElementSibling.classList.contains("details")) {
+    row.nextElementSibling.remove();
+    button.setAttribute("aria-expanded", "false");
+    return;
+  }
+  button.setAttribute("aria-expanded", "true");
+  const cell = h("td", { colspan: String(row.children.length) }, h("p.muted", "Loading…"));
+  row.after(h("tr.details", cell));
+  try {
+    const c = await api.get(`/contacts/${contact.id}`);
+    const fields = Object.entries(c.fields || {});
+    replace(cell,
+      h("h3", "Custom fields"),
+      fields.length ? h("dl.facts", fields.map(([k, v]) => h("div", h("dt", `%${k}%`),
+        h("dd", val(Array.isArray(v) ? v.join(", ") : v))))) : h("p.muted", "None."),
+      h("h3", "History"),
+      table(["When", "List", "From", "To", "Cause"], (c.history || []).map((e) => h("tr",
+        h("td", fmtTime(e.at)), h("td", val(e.list)), h("td", val(e.from)), h("td", val(e.to)),
+        h("td", val(e.cause ? `${e.cause.kind}${e.cause.detail ? ` ${e.cause.detail}` : ""}` : ""))))),
+      { label: `History of ${c.email}`, empty: "No history." }));
+  } catch (err) {
+    replace(cell, message("error", err.message));
+  }
+}
 
 export async function contactsPage() {
   const lists = await api.get("/lists");
@@ -39,7 +67,9 @@ export async function contactsPage() {
     const items = data.items || [];
     replace(results, table(["Email", "Name", "Phone", "Lists", "Updated", ""],
       items.map((c) => h("tr",
-        h("td", val(c.email), c.bounced ? h("span.badge.bad", "bounced") : null),
+        h("td", h("button.link", { type: "button", "aria-expanded": "false",
+          "aria-label": `Details of ${c.email}`, on: { click: (e) => toggleDetails(e.currentTarget, c) } },
+        val(c.email)), c.bounced ? h("span.badge.bad", "bounced") : null),
         h("td", val([c.first_name, c.last_name].filter(Boolean).join(" "))),
         h("td", val(c.phone)),
         h("td", h("ul.inline", (c.subscriptions || []).map((s) =>
