@@ -91,5 +91,23 @@ TEST(AssetsTest, EveryLocalReferenceResolves) {
   EXPECT_GT(references, 3);
 }
 
+// The UI escapes by construction: no module may hand a string to the HTML
+// parser or to the JavaScript compiler. Comments are skipped (dom.js names
+// innerHTML to say it is not used).
+TEST(AssetsTest, NoModuleParsesStringsAsHtmlOrCode) {
+  const std::regex comment(R"re(//[^\n]*)re");
+  const std::regex sink(
+      R"re(\.(innerHTML|outerHTML|insertAdjacentHTML)\b|document\.write|\beval\s*\(|new\s+Function\s*\(|setTimeout\s*\(\s*["'`]|\.setAttribute\s*\(\s*["']on)re");
+  int modules = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(kWebRoot)) {
+    if (!entry.is_regular_file() || entry.path().extension() != ".js") continue;
+    const std::string code = std::regex_replace(ReadFile(entry.path()), comment, "");
+    std::smatch m;
+    EXPECT_FALSE(std::regex_search(code, m, sink)) << entry.path() << " uses " << m.str();
+    ++modules;
+  }
+  EXPECT_GE(modules, 5);
+}
+
 }  // namespace
 }  // namespace contactsync::web
