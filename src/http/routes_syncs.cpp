@@ -282,7 +282,7 @@ void AddSyncRoutes(Router& router) {
           bool done = false;
           std::string text;
           if (active != nullptr) {
-            const ActiveRun::Snapshot snapshot = active->Wait(seen, std::chrono::seconds(10));
+            const ActiveRun::Snapshot snapshot = active->Wait(seen, std::chrono::seconds(3));
             if (snapshot.version > seen && !snapshot.done) {
               text = SseEvent("progress", ProgressJson(snapshot.progress));
             } else if (!snapshot.done) {
