@@ -666,5 +666,37 @@ TEST_F(HttpTest, ASecondRunWhileOneRunsIs409AndCancelStopsIt) {
   EXPECT_NE(WaitFinished(s, again_id)["state"], "running");
 }
 
+TEST_F(HttpTest, TheOpenApiDocumentListsEveryRouteAndNothingElse) {
+  const Reply doc = Send("GET", "/api/v1/openapi.json");  // public
+  ASSERT_EQ(doc.status, 200);
+  EXPECT_THAT(doc.body["openapi"].get<std::string>(), ::testing::StartsWith("3.0"));
+  std::set<std::pair<std::string, std::string>> documented;
+  for (const auto& [path, operations] : doc.body["paths"].items()) {
+    for (const auto& [method, operation] : operations.items()) {
+      std::string upper = method;
+      for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      documented.insert({upper, path});
+      EXPECT_TRUE(operation.contains("responses")) << method << " " << path;
+      EXPECT_TRUE(operation.contains("summary")) << method << " " << path;
+    }
+  }
+  std::set<std::pair<std::string, std::string>> registered;
+  for (const RouteInfo& route : server_->routes()) {
+    registered.insert({route.method, route.path});
+    EXPECT_TRUE(documented.count({route.method, route.path}))
+        << route.method << " " << route.path << " is not in openapi.json";
+    // Public routes say so (no security), the rest do not.
+    std::string lower = route.method;
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const json operation = doc.body["paths"].value(route.path, json::object()).value(lower, json());
+    EXPECT_EQ(operation.contains("security") && operation["security"].empty(), route.is_public)
+        << route.method << " " << route.path;
+  }
+  for (const auto& entry : documented) {
+    EXPECT_TRUE(registered.count(entry))
+        << entry.first << " " << entry.second << " is documented but not served";
+  }
+}
+
 }  // namespace
 }  // namespace contactsync::http
