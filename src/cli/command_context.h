@@ -20,6 +20,7 @@
 
 #include "app/connections.h"
 #include "base/status.h"
+#include "http/server.h"
 #include "secrets/secret_box.h"
 #include "source/source.h"
 #include "store/contact_store.h"
@@ -79,6 +80,11 @@ class CommandContext {
   // Set by the selected subcommand's callback; run by main after parsing.
   Action action;
 
+  // What `serve` mounts besides the API (wired by main): the web UI's files
+  // and the public mail links (/confirm, /unsubscribe). Empty: none.
+  http::AssetProvider serve_assets;
+  std::function<void(httplib::Server&)> serve_mounts;
+
  private:
   std::ostream& out_stream_;
   std::ostream& err_;
@@ -97,5 +103,7 @@ void AddConnectionCommands(CLI::App& app, CommandContext& ctx);
 void AddSyncCommands(CLI::App& app, CommandContext& ctx);   // sync_commands.cpp
 void AddReportCommand(CLI::App& app, CommandContext& ctx);  // report_command.cpp
 void AddDemoCommand(CLI::App& app, CommandContext& ctx);    // demo_command.cpp
+void AddServeCommand(CLI::App& app, CommandContext& ctx);   // serve_command.cpp
+void AddUserCommands(CLI::App& app, CommandContext& ctx);   // user_commands.cpp
 
 }  // namespace contactsync::cli

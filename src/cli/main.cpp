@@ -53,6 +53,8 @@ int Run(int argc, char** argv) {
   AddSyncCommands(app, ctx);
   AddReportCommand(app, ctx);
   AddDemoCommand(app, ctx);
+  AddServeCommand(app, ctx);
+  AddUserCommands(app, ctx);
 
   try {
     app.parse(argc, argv);
