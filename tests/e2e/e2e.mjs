@@ -76,10 +76,10 @@ function sqlString(v) {
 const rows = [
   // [email, fname, lname, town, tier, country]            expected outcome
   ["ann@example.com", "Ann", "O'Neil", "Berlin", "gold", "DE"],            // added
+  ["bob@example.com", HOSTILE_SCRIPT, HOSTILE_IMG, HOSTILE_IMG, "silver", "DE"],  // added
   ["", "Blank", "Email", "Wien", "gold", "AT"],                            // email_missing
   ["not-an-email", "Bad", "Address", "Graz", "gold", "AT"],                // email_invalid
   ["ANN@example.com", "Ann", "Again", "Berlin", "gold", "DE"],             // duplicate_in_source
-  ["bob@example.com", HOSTILE_SCRIPT, HOSTILE_IMG, HOSTILE_IMG, "silver", "DE"],  // added
   ["carol@example.com", RTL, EMOJI, "\u200fتل أبيب", "gold", "AT"],        // added
   ["dave@blocked.test", "Dave", "Blocked", "Linz", "gold", "DE"],          // excluded
   ["erin@example.com", "Erin", "Tier", "Köln", "platinum", "DE"],          // field_invalid

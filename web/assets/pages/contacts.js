@@ -26,7 +26,7 @@ async function toggleDetails(button, contact) {
       h("h3", "History"),
       table(["When", "List", "From", "To", "Cause"], (c.history || []).map((e) => h("tr",
         h("td", fmtTime(e.at)), h("td", val(e.list)), h("td", val(e.from)), h("td", val(e.to)),
-        h("td", val(e.cause ? `${e.cause.kind}${e.cause.detail ? ` ${e.cause.detail}` : ""}` : ""))))),
+        h("td", val(e.cause ? `${e.cause.kind}${e.cause.detail ? ` ${e.cause.detail}` : ""}` : "")))),
       { label: `History of ${c.email}`, empty: "No history." }));
   } catch (err) {
     replace(cell, message("error", err.message));
