@@ -29,6 +29,9 @@ const SKIP = 77;
 const started = Date.now();
 const artifacts = path.resolve(process.env.E2E_ARTIFACTS || "e2e-artifacts");
 fs.mkdirSync(artifacts, { recursive: true });
+for (const f of fs.readdirSync(artifacts)) {
+  if (f.endsWith(".png") || f.endsWith(".csv")) fs.rmSync(path.join(artifacts, f));
+}
 
 function log(...args) { console.log(`[e2e ${((Date.now() - started) / 1000).toFixed(1)}s]`, ...args); }
 
@@ -371,6 +374,10 @@ async function scenario(page, { base }) {
   await page.getByRole("button", { name: "Run", exact: true }).click();
   const panel = page.locator(".run-panel");
   await panel.waitFor();
+  await page.waitForFunction(() => {  // a screenshot mid-run, when the run is slow enough
+    const p = document.querySelector(".run-panel");
+    return p && (Number(p.dataset.progressEvents || 0) >= 2 || p.dataset.state);
+  }, null, { timeout: 60000 });
   await shot(page, "wizard-5-run-progress");
   await panel.getByRole("link", { name: "Open the report" }).waitFor({ timeout: 60000 });
   const progress = panel.locator("progress");
@@ -459,6 +466,22 @@ async function scenario(page, { base }) {
   await page.getByRole("status").filter({ hasText: "saved" }).waitFor();
   await page.getByRole("link", { name: "Back to all syncs" }).click();
   const edited = page.locator("tbody tr", { hasText: "Shop customers (edited)" });
+  await edited.waitFor();
+
+  // Run it again from the list: nothing changed, so every selected row is unchanged.
+  await edited.getByRole("button", { name: "Run sync Shop customers (edited)" }).click();
+  const again = page.locator(".run-panel");
+  await again.getByRole("link", { name: "Open the report" }).waitFor({ timeout: 60000 });
+  assert.equal(await again.getAttribute("data-state"), "succeeded");
+  assert.equal(await count(again, "added"), 0, "second run: added");
+  assert.equal(await count(again, "failed"), EXPECT.failed, "second run: failed");
+  await shot(page, "syncs-run-again");
+  await edited.getByRole("link", { name: "Shop customers (edited)", exact: true }).click();
+  await page.getByRole("heading", { name: "Run history" }).waitFor();
+  const bars = await page.locator("svg.chart rect.bar").count();
+  assert.ok(bars >= 3 && bars % 3 === 0, `three bars per run (${bars})`);
+  await shot(page, "sync-history");
+  await nav(page, "Database Sync");
   await edited.waitFor();
 
   // Delete, through the confirmation dialog (an HTML <dialog>, not window.confirm).

@@ -46,6 +46,10 @@ export function historyChart(runs, maxRuns = 20) {
         height: Math.max(bh, value ? 2 : 0), class: `bar bar-${key}` });
       bar.append(s("title", {}, `Run ${run.id} (${fmtTime(run.started_at)}): ${value} ${label.toLowerCase()}`));
       svg.append(bar);
+      if (value && groupW >= 48) {  // small counts beside big ones stay readable
+        svg.append(s("text", { x: x0 + j * barW + (barW - 1) / 2, y: pad.top + innerH - bh - 3,
+          "text-anchor": "middle", class: "value" }, String(value)));
+      }
     });
     if (shown.length <= 12 || i % Math.ceil(shown.length / 12) === 0) {
       svg.append(s("text", { x: pad.left + i * groupW + groupW / 2, y: height - 8,

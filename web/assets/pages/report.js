@@ -33,7 +33,7 @@ export async function reportPage(id) {
     const items = data.items || [];
     replace(failures, table(["Row", "Email as read", "Reason", "Message"], items.map((f) => h("tr",
       h("td.num", String(f.row_number ?? f.row ?? "")), h("td", val(f.email)),
-      h("td", h("code", f.reason)), h("td", val(f.message)))),
+      h("td", h("code.reason", f.reason)), h("td", val(f.message)))),
     { label: "Failed rows", empty: state.reason ? "No row failed for this reason." : "No row failed." }));
     const total = data.total ?? items.length;
     const to = state.offset + items.length;

@@ -6,7 +6,10 @@ import { countsList } from "../runpanel.js";
 export function testResult(report) {
   const failures = report.failures || [];
   const sample = report.sample || [];
-  const targets = [...new Set(sample.flatMap((r) => Object.keys(r.values || {})))];
+  // Standard fields first, in the usual order, then the custom fields.
+  const rank = (t) => { const i = ["email", "first_name", "last_name", "phone"].indexOf(t); return i < 0 ? 9 : i; };
+  const targets = [...new Set(sample.flatMap((r) => Object.keys(r.values || {})))]
+    .sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
   return h("section.card.test-result", { "aria-labelledby": "test-title" },
     h("h2", { id: "test-title" }, "Test result (nothing was written)"),
     report.state && report.state !== "succeeded"
@@ -17,7 +20,7 @@ export function testResult(report) {
     h("h3", "SQL"), h("pre.sql", { tabindex: "0" }, report.sql || ""),
     failures.length ? [h("h3", "Rows that would fail"), table(["Row", "Email", "Reason", "Message"],
       failures.map((f) => h("tr", h("td.num", String(f.row_number ?? f.row ?? "")), h("td", val(f.email)),
-        h("td", h("code", f.reason)), h("td", val(f.message)))), { label: "Failures" })] : null,
+        h("td", h("code.reason", f.reason)), h("td", val(f.message)))), { label: "Failures" })] : null,
     h("h3", "Sample of mapped rows"),
     sample.length ? table(["Row", ...targets], sample.map((r) => h("tr",
       h("td.num", String(r.row_number ?? r.row ?? "")),
