@@ -15,7 +15,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   mariadb-server mariadb-client postgresql postgresql-client python3 time
   # the browser end-to-end test (tests/e2e: playwright-core from npm drives Debian's chromium)
-  chromium fonts-dejavu-core nodejs npm
+  chromium fonts-dejavu-core fonts-noto-color-emoji nodejs npm
 )
 
 missing=()

@@ -376,7 +376,7 @@ async function scenario(page, { base }) {
   await panel.waitFor();
   await page.waitForFunction(() => {  // a screenshot mid-run, when the run is slow enough
     const p = document.querySelector(".run-panel");
-    return p && (Number(p.dataset.progressEvents || 0) >= 2 || p.dataset.state);
+    return p && (p.querySelector("progress").value > 0 || p.dataset.state);
   }, null, { timeout: 60000 });
   await shot(page, "wizard-5-run-progress");
   await panel.getByRole("link", { name: "Open the report" }).waitFor({ timeout: 60000 });
