@@ -229,8 +229,16 @@ async function scenario(page, { base }) {
   await page.getByRole("alert").waitFor();
   await shot(page, "login");
   await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Log in" }).click();
+  await page.getByLabel("Password").press("Enter");  // the keyboard submits
   await page.getByRole("heading", { name: "Database Sync" }).waitFor();
+  assert.equal(await page.evaluate(() => document.querySelector("a[href], button, input, select, textarea")
+    .textContent), "Skip to content", "the first Tab stop is the skip link");
+  await page.locator(".skip-link").focus();
+  assert.ok(await page.locator(".skip-link").evaluate((a) => a.getBoundingClientRect().left >= 0),
+    "the skip link shows when focused");
+  await page.keyboard.press("Enter");
+  assert.equal(await page.evaluate(() => document.activeElement.id), "main", "it skips to the content");
+  assert.equal(new URL(page.url()).hash, "#/syncs", "and leaves the page where it was");
 
   // A list, two custom fields (one required dropdown) and an exclusion, with hostile names.
   await nav(page, "Lists");
@@ -297,8 +305,21 @@ async function scenario(page, { base }) {
   await shot(page, "wizard-1-source-database");
   await page.getByRole("button", { name: "Next →" }).click();
 
-  // Step 2: the table from the live list.
+  // Step 2: a custom query is checked (a write is refused) and described; then the table
+  // from the live list.
   await page.getByRole("heading", { name: "2. Table or query" }).waitFor();
+  await page.getByLabel("A custom query").check();
+  await page.getByLabel("Custom query", { exact: true }).fill(`SELECT email FROM ${table}; DROP TABLE ${table}`);
+  await page.getByRole("button", { name: "Next →" }).click();
+  await page.locator(".form-status [role=alert]").waitFor();
+  await page.getByRole("heading", { name: "2. Table or query" }).waitFor();
+  await page.getByLabel("Custom query", { exact: true }).fill(`SELECT email, fname FROM ${table} WHERE country = 'AT'`);
+  await page.getByRole("button", { name: "Next →" }).click();
+  await page.getByRole("heading", { name: "3. Map columns" }).waitFor();
+  assert.deepEqual(await page.locator("tbody tr th code").allTextContents(), ["email", "fname"],
+    "the query's columns");
+  await page.getByRole("button", { name: "← Back" }).click();
+  await page.getByLabel("A table or view").check();
   const tableSelect = page.getByLabel("Table or view", { exact: true });
   const option = tableSelect.locator("option", { hasText: new RegExp(`(^|\\.)${table}$`) });
   await tableSelect.selectOption(await option.getAttribute("value"));

@@ -144,6 +144,15 @@ async function route() {
 }
 
 async function start() {
+  // The skip link focuses the content without touching the hash (the router's).
+  const skip = document.querySelector(".skip-link");
+  if (skip) {
+    skip.addEventListener("click", (e) => {
+      e.preventDefault();
+      const main = document.getElementById("main");
+      if (main) { main.setAttribute("tabindex", "-1"); main.focus(); }
+    });
+  }
   setUnauthenticatedHandler(() => {
     if (currentUser) { currentUser = null; showLogin("Your session has ended. Log in again."); }
   });

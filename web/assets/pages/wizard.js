@@ -400,12 +400,19 @@ export async function wizardPage(syncId) {
     const names = new Set(st.columns.map(columnName));
     for (const col of Object.keys(st.mapping)) if (!names.has(col)) delete st.mapping[col];
     st.conditions = st.conditions.filter((c) => !c.column || names.has(c.column));
-    if (!Object.values(st.mapping).some(Boolean)) {
-      const used = new Set();
-      for (const col of names) {
-        const t = guessTarget(col, fields);
-        if (t && !used.has(t)) { st.mapping[col] = t; used.add(t); }
-      }
+    // Guess the columns never seen before (a column set to "not imported" is
+    // left alone), onto targets not taken yet.
+    // Editing: the saved mapping is what the user chose; its unmapped columns
+    // stay unmapped.
+    if (st.id && !st.columnsSeen) {
+      for (const col of names) if (!(col in st.mapping)) st.mapping[col] = "";
+    }
+    st.columnsSeen = true;
+    const used = new Set(Object.values(st.mapping).filter(Boolean));
+    for (const col of names) {
+      if (col in st.mapping) continue;
+      const t = guessTarget(col, fields);
+      if (t && !used.has(t)) { st.mapping[col] = t; used.add(t); }
     }
     return true;
   }
