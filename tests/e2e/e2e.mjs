@@ -177,7 +177,7 @@ async function main() {
   });
   const problems = [];
   const page = context.pages()[0] || await context.newPage();
-  page.setDefaultTimeout(15000);
+  page.setDefaultTimeout(30000);  // generous: CI runs the other suites beside it
   page.on("dialog", (d) => { problems.push(`a dialog opened: ${d.type()} ${d.message()}`); d.dismiss(); });
   page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
   // Any request leaving the server's origin would be an injected resource.
