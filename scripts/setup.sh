@@ -16,6 +16,8 @@ PACKAGES=(
   mariadb-server mariadb-client postgresql postgresql-client python3 time
   # the mail tests' SMTP server (tests/support/smtp_sink.py)
   python3-aiosmtpd
+  # the browser end-to-end test (tests/e2e: playwright-core from npm drives Debian's chromium)
+  chromium fonts-dejavu-core fonts-noto-color-emoji
 )
 
 missing=()
@@ -24,6 +26,12 @@ for package in "${PACKAGES[@]}"; do
     missing+=("$package")
   fi
 done
+
+# Node.js and npm only when the commands are missing: a machine may carry its
+# own Node.js build (e.g. a nodejs package that bundles npm and conflicts with
+# Debian's npm), which the browser test uses as it is.
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 
 if ((${#missing[@]} == 0)); then
   exit 0

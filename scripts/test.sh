@@ -8,6 +8,15 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 scripts/build.sh test
 
+# playwright-core for the browser test (tests/e2e), from its lock file; only
+# when the lock changed since the last install. It drives Debian's chromium and
+# never downloads a browser.
+e2e_stamp=tests/e2e/node_modules/.contactsync-lock
+if ! cmp -s tests/e2e/package-lock.json "$e2e_stamp" 2>/dev/null; then
+  (cd tests/e2e && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
+  cp tests/e2e/package-lock.json "$e2e_stamp"
+fi
+
 servers_dir=""
 cleanup() {
   if [[ -n "$servers_dir" ]]; then scripts/test-servers.sh stop "$servers_dir" || true; fi

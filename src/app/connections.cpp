@@ -21,6 +21,7 @@ store::ConnectionRecord ToRecord(const std::string& name,
 
 base::Result<ConnectionView> ToView(const store::ConnectionRecord& record) {
   ConnectionView view;
+  view.id = record.id;
   view.name = record.name;
   CS_ASSIGN_OR_RETURN(view.settings.type, source::ParseSourceType(record.type));
   CS_ASSIGN_OR_RETURN(view.settings.tls_mode, source::ParseTlsMode(record.tls_mode));
@@ -90,6 +91,17 @@ base::Result<source::ConnectionSettings> Connections::Settings(const std::string
     CS_ASSIGN_OR_RETURN(view.settings.password, box_.Open(record.sealed_password, record.owner_id));
   }
   return view.settings;
+}
+
+base::Result<std::unique_ptr<source::SourceConnector>> Connections::Open(const std::string& name) {
+  CS_ASSIGN_OR_RETURN(const source::ConnectionSettings settings, Settings(name));
+  return source::OpenSource(settings);
+}
+
+base::Result<std::unique_ptr<source::SourceConnector>> OpenConnector(
+    const source::ConnectionSettings& settings) {
+  CS_RETURN_IF_ERROR(source::Validate(settings));
+  return source::OpenSource(settings);
 }
 
 }  // namespace contactsync::app

@@ -11,6 +11,8 @@
 //
 // Thread safety: not thread-safe (it uses one ContactStore).
 
+#include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -18,12 +20,14 @@
 #include "base/status.h"
 #include "secrets/secret_box.h"
 #include "source/settings.h"
+#include "source/source.h"
 #include "store/contact_store.h"
 
 namespace contactsync::app {
 
 // What may be shown of a connection: everything but the password.
 struct ConnectionView {
+  int64_t id = 0;  // the store's id
   std::string name;
   source::ConnectionSettings settings;  // settings.password is always empty
   bool has_password = false;
@@ -53,9 +57,17 @@ class Connections {
   // The full settings, password opened, for a driver. Never display these.
   base::Result<source::ConnectionSettings> Settings(const std::string& name);
 
+  // A read-only session on saved connection `name` (source::OpenSource).
+  base::Result<std::unique_ptr<source::SourceConnector>> Open(const std::string& name);
+
  private:
   store::ContactStore& store_;
   const secrets::SecretBox& box_;
 };
+
+// A session on connection settings that are not saved (a wizard's "Test
+// connection"): source::Validate, then source::OpenSource.
+base::Result<std::unique_ptr<source::SourceConnector>> OpenConnector(
+    const source::ConnectionSettings& settings);
 
 }  // namespace contactsync::app

@@ -68,6 +68,39 @@ json ToJson(const store::Exclusion& exclusion) {
           {"created_at", exclusion.created_at}};
 }
 
+json ToJson(const ConnectionView& view) {
+  const source::ConnectionSettings& s = view.settings;
+  json out = {{"name", view.name},
+              {"type", source::SourceTypeName(s.type)},
+              {"database", s.database},
+              {"connect_timeout_s", s.connect_timeout_s},
+              {"query_timeout_s", s.query_timeout_s},
+              {"created_at", view.created_at},
+              {"updated_at", view.updated_at}};
+  if (s.type != source::SourceType::kSqlite) {
+    out["host"] = s.host;
+    out["port"] = source::EffectivePort(s);
+    out["user"] = s.user;
+    out["tls_mode"] = source::TlsModeName(s.tls_mode);
+    out["tls_ca_file"] = s.tls_ca_file;
+    out["has_password"] = view.has_password;
+  }
+  return out;
+}
+
+json ToJson(const source::TableInfo& table) {
+  return {{"schema", table.schema},
+          {"name", table.name},
+          {"kind", table.kind == source::TableKind::kView ? "view" : "table"}};
+}
+
+json ToJson(const source::ColumnInfo& column) {
+  return {{"name", column.name},
+          {"declared_type", column.declared_type},
+          {"kind", source::ValueKindName(column.kind)},
+          {"nullable", column.nullable}};
+}
+
 json ErrorToJson(const base::Status& status) {
   return {{"error", {{"code", base::ErrorCodeName(status.code())}, {"message", status.message()}}}};
 }

@@ -6,7 +6,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "app/connections.h"
 #include "base/status.h"
+#include "source/source.h"
 #include "store/contact_store.h"
 
 namespace contactsync::app {
@@ -17,6 +19,12 @@ nlohmann::json ToJson(const store::Contact& contact);
 nlohmann::json ToJson(const store::HistoryEntry& entry);
 nlohmann::json ToJson(const store::Exclusion& exclusion);
 nlohmann::json ToJson(const model::Cause& cause);
+
+// Connections as `connection show --json` prints them: never a password,
+// "has_password" instead (server types only).
+nlohmann::json ToJson(const ConnectionView& view);
+nlohmann::json ToJson(const source::TableInfo& table);    // schema, name, kind
+nlohmann::json ToJson(const source::ColumnInfo& column);  // name, declared_type, kind, nullable
 
 // {"error": {"code": "not_found", "message": "..."}}
 nlohmann::json ErrorToJson(const base::Status& status);

@@ -58,6 +58,13 @@ base::Result<Preview> PreviewQuery(source::SourceConnector& connector, source::S
   return preview;
 }
 
+base::Result<std::vector<source::ColumnInfo>> DescribeCustomQuery(
+    source::SourceConnector& connector, source::SourceType type, const std::string& sql) {
+  CS_ASSIGN_OR_RETURN(const std::string statement,
+                      query::PrepareCustomQuery(sync::DialectFor(type), sql));
+  return connector.DescribeQuery(statement);
+}
+
 base::Result<Preview> PreviewTable(source::SourceConnector& connector, source::SourceType type,
                                    const std::string& schema, const std::string& name,
                                    size_t limit) {

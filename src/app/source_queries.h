@@ -33,4 +33,9 @@ base::Result<Preview> PreviewTable(source::SourceConnector& connector, source::S
 base::Result<Preview> PreviewQuery(source::SourceConnector& connector, source::SourceType type,
                                    const std::string& sql, size_t limit);
 
+// The columns of a custom query, checked as PreviewQuery checks it and
+// described without running it.
+base::Result<std::vector<source::ColumnInfo>> DescribeCustomQuery(
+    source::SourceConnector& connector, source::SourceType type, const std::string& sql);
+
 }  // namespace contactsync::app

@@ -20,6 +20,7 @@
 
 #include "app/connections.h"
 #include "base/status.h"
+#include "http/server.h"
 #include "secrets/secret_box.h"
 #include "source/source.h"
 #include "store/contact_store.h"
@@ -83,6 +84,10 @@ class CommandContext {
   // Set by the selected subcommand's callback; run by main after parsing.
   Action action;
 
+  // The web UI's files that `serve` serves besides the API (wired by main,
+  // so that only the executable links the embedded UI). Empty: none.
+  http::AssetProvider serve_assets;
+
  private:
   std::ostream& out_stream_;
   std::ostream& err_;
@@ -103,5 +108,7 @@ void AddReportCommand(CLI::App& app, CommandContext& ctx);  // report_command.cp
 void AddDemoCommand(CLI::App& app, CommandContext& ctx);    // demo_command.cpp
 void AddMailCommands(CLI::App& app,
                      CommandContext& ctx);  // mail_commands.cpp (mail, autoresponder)
+void AddServeCommand(CLI::App& app, CommandContext& ctx);  // serve_command.cpp
+void AddUserCommands(CLI::App& app, CommandContext& ctx);  // user_commands.cpp
 
 }  // namespace contactsync::cli

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "app/connections.h"
+#include "app/json_codec.h"
 #include "app/source_queries.h"
 #include "base/text.h"
 #include "cli/command_context.h"
@@ -15,25 +16,7 @@ namespace {
 const std::vector<std::string> kTypes{"mysql", "mariadb", "postgresql", "postgres", "sqlite"};
 const std::vector<std::string> kTlsModes{"disable", "prefer", "require", "verify_ca"};
 
-nlohmann::json ViewToJson(const app::ConnectionView& view) {
-  const source::ConnectionSettings& s = view.settings;
-  nlohmann::json json = {{"name", view.name},
-                         {"type", source::SourceTypeName(s.type)},
-                         {"database", s.database},
-                         {"connect_timeout_s", s.connect_timeout_s},
-                         {"query_timeout_s", s.query_timeout_s},
-                         {"created_at", view.created_at},
-                         {"updated_at", view.updated_at}};
-  if (s.type != source::SourceType::kSqlite) {
-    json["host"] = s.host;
-    json["port"] = source::EffectivePort(s);
-    json["user"] = s.user;
-    json["tls_mode"] = source::TlsModeName(s.tls_mode);
-    json["tls_ca_file"] = s.tls_ca_file;
-    json["has_password"] = view.has_password;
-  }
-  return json;
-}
+nlohmann::json ViewToJson(const app::ConnectionView& view) { return app::ToJson(view); }
 
 std::string Where(const app::ConnectionView& view) {
   const source::ConnectionSettings& s = view.settings;
@@ -228,11 +211,7 @@ void AddTables(CLI::App& group, CommandContext& ctx) {
       Output out = ctx.out();
       if (out.json()) {
         nlohmann::json array = nlohmann::json::array();
-        for (const auto& t : tables) {
-          array.push_back({{"schema", t.schema},
-                           {"name", t.name},
-                           {"kind", t.kind == source::TableKind::kView ? "view" : "table"}});
-        }
+        for (const auto& t : tables) array.push_back(app::ToJson(t));
         out.Json(array);
         return base::Status::Ok();
       }
@@ -267,12 +246,7 @@ void AddColumns(CLI::App& group, CommandContext& ctx) {
       Output out = ctx.out();
       if (out.json()) {
         nlohmann::json array = nlohmann::json::array();
-        for (const auto& c : columns) {
-          array.push_back({{"name", c.name},
-                           {"declared_type", c.declared_type},
-                           {"kind", source::ValueKindName(c.kind)},
-                           {"nullable", c.nullable}});
-        }
+        for (const auto& c : columns) array.push_back(app::ToJson(c));
         out.Json(array);
         return base::Status::Ok();
       }

@@ -10,6 +10,7 @@
 
 #include "app/json_codec.h"
 #include "cli/command_context.h"
+#include "web/assets.h"
 
 namespace contactsync::cli {
 namespace {
@@ -29,6 +30,12 @@ void ReportError(CommandContext& ctx, const base::Status& status) {
 
 int Run(int argc, char** argv) {
   CommandContext ctx(std::cout, std::cerr);
+  // `serve` serves the web UI embedded in the binary (src/web).
+  ctx.serve_assets = [](std::string_view path) -> std::optional<http::StaticAsset> {
+    const web::Asset* asset = web::FindAsset(path);
+    if (asset == nullptr) return std::nullopt;
+    return http::StaticAsset{asset->content_type, asset->body};
+  };
   CLI::App app{
       "contactsync: a self-hosted contact manager whose core is Database Sync.\n"
       "Data lives in --data-dir (default $CONTACTSYNC_DATA_DIR, else "
@@ -54,6 +61,8 @@ int Run(int argc, char** argv) {
   AddReportCommand(app, ctx);
   AddDemoCommand(app, ctx);
   AddMailCommands(app, ctx);
+  AddServeCommand(app, ctx);
+  AddUserCommands(app, ctx);
 
   try {
     app.parse(argc, argv);

@@ -28,11 +28,8 @@ base::Result<sync::SyncDefinition> CheckedDefinition(CommandContext& ctx, const 
   base::Result<sync::SyncDefinition> definition = sync::ParseDefinition(text);
   if (!definition.ok()) return definition.status().WithContext(fmt::format("{}: ", path));
   CS_ASSIGN_OR_RETURN(store::ContactStore * store, ctx.Store());
-  CS_ASSIGN_OR_RETURN(const source::ConnectionSettings settings,
-                      ctx.ConnectionSettings(definition->connection));
-  CS_ASSIGN_OR_RETURN(std::unique_ptr<source::SourceConnector> source,
-                      ctx.OpenConnection(definition->connection));
-  CS_RETURN_IF_ERROR(sync::CheckDefinition(*definition, settings.type, *source, *store).status());
+  CS_ASSIGN_OR_RETURN(app::Connections * connections, ctx.Connections());
+  CS_RETURN_IF_ERROR(app::CheckAgainstConnection(*definition, *connections, *store).status());
   return definition;
 }
 

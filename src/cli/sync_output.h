@@ -1,13 +1,15 @@
 #pragma once
 
-// What the sync, report and demo commands share: loading a saved sync,
-// running it with a progress display and Ctrl-C cancellation, and printing
-// runs and reports as text or JSON.
+// What the sync, report and demo commands share: running a saved sync with a
+// progress display and Ctrl-C cancellation, and printing runs and reports as
+// text. Loading, checking, executing and the JSON forms are app/sync_runs.h,
+// shared with the HTTP server.
 
 #include <string>
 
 #include <nlohmann/json.hpp>
 
+#include "app/sync_runs.h"
 #include "base/status.h"
 #include "cli/command_context.h"
 #include "store/contact_store.h"
@@ -16,8 +18,10 @@
 
 namespace contactsync::cli {
 
-// The saved sync `name`, parsed.
-base::Result<sync::SyncDefinition> LoadSync(store::ContactStore& store, const std::string& name);
+using app::FailureToJson;
+using app::LoadSync;
+using app::ReportToJson;
+using app::RunToJson;
 
 // Opens the sync's connection and runs (or tests) it. Progress goes to
 // stderr: a redrawn bar when stderr is a terminal, one plain line per second
@@ -27,11 +31,8 @@ base::Result<sync::SyncDefinition> LoadSync(store::ContactStore& store, const st
 base::Result<sync::RunReport> RunWithProgress(CommandContext& ctx,
                                               const sync::SyncDefinition& definition, bool dry_run);
 
-// The report in text (counts, SQL, first failures, sample) or as JSON.
+// The report in text (counts, SQL, first failures, sample).
 void PrintReport(Output& out, const sync::RunReport& report, size_t max_failures = 10);
-nlohmann::json ReportToJson(const sync::RunReport& report);
-nlohmann::json RunToJson(const store::RunRecord& run);
-nlohmann::json FailureToJson(const store::RunFailure& failure);
 
 // OK for a succeeded run; kCancelled "cancelled" or the run's failure
 // otherwise, so that the command exits 1.

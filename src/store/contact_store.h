@@ -443,6 +443,8 @@ class ContactStore {
   // Contacts.
   virtual base::Result<ContactChangeOutcome> SaveContact(const ContactChange& change) = 0;
   virtual base::Result<Contact> GetContact(std::string_view email) = 0;
+  // The contact with store id `id` (the HTTP API addresses contacts by id).
+  virtual base::Result<Contact> GetContactById(int64_t id) = 0;
   virtual base::Result<ContactPage> FindContacts(const ContactFilter& filter) = 0;
   // Deletes the contact, its values and subscriptions; its history goes too.
   virtual base::Status DeleteContact(std::string_view email) = 0;

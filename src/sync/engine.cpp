@@ -302,6 +302,7 @@ base::Result<RunReport> Execute(const SyncDefinition& definition, source::Source
     run = std::move(begun);
     report.run_id = run->id;
     report.started_at = run->started_at;
+    progress.run_id = run->id;
   }
 
   // From here on a failure ends the run (persisted) instead of returning.

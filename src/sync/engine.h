@@ -44,6 +44,7 @@ std::string_view PhaseName(Phase phase);
 
 struct Progress {
   Phase phase = Phase::kChecking;
+  int64_t run_id = 0;  // set once a Run holds its lock (0 before, and for a Test)
   int64_t rows_read = 0;
   std::optional<int64_t> estimated_total;  // COUNT(*) of the query, when asked for
   store::RunCounts counts;                 // so far

@@ -258,11 +258,45 @@ CREATE INDEX mail_outbox_sent ON mail_outbox (sent_at) WHERE state = 'sent';
 CREATE INDEX mail_outbox_by_subscription ON mail_outbox (contact_id, list_id);
 )sql";
 
+// Accounts of the HTTP server (issue 5). Passwords are argon2id strings
+// (libsodium crypto_pwhash_str); session ids and API tokens are random and
+// only their BLAKE2b hashes are kept, so a copy of the store opens no session.
+// Times of sessions are Unix seconds, compared by the idle and absolute
+// timeouts.
+constexpr std::string_view kAccounts = R"sql(
+CREATE TABLE users (
+  id INTEGER PRIMARY KEY,
+  username TEXT NOT NULL UNIQUE,
+  password_hash TEXT NOT NULL,
+  created_at TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE sessions (
+  id_hash TEXT PRIMARY KEY,
+  user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  csrf_token TEXT NOT NULL,
+  created_unix INTEGER NOT NULL,
+  last_seen_unix INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+CREATE INDEX sessions_by_user ON sessions (user_id);
+
+CREATE TABLE api_tokens (
+  id INTEGER PRIMARY KEY,
+  user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  token_hash TEXT NOT NULL UNIQUE,
+  created_at TEXT NOT NULL,
+  last_used_at TEXT NOT NULL DEFAULT ''
+) STRICT;
+CREATE INDEX api_tokens_by_user ON api_tokens (user_id);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "lists, custom fields, contacts, subscriptions, history, exclusions", kInitialSchema},
     {2, "saved connections to external databases", kConnections},
     {3, "sync definitions, runs, run failures, synced-value hashes", kSyncs},
     {4, "mail settings, autoresponders, outbox", kMail},
+    {5, "accounts: users, sessions, API tokens", kAccounts},
 };
 
 constexpr std::string_view kCreateMigrationsTable = R"sql(

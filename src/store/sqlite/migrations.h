@@ -18,7 +18,7 @@
 namespace contactsync::store::sqlite {
 
 struct Migration {
-  int version;  // strictly increasing, from 1
+  int version;  // strictly increasing, from 1 (a number may be skipped)
   std::string_view description;
   std::string_view sql;  // one or more statements
 };

@@ -57,6 +57,7 @@ class SqliteContactStore final : public ContactStore {
 
   base::Result<ContactChangeOutcome> SaveContact(const ContactChange& change) override;
   base::Result<Contact> GetContact(std::string_view email) override;
+  base::Result<Contact> GetContactById(int64_t id) override;
   base::Result<ContactPage> FindContacts(const ContactFilter& filter) override;
   base::Status DeleteContact(std::string_view email) override;
 

@@ -319,6 +319,21 @@ base::Result<Contact> SqliteContactStore::GetContact(std::string_view email) {
   });
 }
 
+base::Result<Contact> SqliteContactStore::GetContactById(int64_t id) {
+  return InTransaction(db_, kRead, [&]() -> base::Result<Contact> {
+    ContactRow row;
+    {
+      CS_ASSIGN_OR_RETURN(CachedStatement query,
+                          db_.Cached(fmt::format("{} WHERE id = ?1", kContactColumns)));
+      query->Bind(1, id);
+      CS_ASSIGN_OR_RETURN(const bool found, query->Step());
+      if (!found) return base::NotFound(fmt::format("contact {} does not exist", id));
+      row = ReadContactRow(*query);
+    }
+    return LoadContact(db_, std::move(row));
+  });
+}
+
 base::Result<ContactPage> SqliteContactStore::FindContacts(const ContactFilter& filter) {
   if (filter.limit < 1 || filter.limit > 1000) {
     return base::InvalidArgument(

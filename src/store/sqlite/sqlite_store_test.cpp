@@ -138,13 +138,19 @@ TEST_F(SqliteStoreTest, MigrationsAreAppliedOnceAndReopeningChangesNothing) {
 }
 
 TEST_F(SqliteStoreTest, MigrationVersionsIncreaseFromOne) {
-  int expected = 1;
+  // Strictly increasing from 1; a number may be skipped while it is reserved
+  // for work on another branch (4: mail).
+  int previous = 0;
   for (const Migration& migration : Migrations()) {
-    EXPECT_EQ(migration.version, expected++);
+    EXPECT_GT(migration.version, previous);
+    if (previous == 0) {
+      EXPECT_EQ(migration.version, 1);
+    }
+    previous = migration.version;
     EXPECT_FALSE(migration.description.empty());
     EXPECT_FALSE(migration.sql.empty());
   }
-  EXPECT_EQ(LatestSchemaVersion(), expected - 1);
+  EXPECT_EQ(LatestSchemaVersion(), previous);
 }
 
 TEST_F(SqliteStoreTest, RefusesAStoreNewerThanThisBuild) {

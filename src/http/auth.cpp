@@ -1,0 +1,302 @@
+#include "http/auth.h"
+
+#include <algorithm>
+#include <ctime>
+
+#include <fmt/format.h>
+
+#include "app/accounts.h"
+
+namespace contactsync::http {
+namespace {
+
+constexpr std::string_view kCookieName = "cs_session";
+constexpr std::string_view kTokenPrefix = "cst_";
+
+thread_local const Principal* t_principal = nullptr;
+thread_local Principal t_principal_storage;
+
+// Checked when a user name is unknown, so that the answer takes as long as
+// for a known one (no user-name probing by timing).
+const std::string& DummyHash() {
+  static const std::string hash = app::HashPassword("not a password of anyone").value();
+  return hash;
+}
+
+int64_t NowUnix() { return static_cast<int64_t>(std::time(nullptr)); }
+
+bool IsStateChanging(const std::string& method) {
+  return method != "GET" && method != "HEAD" && method != "OPTIONS";
+}
+
+std::string CookieValue(const httplib::Request& req, std::string_view name) {
+  const std::string header = req.get_header_value("Cookie");
+  size_t pos = 0;
+  while (pos < header.size()) {
+    size_t end = header.find(';', pos);
+    if (end == std::string::npos) end = header.size();
+    std::string_view part(header.data() + pos, end - pos);
+    while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
+    if (part.size() > name.size() && part.substr(0, name.size()) == name &&
+        part[name.size()] == '=') {
+      return std::string(part.substr(name.size() + 1));
+    }
+    pos = end + 1;
+  }
+  return "";
+}
+
+ApiError Unauthenticated(std::string message) {
+  return {401, "unauthenticated", std::move(message), 0};
+}
+
+ApiError Forbidden(std::string message) {
+  return {403, "permission_denied", std::move(message), 0};
+}
+
+}  // namespace
+
+const std::vector<RouteInfo>& PublicRoutes() {
+  static const std::vector<RouteInfo> routes = {
+      {"GET", "/api/v1/setup", true},    {"POST", "/api/v1/setup", true},
+      {"POST", "/api/v1/session", true}, {"GET", "/api/v1/openapi.json", true},
+      {"GET", "/confirm", true},         {"GET", "/unsubscribe", true},
+      {"POST", "/unsubscribe", true},
+  };
+  return routes;
+}
+
+bool IsPublic(const ServerOptions& options, const std::string& method, const std::string& path) {
+  for (const RouteInfo& route : PublicRoutes()) {
+    if (route.method == method && route.path == path) return true;
+  }
+  if (method != "GET" && method != "HEAD") return false;
+  if (path.rfind("/api/", 0) == 0) return false;
+  if (path == "/") return true;  // the UI's page; 404 when there is no UI
+  return options.assets && options.assets(path).has_value();
+}
+
+const Principal* CurrentPrincipal() { return t_principal; }
+
+httplib::Server::HandlerResponse Authenticator::PreRoute(const httplib::Request& req,
+                                                         httplib::Response& res) {
+  t_principal = nullptr;
+  if (IsPublic(state_.options, req.method, req.path)) {
+    return httplib::Server::HandlerResponse::Unhandled;
+  }
+  base::Result<StorePool::Lease> lease = state_.stores.Acquire();
+  if (!lease.ok()) {
+    SendError(res, lease.status());
+    return httplib::Server::HandlerResponse::Handled;
+  }
+  base::Result<Principal> who = Authenticate(req, lease->accounts());
+  if (!who.ok()) {
+    if (who.status().code() == base::ErrorCode::kAuthFailed) {
+      SendError(res, Unauthenticated(who.status().message()));
+    } else {
+      SendError(res, who.status());
+    }
+    return httplib::Server::HandlerResponse::Handled;
+  }
+  if (who->via_session && IsStateChanging(req.method)) {
+    // SameSite=Strict already keeps the cookie off cross-site requests; the
+    // Origin check and the CSRF token hold even where a browser does not
+    // honour it.
+    const std::string origin = req.get_header_value("Origin");
+    if (!origin.empty()) {
+      const auto& allowed = state_.options.allowed_origins;
+      if (origin != OwnOrigin(req) &&
+          std::find(allowed.begin(), allowed.end(), origin) == allowed.end()) {
+        SendError(res, Forbidden("cross-origin request refused"));
+        return httplib::Server::HandlerResponse::Handled;
+      }
+    }
+    if (!app::ConstantTimeEquals(req.get_header_value("X-CSRF-Token"), who->csrf_token)) {
+      SendError(res, Forbidden("missing or wrong X-CSRF-Token; reload the page"));
+      return httplib::Server::HandlerResponse::Handled;
+    }
+  }
+  t_principal_storage = std::move(who).value();
+  t_principal = &t_principal_storage;
+  return httplib::Server::HandlerResponse::Unhandled;
+}
+
+base::Result<Principal> Authenticator::Authenticate(const httplib::Request& req,
+                                                    store::AccountStore& accounts) {
+  const std::string authorization = req.get_header_value("Authorization");
+  if (!authorization.empty()) {
+    constexpr std::string_view kBearer = "Bearer ";
+    if (authorization.rfind(kBearer, 0) != 0) {
+      return base::Status(base::ErrorCode::kAuthFailed,
+                          "Authorization must be 'Bearer <API token>'");
+    }
+    const std::string token = authorization.substr(kBearer.size());
+    base::Result<store::ApiToken> found = accounts.FindApiToken(app::TokenHash(token));
+    if (!found.ok()) {
+      if (found.status().code() != base::ErrorCode::kNotFound) return found.status();
+      return base::Status(base::ErrorCode::kAuthFailed, "unknown or revoked API token");
+    }
+    Principal who;
+    who.user_id = found->user_id;
+    who.username = found->username;
+    return who;
+  }
+  const std::string cookie = CookieValue(req, kCookieName);
+  if (cookie.empty()) return base::Status(base::ErrorCode::kAuthFailed, "log in first");
+  const std::string hash = app::TokenHash(cookie);
+  base::Result<store::SessionRecord> session = accounts.GetSession(hash);
+  if (!session.ok()) {
+    if (session.status().code() != base::ErrorCode::kNotFound) return session.status();
+    return base::Status(base::ErrorCode::kAuthFailed, "your session has ended; log in again");
+  }
+  const int64_t now = NowUnix();
+  const int64_t idle = state_.options.session_idle_timeout.count();
+  const int64_t absolute = state_.options.session_absolute_timeout.count();
+  if (now - session->last_seen_unix > idle || now - session->created_unix > absolute) {
+    CS_RETURN_IF_ERROR(accounts.DeleteSession(hash));
+    return base::Status(base::ErrorCode::kAuthFailed, "your session has expired; log in again");
+  }
+  // One write a minute at most per session, not one per request: the idle
+  // timeout is coarse anyway, and many concurrent readers must not queue on
+  // the store's write lock.
+  if (now - session->last_seen_unix >= 60) {
+    CS_RETURN_IF_ERROR(accounts.TouchSession(hash, now));
+  }
+  Principal who;
+  who.user_id = session->user_id;
+  who.username = session->username;
+  who.via_session = true;
+  who.session_hash = hash;
+  who.csrf_token = session->csrf_token;
+  return who;
+}
+
+std::string Authenticator::OwnOrigin(const httplib::Request& req) const {
+  const bool tls = !state_.options.tls_cert_file.empty();
+  return fmt::format("{}://{}", tls ? "https" : "http", req.get_header_value("Host"));
+}
+
+std::string Authenticator::CookieHeader(const std::string& value, bool clear) const {
+  const bool secure = state_.options.secure_cookies || !state_.options.tls_cert_file.empty();
+  return fmt::format("{}={}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}{}", kCookieName, value,
+                     clear ? 0 : state_.options.session_absolute_timeout.count(),
+                     secure ? "; Secure" : "");
+}
+
+int Authenticator::RetryAfter(const std::string& key, int limit) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  const auto it = failures_.find(key);
+  if (it == failures_.end()) return 0;
+  const auto now = std::chrono::steady_clock::now();
+  const auto window_end = it->second.window_start + state_.options.login_window;
+  if (now >= window_end) {
+    failures_.erase(it);
+    return 0;
+  }
+  if (it->second.count < limit) return 0;
+  return static_cast<int>(
+             std::chrono::duration_cast<std::chrono::seconds>(window_end - now).count()) +
+         1;
+}
+
+void Authenticator::NoteFailure(const std::string& key) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  const auto now = std::chrono::steady_clock::now();
+  Failures& f = failures_[key];
+  if (f.count == 0 || now >= f.window_start + state_.options.login_window) {
+    f.window_start = now;
+    f.count = 0;
+  }
+  ++f.count;
+  // Bounded memory whatever a client sends: drop expired entries when the
+  // table grows.
+  if (failures_.size() > 10000) {
+    for (auto it = failures_.begin(); it != failures_.end();) {
+      it = now >= it->second.window_start + state_.options.login_window ? failures_.erase(it)
+                                                                        : std::next(it);
+    }
+  }
+}
+
+void Authenticator::Forget(const std::string& key) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  failures_.erase(key);
+}
+
+void Authenticator::Login(Call& call, const std::string& username, const std::string& password) {
+  const std::string user_key = "user:" + username;
+  const std::string address_key = "addr:" + call.req.remote_addr;
+  const int wait = std::max(RetryAfter(user_key, state_.options.max_failures_per_user),
+                            RetryAfter(address_key, state_.options.max_failures_per_address));
+  if (wait > 0) {
+    SendError(call.res,
+              ApiError{429, "too_many_requests",
+                       fmt::format("too many failed logins; try again in {} s", wait), wait});
+    return;
+  }
+  base::Result<store::AccountStore*> accounts = call.Accounts();
+  if (!accounts.ok()) return SendError(call.res, accounts.status());
+  base::Result<store::User> user = (*accounts)->GetUser(username);
+  if (!user.ok() && user.status().code() != base::ErrorCode::kNotFound) {
+    return SendError(call.res, user.status());
+  }
+  const bool valid = user.ok() ? app::VerifyPassword(user->password_hash, password)
+                               : (app::VerifyPassword(DummyHash(), password), false);
+  if (!valid) {
+    NoteFailure(user_key);
+    NoteFailure(address_key);
+    return SendError(call.res, Unauthenticated("wrong user name or password"));
+  }
+  Forget(user_key);
+  const base::Status started = StartSession(call, *user);
+  if (!started.ok()) SendError(call.res, started);
+}
+
+base::Status Authenticator::StartSession(Call& call, const store::User& user) {
+  CS_ASSIGN_OR_RETURN(store::AccountStore * accounts, call.Accounts());
+  // A login never keeps the session id the browser came with (session
+  // fixation): the old one is deleted and a new one issued.
+  const std::string old = CookieValue(call.req, kCookieName);
+  if (!old.empty()) CS_RETURN_IF_ERROR(accounts->DeleteSession(app::TokenHash(old)));
+  const int64_t now = NowUnix();
+  CS_RETURN_IF_ERROR(
+      accounts
+          ->DeleteExpiredSessions(now - state_.options.session_absolute_timeout.count(),
+                                  now - state_.options.session_idle_timeout.count())
+          .status());
+  const std::string id = app::NewRandomToken();
+  store::SessionRecord session;
+  session.id_hash = app::TokenHash(id);
+  session.user_id = user.id;
+  session.csrf_token = app::NewRandomToken();
+  session.created_unix = session.last_seen_unix = now;
+  CS_RETURN_IF_ERROR(accounts->CreateSession(session));
+  call.res.set_header("Set-Cookie", CookieHeader(id, false));
+  Principal who;
+  who.user_id = user.id;
+  who.username = user.username;
+  who.via_session = true;
+  who.csrf_token = session.csrf_token;
+  call.Json(SessionJson(who));
+  return base::Status::Ok();
+}
+
+void Authenticator::Logout(Call& call) {
+  base::Result<store::AccountStore*> accounts = call.Accounts();
+  if (!accounts.ok()) return SendError(call.res, accounts.status());
+  if (call.who().via_session) {
+    const base::Status deleted = (*accounts)->DeleteSession(call.who().session_hash);
+    if (!deleted.ok()) return SendError(call.res, deleted);
+  }
+  call.res.set_header("Set-Cookie", CookieHeader("", true));
+  call.Json({{"logged_out", true}});
+}
+
+nlohmann::json Authenticator::SessionJson(const Principal& who) const {
+  return {{"user", {{"id", who.user_id}, {"username", who.username}}},
+          {"csrf_token", who.via_session ? nlohmann::json(who.csrf_token) : nlohmann::json()}};
+}
+
+std::string NewApiToken() { return app::NewRandomToken(kTokenPrefix); }
+
+}  // namespace contactsync::http

@@ -1,0 +1,702 @@
+// The HTTP server from outside: a real server on a free loopback port, a
+// real client, a SQLite store in a temp directory, SQLite source files for
+// syncs (and the MariaDB/PostgreSQL test servers where a connection is
+// tested, when they run).
+
+#include "http/server.h"
+
+#include <httplib.h>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <fstream>
+#include <mutex>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "app/data_dir.h"
+#include "support/process.h"
+#include "support/test_servers.h"
+#include "sync/demo_source.h"
+
+namespace contactsync::http {
+namespace {
+
+using nlohmann::json;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr char kPassword[] = "correct horse battery";
+
+struct Reply {
+  int status = 0;
+  json body;
+  std::string text;
+  httplib::Headers headers;
+
+  std::string Header(const std::string& name) const {
+    const auto it = headers.find(name);
+    return it == headers.end() ? "" : it->second;
+  }
+};
+
+// A logged-in browser: its cookie and CSRF token.
+struct Session {
+  std::string cookie;  // "cs_session=..."
+  std::string csrf;
+};
+
+class HttpTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    location_ = app::ResolveLocation(dir_.path(), "").value();
+    ServerOptions options;
+    options.port = 0;
+    options.store.url = location_.store_url;
+    options.key_path = location_.key_path;
+    options.max_failures_per_user = 3;
+    options.assets = [](std::string_view path) -> std::optional<StaticAsset> {
+      if (path == "/index.html") return StaticAsset{"text/html; charset=utf-8", "<h1>ui</h1>"};
+      return std::nullopt;
+    };
+    CustomizeOptions(options);
+    auto server = Server::Create(std::move(options));
+    ASSERT_TRUE(server.ok()) << server.status().ToString();
+    server_ = std::move(server).value();
+    ASSERT_TRUE(server_->Start().ok());
+    client_ = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
+    client_->set_read_timeout(60, 0);
+  }
+
+  virtual void CustomizeOptions(ServerOptions&) {}
+
+  std::string Origin() const { return fmt::format("http://127.0.0.1:{}", server_->port()); }
+
+  Reply Send(const std::string& method, const std::string& path, const std::string& body = "",
+             httplib::Headers headers = {}) {
+    httplib::Request req;
+    req.method = method;
+    req.path = path;
+    req.headers = std::move(headers);
+    if (!body.empty() || method == "POST" || method == "PUT") {
+      req.body = body;
+      req.set_header("Content-Type", "application/json");
+    }
+    auto result = client_->send(req);
+    Reply reply;
+    if (!result) {
+      ADD_FAILURE() << method << " " << path << ": " << httplib::to_string(result.error());
+      return reply;
+    }
+    reply.status = result->status;
+    reply.text = result->body;
+    reply.headers = result->headers;
+    reply.body = json::parse(result->body, nullptr, /*allow_exceptions=*/false);
+    return reply;
+  }
+
+  // As the logged-in browser: cookie, CSRF token and same Origin.
+  Reply As(const Session& s, const std::string& method, const std::string& path,
+           const json& body = nullptr) {
+    httplib::Headers headers{{"Cookie", s.cookie}, {"X-CSRF-Token", s.csrf}, {"Origin", Origin()}};
+    return Send(method, path, body.is_null() ? "" : body.dump(), headers);
+  }
+
+  static std::string CookieOf(const Reply& reply) {
+    const std::string header = reply.Header("Set-Cookie");
+    return header.substr(0, header.find(';'));
+  }
+
+  Session SetUpAdmin() {
+    Reply reply =
+        Send("POST", "/api/v1/setup", json{{"username", "admin"}, {"password", kPassword}}.dump());
+    EXPECT_EQ(reply.status, 200) << reply.text;
+    return {CookieOf(reply), reply.body.value("csrf_token", "")};
+  }
+
+  Session Login(const std::string& user, const std::string& password, int expect = 200) {
+    Reply reply =
+        Send("POST", "/api/v1/session", json{{"username", user}, {"password", password}}.dump());
+    EXPECT_EQ(reply.status, expect) << reply.text;
+    return {CookieOf(reply), reply.body.value("csrf_token", "")};
+  }
+
+  // Reads the run's event stream to its end.
+  std::string Events(const Session& s, int64_t run_id) {
+    std::string stream;
+    auto result =
+        client_->Get(fmt::format("/api/v1/runs/{}/events", run_id),
+                     httplib::Headers{{"Cookie", s.cookie}}, [&](const char* data, size_t size) {
+                       stream.append(data, size);
+                       return true;
+                     });
+    EXPECT_TRUE(result) << "events stream failed";
+    if (result) {
+      EXPECT_EQ(result->get_header_value("Content-Type"), "text/event-stream");
+    }
+    return stream;
+  }
+
+  // The data of every `event: NAME` in an event stream.
+  static std::vector<json> EventData(const std::string& stream, const std::string& name) {
+    std::vector<json> out;
+    const std::string marker = "event: " + name + "\ndata: ";
+    for (size_t pos = stream.find(marker); pos != std::string::npos;
+         pos = stream.find(marker, pos + 1)) {
+      const size_t start = pos + marker.size();
+      out.push_back(json::parse(stream.substr(start, stream.find('\n', start) - start)));
+    }
+    return out;
+  }
+
+  // A saved SQLite connection to a demo shop of `rows` customers, a list
+  // and a custom field, and a sync over them; returns the sync id.
+  int64_t CreateDemoSync(const Session& s, int rows) {
+    const std::string path = dir_.path() + "/shop.db";
+    EXPECT_TRUE(sync::WriteDemoSource(path, rows).ok());
+    EXPECT_EQ(As(s, "POST", "/api/v1/connections",
+                 {{"name", "shop"}, {"type", "sqlite"}, {"database", path}})
+                  .status,
+              201);
+    EXPECT_EQ(As(s, "POST", "/api/v1/lists", {{"name", "Newsletter"}}).status, 201);
+    EXPECT_EQ(As(s, "POST", "/api/v1/fields", {{"key", "CITY"}, {"label", "City"}}).status, 201);
+    Reply created = As(s, "POST", "/api/v1/syncs", SyncDefinition());
+    EXPECT_EQ(created.status, 201) << created.text;
+    return created.body.value("id", int64_t{0});
+  }
+
+  static json SyncDefinition() {
+    return {{"name", "Shop customers"},
+            {"connection", "shop"},
+            {"list", "Newsletter"},
+            {"status", "active"},
+            {"source", {{"table", "customers"}}},
+            {"mapping",
+             {{"email", "email"},
+              {"first_name", "first_name"},
+              {"last_name", "last_name"},
+              {"city", "%CITY%"}}},
+            {"rules",
+             {{"match", "all"},
+              {"conditions",
+               json::array({{{"column", "is_test"}, {"op", "equals"}, {"value", "0"}}})}}}};
+  }
+
+  // The run's JSON once it is no longer running.
+  json WaitFinished(const Session& s, int64_t run_id) {
+    for (int i = 0; i < 600; ++i) {
+      Reply run = As(s, "GET", fmt::format("/api/v1/runs/{}", run_id));
+      if (run.body.value("state", "") != "running") return run.body;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    ADD_FAILURE() << "run " << run_id << " did not finish";
+    return nullptr;
+  }
+
+  testing::TempDir dir_;
+  app::Location location_;
+  std::unique_ptr<Server> server_;
+  std::unique_ptr<httplib::Client> client_;
+};
+
+std::string PercentEncode(std::string_view text) {
+  std::string out;
+  for (const unsigned char c : text) {
+    if (std::isalnum(c) != 0) {
+      out += static_cast<char>(c);
+    } else {
+      out += fmt::format("%{:02X}", c);
+    }
+  }
+  return out;
+}
+
+// A concrete path for a route template.
+std::string Concrete(const std::string& path) {
+  return std::regex_replace(std::regex_replace(path, std::regex(R"(\{id\})"), "1"),
+                            std::regex(R"(\{key\})"), "CITY");
+}
+
+TEST_F(HttpTest, EveryApiRouteButThePublicOnesAnswers401WithoutASessionOrToken) {
+  SetUpAdmin();  // a user exists, so nothing answers for "setup" reasons
+  size_t checked = 0;
+  for (const RouteInfo& route : server_->routes()) {
+    const Reply anonymous = Send(route.method, Concrete(route.path), "{}");
+    const Reply forged =
+        Send(route.method, Concrete(route.path), "{}",
+             {{"Authorization", "Bearer cst_forged"}, {"Cookie", "cs_session=forged"}});
+    if (route.is_public) {
+      EXPECT_NE(anonymous.status, 401) << route.method << " " << route.path;
+      continue;
+    }
+    ++checked;
+    EXPECT_EQ(anonymous.status, 401) << route.method << " " << route.path;
+    EXPECT_EQ(anonymous.body["error"]["code"], "unauthenticated") << route.path;
+    EXPECT_EQ(forged.status, 401) << route.method << " " << route.path;
+  }
+  EXPECT_GT(checked, 40u);
+  // Only the contract's public routes are public.
+  std::set<std::pair<std::string, std::string>> allowed;
+  for (const RouteInfo& route : PublicRoutes()) allowed.insert({route.method, route.path});
+  for (const RouteInfo& route : server_->routes()) {
+    if (route.is_public) {
+      EXPECT_TRUE(allowed.count({route.method, route.path})) << route.path;
+    }
+  }
+  // Unknown API paths do not answer without authentication either.
+  EXPECT_EQ(Send("GET", "/api/v1/nothing-here").status, 401);
+  EXPECT_EQ(Send("DELETE", "/api/v1/lists/1/extra").status, 401);
+  // Static assets are public; an absent one is 404 (with a session too).
+  const Reply page = Send("GET", "/");
+  EXPECT_EQ(page.status, 200);
+  EXPECT_EQ(page.text, "<h1>ui</h1>");
+  EXPECT_THAT(page.Header("Content-Security-Policy"), HasSubstr("script-src 'self'"));
+}
+
+TEST_F(HttpTest, SetupCreatesTheFirstUserOnlyOnce) {
+  EXPECT_EQ(Send("GET", "/api/v1/setup").body["needs_setup"], true);
+  const Reply weak =
+      Send("POST", "/api/v1/setup", json{{"username", "admin"}, {"password", "short"}}.dump());
+  EXPECT_EQ(weak.status, 400);
+  const Session admin = SetUpAdmin();
+  EXPECT_FALSE(admin.cookie.empty());
+  EXPECT_EQ(Send("GET", "/api/v1/setup").body["needs_setup"], false);
+  const Reply again =
+      Send("POST", "/api/v1/setup", json{{"username", "mallory"}, {"password", kPassword}}.dump());
+  EXPECT_EQ(again.status, 409);
+  EXPECT_EQ(again.body["error"]["code"], "failed_precondition");
+  EXPECT_EQ(Login("mallory", kPassword, 401).cookie, "");
+  const Reply me = As(admin, "GET", "/api/v1/session");
+  EXPECT_EQ(me.body["user"]["username"], "admin");
+  EXPECT_EQ(me.body["csrf_token"], admin.csrf);
+}
+
+TEST_F(HttpTest, SessionCookieAttributesAndANewIdAtEveryLogin) {
+  const Session first = SetUpAdmin();
+  const Reply login =
+      Send("POST", "/api/v1/session", json{{"username", "admin"}, {"password", kPassword}}.dump(),
+           {{"Cookie", first.cookie}});
+  ASSERT_EQ(login.status, 200);
+  const std::string header = login.Header("Set-Cookie");
+  EXPECT_THAT(header, HasSubstr("HttpOnly"));
+  EXPECT_THAT(header, HasSubstr("SameSite=Strict"));
+  EXPECT_THAT(header, HasSubstr("Path=/"));
+  EXPECT_THAT(header, Not(HasSubstr("Secure")));  // plain HTTP here
+  EXPECT_THAT(header, ::testing::MatchesRegex("cs_session=[0-9a-f]{64};.*"));
+  const Session second{CookieOf(login), login.body["csrf_token"]};
+  EXPECT_NE(second.cookie, first.cookie);
+  EXPECT_NE(second.csrf, first.csrf);
+  // The session the login came with is gone; the new one works.
+  EXPECT_EQ(As(first, "GET", "/api/v1/lists").status, 401);
+  EXPECT_EQ(As(second, "GET", "/api/v1/lists").status, 200);
+  // Logout ends it.
+  EXPECT_EQ(As(second, "DELETE", "/api/v1/session").status, 200);
+  EXPECT_EQ(As(second, "GET", "/api/v1/lists").status, 401);
+}
+
+TEST_F(HttpTest, StateChangesNeedTheCsrfTokenAndTheServersOrigin) {
+  const Session s = SetUpAdmin();
+  const std::string body = json{{"name", "News"}}.dump();
+  const Reply no_token = Send("POST", "/api/v1/lists", body, {{"Cookie", s.cookie}});
+  EXPECT_EQ(no_token.status, 403);
+  EXPECT_EQ(no_token.body["error"]["code"], "permission_denied");
+  EXPECT_EQ(
+      Send("POST", "/api/v1/lists", body, {{"Cookie", s.cookie}, {"X-CSRF-Token", "x"}}).status,
+      403);
+  EXPECT_EQ(
+      Send("POST", "/api/v1/lists", body,
+           {{"Cookie", s.cookie}, {"X-CSRF-Token", s.csrf}, {"Origin", "https://evil.example"}})
+          .status,
+      403);
+  EXPECT_EQ(Send("DELETE", "/api/v1/session", "", {{"Cookie", s.cookie}}).status, 403);
+  EXPECT_EQ(As(s, "GET", "/api/v1/lists").body.size(), 0u);  // nothing was created
+  EXPECT_EQ(As(s, "POST", "/api/v1/lists", {{"name", "News"}}).status, 201);
+  // Without an Origin header (non-browser clients) the token suffices.
+  EXPECT_EQ(Send("POST", "/api/v1/lists", json{{"name", "Other"}}.dump(),
+                 {{"Cookie", s.cookie}, {"X-CSRF-Token", s.csrf}})
+                .status,
+            201);
+}
+
+TEST_F(HttpTest, WrongPasswordsAreRateLimited) {
+  SetUpAdmin();
+  for (int i = 0; i < 3; ++i) {
+    const Reply wrong = Send("POST", "/api/v1/session",
+                             json{{"username", "admin"}, {"password", "wrong-password"}}.dump());
+    EXPECT_EQ(wrong.status, 401);
+    EXPECT_EQ(wrong.body["error"]["code"], "unauthenticated");
+  }
+  const Reply limited =
+      Send("POST", "/api/v1/session", json{{"username", "admin"}, {"password", kPassword}}.dump());
+  EXPECT_EQ(limited.status, 429);
+  EXPECT_EQ(limited.body["error"]["code"], "too_many_requests");
+  EXPECT_GT(std::stoi(limited.Header("Retry-After")), 0);
+  EXPECT_EQ(limited.Header("Set-Cookie"), "");
+  // Unknown names count too (and answer like wrong passwords).
+  EXPECT_EQ(Login("nobody", "whatever-password", 401).cookie, "");
+}
+
+TEST_F(HttpTest, BearerTokensWorkWithoutCsrfAndCanBeRevoked) {
+  const Session s = SetUpAdmin();
+  const Reply created = As(s, "POST", "/api/v1/tokens", {{"name", "backup script"}});
+  ASSERT_EQ(created.status, 201);
+  const std::string token = created.body["token"];
+  EXPECT_THAT(token, ::testing::StartsWith("cst_"));
+  const httplib::Headers bearer{{"Authorization", "Bearer " + token}};
+  EXPECT_EQ(Send("GET", "/api/v1/lists", "", bearer).status, 200);
+  EXPECT_EQ(Send("POST", "/api/v1/lists", json{{"name", "ByToken"}}.dump(), bearer).status, 201);
+  const Reply tokens = As(s, "GET", "/api/v1/tokens");
+  ASSERT_EQ(tokens.body.size(), 1u);
+  EXPECT_FALSE(tokens.body[0].contains("token"));  // shown once only
+  EXPECT_FALSE(tokens.body[0]["last_used_at"].is_null());
+  const int64_t id = created.body["id"];
+  EXPECT_EQ(Send("DELETE", fmt::format("/api/v1/tokens/{}", id), "", bearer).status, 200);
+  EXPECT_EQ(Send("GET", "/api/v1/lists", "", bearer).status, 401);
+}
+
+TEST_F(HttpTest, HostileStringsRoundTripAsJsonTextAndBadUtf8Is400) {
+  const Session s = SetUpAdmin();
+  const std::string hostile =
+      "Tom's \"list\" <script>alert(1)</script> \"><img src=x onerror=alert(1)> "
+      "\u202eevil\u202c \xF0\x9F\x8E\x89";
+  const Reply list = As(s, "POST", "/api/v1/lists", {{"name", hostile}, {"description", hostile}});
+  ASSERT_EQ(list.status, 201) << list.text;
+  EXPECT_EQ(list.Header("Content-Type"), "application/json; charset=utf-8");
+  const Reply got = As(s, "GET", fmt::format("/api/v1/lists/{}", list.body["id"].get<int64_t>()));
+  EXPECT_EQ(got.body["name"], hostile);
+  EXPECT_EQ(got.body["description"], hostile);
+  ASSERT_EQ(As(s, "POST", "/api/v1/fields", {{"key", "NOTE"}, {"label", hostile}}).status, 201);
+  EXPECT_EQ(As(s, "GET", "/api/v1/fields").body[0]["label"], hostile);
+  const Reply contact = As(s, "POST", "/api/v1/contacts",
+                           {{"email", "x@example.com"},
+                            {"first_name", hostile},
+                            {"last_name", hostile},
+                            {"fields", {{"NOTE", hostile}}},
+                            {"list", hostile}});
+  ASSERT_EQ(contact.status, 201) << contact.text;
+  const int64_t contact_id = contact.body["contact"]["id"];
+  const Reply shown = As(s, "GET", fmt::format("/api/v1/contacts/{}", contact_id));
+  EXPECT_EQ(shown.body["first_name"], hostile);
+  EXPECT_EQ(shown.body["fields"]["NOTE"], hostile);
+  EXPECT_EQ(shown.body["subscriptions"][0]["list"], hostile);
+  EXPECT_EQ(shown.body["history"].size(), 1u);
+  const Reply search =
+      As(s, "GET", "/api/v1/contacts?search=example&list=" + PercentEncode(hostile));
+  EXPECT_EQ(search.body["total"], 1);
+  // The raw text never holds an unescaped tag break-out beyond JSON quoting.
+  EXPECT_THAT(shown.text, HasSubstr("\\\"><img"));
+
+  const httplib::Headers auth{{"Cookie", s.cookie}, {"X-CSRF-Token", s.csrf}};
+  const Reply bad = Send("POST", "/api/v1/lists", "{\"name\": \"bad \xC3\x28 bytes\"}", auth);
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(bad.body["error"]["code"], "invalid_argument");
+  EXPECT_EQ(Send("POST", "/api/v1/lists", "{not json", auth).status, 400);
+  EXPECT_EQ(Send("POST", "/api/v1/lists", "[1]", auth).status, 400);
+  EXPECT_EQ(As(s, "GET", "/api/v1/lists").body.size(), 1u);
+}
+
+TEST_F(HttpTest, ResourcesByIdWithPagingAndErrors) {
+  const Session s = SetUpAdmin();
+  ASSERT_EQ(As(s, "POST", "/api/v1/lists", {{"name", "News"}}).status, 201);
+  EXPECT_EQ(As(s, "POST", "/api/v1/lists", {{"name", "News"}}).status, 409);
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_EQ(As(s, "POST", "/api/v1/contacts",
+                 {{"email", fmt::format("c{}@example.com", i)}, {"list", "News"}})
+                  .status,
+              201);
+  }
+  const Reply page = As(s, "GET", "/api/v1/contacts?list=News&status=active&limit=2&offset=1");
+  EXPECT_EQ(page.body["total"], 5);
+  ASSERT_EQ(page.body["items"].size(), 2u);
+  EXPECT_EQ(page.body["items"][0]["email"], "c1@example.com");
+  EXPECT_EQ(As(s, "GET", "/api/v1/contacts?limit=0").status, 400);
+  const int64_t id = page.body["items"][0]["id"];
+  const Reply unsubscribed =
+      As(s, "POST", fmt::format("/api/v1/contacts/{}/unsubscribe", id), {{"list", "News"}});
+  EXPECT_EQ(unsubscribed.body["subscriptions"][0]["status"], "unsubscribed");
+  EXPECT_EQ(As(s, "GET", "/api/v1/contacts?list=News&status=active").body["total"], 4);
+  EXPECT_EQ(As(s, "POST", fmt::format("/api/v1/contacts/{}/bounce", id)).body["bounced"], true);
+  EXPECT_EQ(As(s, "DELETE", fmt::format("/api/v1/contacts/{}", id)).status, 200);
+  EXPECT_EQ(As(s, "GET", fmt::format("/api/v1/contacts/{}", id)).status, 404);
+
+  const Reply excluded =
+      As(s, "POST", "/api/v1/exclusions", {{"pattern", "*@blocked.example"}, {"list", nullptr}});
+  ASSERT_EQ(excluded.status, 201);
+  const Reply refused =
+      As(s, "POST", "/api/v1/contacts", {{"email", "a@blocked.example"}, {"list", "News"}});
+  EXPECT_EQ(refused.status, 409);
+  EXPECT_THAT(refused.body["error"]["message"].get<std::string>(), HasSubstr("excluded"));
+  EXPECT_EQ(As(s, "GET", "/api/v1/exclusions").body.size(), 1u);
+  EXPECT_EQ(
+      As(s, "DELETE", fmt::format("/api/v1/exclusions/{}", excluded.body["id"].get<int64_t>()))
+          .status,
+      200);
+  EXPECT_EQ(As(s, "DELETE", "/api/v1/fields/NOPE").status, 404);
+  const int64_t list_id = As(s, "GET", "/api/v1/lists").body[0]["id"];
+  EXPECT_EQ(As(s, "DELETE", fmt::format("/api/v1/lists/{}", list_id)).status, 200);
+  EXPECT_EQ(As(s, "GET", fmt::format("/api/v1/lists/{}", list_id)).status, 404);
+}
+
+TEST_F(HttpTest, AConnectionPasswordNeverAppearsInAnyResponse) {
+  const Session s = SetUpAdmin();
+  const std::string secret = "Pw-S3cret-never-shown";
+  json settings = {{"name", "shop"},     {"type", "mariadb"},     {"host", "127.0.0.1"},
+                   {"port", 1},          {"user", "reader"},      {"password", secret},
+                   {"database", "shop"}, {"connect_timeout_s", 2}};
+  std::vector<Reply> replies;
+  replies.push_back(As(s, "POST", "/api/v1/connections", settings));
+  ASSERT_EQ(replies.back().status, 201) << replies.back().text;
+  const int64_t id = replies.back().body["id"];
+  EXPECT_EQ(replies.back().body["has_password"], true);
+  replies.push_back(As(s, "GET", "/api/v1/connections"));
+  replies.push_back(As(s, "GET", fmt::format("/api/v1/connections/{}", id)));
+  json without_password = settings;
+  without_password.erase("password");
+  without_password["user"] = "other";
+  replies.push_back(As(s, "PUT", fmt::format("/api/v1/connections/{}", id), without_password));
+  EXPECT_EQ(replies.back().body["has_password"], true);  // kept
+  EXPECT_EQ(replies.back().body["user"], "other");
+  replies.push_back(As(s, "POST", fmt::format("/api/v1/connections/{}/test", id)));
+  EXPECT_GE(replies.back().status, 400);  // nothing listens on port 1
+  EXPECT_FALSE(replies.back().body["error"]["message"].get<std::string>().empty());
+  replies.push_back(As(s, "POST", "/api/v1/connections/test", settings));
+  EXPECT_GE(replies.back().status, 400);
+  replies.push_back(As(s, "GET", fmt::format("/api/v1/connections/{}/tables", id)));
+  for (const Reply& reply : replies) {
+    EXPECT_THAT(reply.text, Not(HasSubstr(secret)));
+    EXPECT_THAT(reply.text, Not(HasSubstr("\"password\"")));
+  }
+}
+
+TEST_F(HttpTest, AConnectionToTheMariadbTestServer) {
+  CS_REQUIRE_TEST_ACCOUNT(reader, "MARIADB_READER");
+  const Session s = SetUpAdmin();
+  const json settings = {{"name", "maria"},
+                         {"type", "mariadb"},
+                         {"host", reader.host},
+                         {"port", std::stoi(reader.port)},
+                         {"user", reader.user},
+                         {"password", reader.password},
+                         {"database", reader.database},
+                         {"tls_mode", "disable"}};
+  const Reply unsaved = As(s, "POST", "/api/v1/connections/test", settings);
+  ASSERT_EQ(unsaved.status, 200) << unsaved.text;
+  EXPECT_EQ(unsaved.body["ok"], true);
+  EXPECT_THAT(unsaved.body["server_version"].get<std::string>(), HasSubstr("MariaDB"));
+  const Reply saved = As(s, "POST", "/api/v1/connections", settings);
+  ASSERT_EQ(saved.status, 201);
+  const int64_t id = saved.body["id"];
+  const Reply tables = As(s, "GET", fmt::format("/api/v1/connections/{}/tables", id));
+  EXPECT_EQ(tables.status, 200) << tables.text;
+  const Reply described = As(s, "POST", fmt::format("/api/v1/connections/{}/describe", id),
+                             {{"query", "SELECT 1 AS one, 'x' AS two"}});
+  ASSERT_EQ(described.status, 200) << described.text;
+  EXPECT_EQ(described.body[1]["name"], "two");
+  const Reply writes = As(s, "POST", fmt::format("/api/v1/connections/{}/describe", id),
+                          {{"query", "SELECT 1 INTO OUTFILE '/tmp/x'"}});
+  EXPECT_EQ(writes.status, 400) << writes.text;
+  EXPECT_THAT(writes.text, Not(HasSubstr(reader.password)));
+}
+
+TEST_F(HttpTest, ASyncCreatedTestedAndRunWithProgressEventsAndMatchingCounts) {
+  const Session s = SetUpAdmin();
+  const int64_t sync_id = CreateDemoSync(s, 400);
+  ASSERT_GT(sync_id, 0);
+
+  // Save-time checks: an unknown column is refused with the check's message.
+  json bad = SyncDefinition();
+  bad["name"] = "Broken";
+  bad["mapping"]["no_such_column"] = "phone";
+  const Reply refused = As(s, "POST", "/api/v1/syncs", bad);
+  EXPECT_EQ(refused.status, 400);
+  EXPECT_THAT(refused.body["error"]["message"].get<std::string>(), HasSubstr("no_such_column"));
+
+  // Columns and a preview for the wizard.
+  const int64_t connection_id = As(s, "GET", "/api/v1/connections").body[0]["id"];
+  const Reply columns =
+      As(s, "GET", fmt::format("/api/v1/connections/{}/columns?table=customers", connection_id));
+  EXPECT_EQ(columns.body[1]["name"], "email");
+  const Reply preview =
+      As(s, "GET",
+         fmt::format("/api/v1/connections/{}/preview?table=customers&limit=3", connection_id));
+  EXPECT_EQ(preview.body["rows"].size(), 3u);
+  const Reply query_preview =
+      As(s, "POST", fmt::format("/api/v1/connections/{}/preview", connection_id),
+         {{"query", "SELECT email FROM customers"}, {"limit", 2}});
+  EXPECT_EQ(query_preview.body["rows"].size(), 2u) << query_preview.text;
+
+  const Reply test = As(s, "POST", fmt::format("/api/v1/syncs/{}/test", sync_id));
+  ASSERT_EQ(test.status, 200) << test.text;
+  EXPECT_EQ(test.body["dry_run"], true);
+  EXPECT_FALSE(test.body["sample"].empty());
+  EXPECT_EQ(As(s, "GET", "/api/v1/contacts").body["total"], 0);  // a Test writes nothing
+
+  const Reply started = As(s, "POST", fmt::format("/api/v1/syncs/{}/run", sync_id));
+  ASSERT_EQ(started.status, 202) << started.text;
+  const int64_t run_id = started.body["run_id"];
+  const std::string stream = Events(s, run_id);
+  const std::vector<json> finished = EventData(stream, "finished");
+  ASSERT_EQ(finished.size(), 1u) << stream;
+  EXPECT_EQ(stream.rfind("event: finished"), stream.find("event: finished"));
+  EXPECT_EQ(finished[0]["state"], "succeeded");
+  EXPECT_THAT(finished[0]["sql"].get<std::string>(), HasSubstr("customers"));
+
+  const Reply run = As(s, "GET", fmt::format("/api/v1/runs/{}", run_id));
+  EXPECT_EQ(run.body["counts"], finished[0]["counts"]);
+  EXPECT_EQ(run.body["sync_name"], "Shop customers");
+  const int64_t added = run.body["counts"]["added"];
+  EXPECT_GT(added, 0);
+  EXPECT_EQ(As(s, "GET", "/api/v1/contacts?list=Newsletter").body["total"], added);
+  EXPECT_EQ(run.body["counts"]["selected"].get<int64_t>(),
+            added + run.body["counts"]["failed"].get<int64_t>() +
+                run.body["counts"]["skipped"].get<int64_t>() +
+                run.body["counts"]["unchanged"].get<int64_t>() +
+                run.body["counts"]["updated"].get<int64_t>());
+
+  // The list shows the last run; the sync's runs list it.
+  const Reply syncs = As(s, "GET", "/api/v1/syncs");
+  EXPECT_EQ(syncs.body[0]["last_run"]["id"], run_id);
+  EXPECT_EQ(syncs.body[0]["definition"]["connection"], "shop");
+  EXPECT_EQ(As(s, "GET", fmt::format("/api/v1/syncs/{}/runs", sync_id)).body.size(), 1u);
+
+  // A finished run's stream sends `finished` at once.
+  EXPECT_EQ(EventData(Events(s, run_id), "finished").size(), 1u);
+
+  // Failures: paged, filtered, and the CSV is the CLI's.
+  const int64_t failed = run.body["counts"]["failed"];
+  ASSERT_GT(failed, 0);
+  const Reply failures = As(s, "GET", fmt::format("/api/v1/runs/{}/failures?limit=2", run_id));
+  EXPECT_EQ(failures.body["total"], failed);
+  EXPECT_EQ(failures.body["items"].size(), std::min<size_t>(2, static_cast<size_t>(failed)));
+  EXPECT_GT(failures.body["items"][0]["row_number"].get<int64_t>(), 0);
+  const std::string reason = failures.body["items"][0]["reason"];
+  const Reply filtered =
+      As(s, "GET", fmt::format("/api/v1/runs/{}/failures?reason={}&limit=1000", run_id, reason));
+  for (const auto& item : filtered.body["items"]) EXPECT_EQ(item["reason"], reason);
+  EXPECT_LE(filtered.body["total"].get<int64_t>(), failed);
+
+  const Reply csv = As(s, "GET", fmt::format("/api/v1/runs/{}/failures.csv", run_id));
+  EXPECT_EQ(csv.Header("Content-Type"), "text/csv; charset=utf-8");
+  const std::string csv_file = dir_.path() + "/cli.csv";
+  const auto cli =
+      contactsync::testing::RunProcess({CONTACTSYNC_BINARY, "--data-dir", dir_.path(), "report",
+                                        std::to_string(run_id), "--failures-csv", csv_file});
+  ASSERT_EQ(cli.exit_code, 0) << cli.err;
+  std::ifstream in(csv_file, std::ios::binary);
+  std::stringstream cli_csv;
+  cli_csv << in.rdbuf();
+  EXPECT_EQ(csv.text, cli_csv.str());
+  EXPECT_THAT(csv.text, ::testing::StartsWith("row,email,reason,message\r\n"));
+
+  // Edit and delete.
+  json renamed = SyncDefinition();
+  renamed["name"] = "Shop (renamed)";
+  EXPECT_EQ(As(s, "PUT", fmt::format("/api/v1/syncs/{}", sync_id), renamed).body["name"],
+            "Shop (renamed)");
+  EXPECT_EQ(As(s, "DELETE", fmt::format("/api/v1/syncs/{}", sync_id)).status, 200);
+  EXPECT_EQ(As(s, "GET", fmt::format("/api/v1/syncs/{}", sync_id)).status, 404);
+}
+
+TEST_F(HttpTest, ASecondRunWhileOneRunsIs409AndCancelStopsIt) {
+  const Session s = SetUpAdmin();
+  const int64_t sync_id = CreateDemoSync(s, 150000);
+  ASSERT_GT(sync_id, 0);
+  const Reply started = As(s, "POST", fmt::format("/api/v1/syncs/{}/run", sync_id));
+  ASSERT_EQ(started.status, 202) << started.text;
+  const int64_t run_id = started.body["run_id"];
+  const Reply second = As(s, "POST", fmt::format("/api/v1/syncs/{}/run", sync_id));
+  EXPECT_EQ(second.status, 409) << second.text;
+  // The server answers while the run goes on.
+  const auto before = std::chrono::steady_clock::now();
+  EXPECT_EQ(As(s, "GET", "/api/v1/lists").status, 200);
+  EXPECT_LT(std::chrono::steady_clock::now() - before, std::chrono::seconds(2));
+  // Deleting a running sync is refused.
+  EXPECT_EQ(As(s, "DELETE", fmt::format("/api/v1/syncs/{}", sync_id)).status, 409);
+
+  // Watch the events on a second connection until progress arrives, then cancel.
+  std::mutex mutex;
+  std::string stream;
+  std::thread watcher([&] {
+    httplib::Client events("127.0.0.1", server_->port());
+    events.set_read_timeout(60, 0);
+    events.Get(fmt::format("/api/v1/runs/{}/events", run_id),
+               httplib::Headers{{"Cookie", s.cookie}}, [&](const char* data, size_t size) {
+                 std::lock_guard<std::mutex> lock(mutex);
+                 stream.append(data, size);
+                 return true;
+               });
+  });
+  for (int i = 0; i < 400; ++i) {
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      if (stream.find("\"phase\":\"reading\"") != std::string::npos) break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  const Reply cancel = As(s, "POST", fmt::format("/api/v1/runs/{}/cancel", run_id));
+  EXPECT_EQ(cancel.status, 202) << cancel.text;
+  watcher.join();
+  const std::vector<json> progress = EventData(stream, "progress");
+  ASSERT_FALSE(progress.empty()) << stream;
+  EXPECT_EQ(progress.back()["run_id"], run_id);
+  EXPECT_TRUE(progress.back().contains("rows_read"));
+  EXPECT_TRUE(progress.back().contains("estimated_total"));
+  EXPECT_THAT(progress.back()["sql"].get<std::string>(), HasSubstr("customers"));
+  const std::vector<json> finished = EventData(stream, "finished");
+  ASSERT_EQ(finished.size(), 1u) << stream;
+  EXPECT_EQ(stream.substr(stream.rfind("event: ")).rfind("event: finished", 0), 0u);
+  EXPECT_EQ(finished[0]["state"], "cancelled");
+  const json run = WaitFinished(s, run_id);
+  EXPECT_EQ(run["state"], "cancelled");
+  EXPECT_LT(run["counts"]["selected"].get<int64_t>(), 150000);
+  EXPECT_EQ(As(s, "POST", fmt::format("/api/v1/runs/{}/cancel", run_id)).status, 409);
+  // The lock is free again after the cancelled run.
+  const Reply again = As(s, "POST", fmt::format("/api/v1/syncs/{}/run", sync_id));
+  EXPECT_EQ(again.status, 202) << again.text;
+  const int64_t again_id = again.body["run_id"];
+  EXPECT_NE(again_id, run_id);
+  As(s, "POST", fmt::format("/api/v1/runs/{}/cancel", again_id));
+  EXPECT_NE(WaitFinished(s, again_id)["state"], "running");
+}
+
+TEST_F(HttpTest, TheOpenApiDocumentListsEveryRouteAndNothingElse) {
+  const Reply doc = Send("GET", "/api/v1/openapi.json");  // public
+  ASSERT_EQ(doc.status, 200);
+  EXPECT_THAT(doc.body["openapi"].get<std::string>(), ::testing::StartsWith("3.0"));
+  std::set<std::pair<std::string, std::string>> documented;
+  for (const auto& [path, operations] : doc.body["paths"].items()) {
+    for (const auto& [method, operation] : operations.items()) {
+      std::string upper = method;
+      for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      documented.insert({upper, path});
+      EXPECT_TRUE(operation.contains("responses")) << method << " " << path;
+      EXPECT_TRUE(operation.contains("summary")) << method << " " << path;
+    }
+  }
+  std::set<std::pair<std::string, std::string>> registered;
+  for (const RouteInfo& route : server_->routes()) {
+    registered.insert({route.method, route.path});
+    EXPECT_TRUE(documented.count({route.method, route.path}))
+        << route.method << " " << route.path << " is not in openapi.json";
+    // Public routes say so (no security), the rest do not.
+    std::string lower = route.method;
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const json operation = doc.body["paths"].value(route.path, json::object()).value(lower, json());
+    EXPECT_EQ(operation.contains("security") && operation["security"].empty(), route.is_public)
+        << route.method << " " << route.path;
+  }
+  for (const auto& entry : documented) {
+    EXPECT_TRUE(registered.count(entry))
+        << entry.first << " " << entry.second << " is documented but not served";
+  }
+}
+
+}  // namespace
+}  // namespace contactsync::http

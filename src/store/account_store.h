@@ -1,0 +1,105 @@
+#pragma once
+
+// AccountStore: the accounts of the HTTP server (SPEC §7): users, login
+// sessions and API tokens. Kept apart from ContactStore because no contact
+// operation needs it and only the server (and `contactsync user`) uses it;
+// it lives in the same store (same file, same migrations).
+//
+// The store holds no secret in a usable form: password hashes are argon2id
+// strings made by the caller (libsodium crypto_pwhash_str), and sessions and
+// API tokens are looked up by a hash of the random value the client holds.
+// What the hashes are is the caller's business (http/auth.h); the store only
+// compares them for equality.
+//
+// Errors: kInvalidArgument for a bad user name or token name (the message
+// names it), kAlreadyExists for a taken user name, kNotFound for an unknown
+// user, session or token, kFailedPrecondition for CreateFirstUser once a user
+// exists, kUnavailable when the store is busy.
+//
+// Thread safety: an instance is not thread-safe; use one per thread. Any
+// number of instances may share a store.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+#include "store/contact_store.h"
+
+namespace contactsync::store {
+
+// User names: 1..64 bytes of UTF-8 without control characters or spaces at
+// either end; compared exactly.
+inline constexpr size_t kMaxUsernameBytes = 64;
+
+struct User {
+  int64_t id = 0;
+  std::string username;
+  std::string password_hash;  // argon2id string; never shown
+  std::string created_at;     // ISO 8601 UTC
+};
+
+struct SessionRecord {
+  std::string id_hash;  // hash of the cookie value
+  int64_t user_id = 0;
+  std::string username;    // filled by GetSession
+  std::string csrf_token;  // sent to the client at login; compared on every write
+  int64_t created_unix = 0;
+  int64_t last_seen_unix = 0;
+};
+
+struct ApiToken {
+  int64_t id = 0;
+  int64_t user_id = 0;
+  std::string username;  // filled by lookups
+  std::string name;      // what the user called it: 1..255 bytes
+  std::string created_at;
+  std::string last_used_at;  // empty when never used
+};
+
+class AccountStore {
+ public:
+  virtual ~AccountStore() = default;
+
+  // Users.
+  virtual base::Result<int64_t> CountUsers() = 0;
+  virtual base::Result<User> CreateUser(std::string_view username,
+                                        std::string_view password_hash) = 0;
+  // CreateUser, but only while no user exists (checked in the same write
+  // transaction, so two first-run requests cannot both succeed).
+  virtual base::Result<User> CreateFirstUser(std::string_view username,
+                                             std::string_view password_hash) = 0;
+  virtual base::Result<std::vector<User>> GetUsers() = 0;  // ordered by name
+  virtual base::Result<User> GetUser(std::string_view username) = 0;
+  virtual base::Result<User> GetUserById(int64_t id) = 0;
+  // Deletes the user with its sessions and tokens.
+  virtual base::Status DeleteUser(std::string_view username) = 0;
+
+  // Sessions. GetSession fails with kNotFound for an unknown hash; expiry is
+  // the caller's rule (it deletes what it finds expired).
+  virtual base::Status CreateSession(const SessionRecord& session) = 0;
+  virtual base::Result<SessionRecord> GetSession(std::string_view id_hash) = 0;
+  virtual base::Status TouchSession(std::string_view id_hash, int64_t last_seen_unix) = 0;
+  virtual base::Status DeleteSession(std::string_view id_hash) = 0;
+  // Deletes sessions created before `created_before` or idle since before
+  // `seen_before`; returns how many.
+  virtual base::Result<int64_t> DeleteExpiredSessions(int64_t created_before,
+                                                      int64_t seen_before) = 0;
+
+  // API tokens. FindApiToken also records the time of use.
+  virtual base::Result<ApiToken> CreateApiToken(int64_t user_id, std::string_view name,
+                                                std::string_view token_hash) = 0;
+  virtual base::Result<std::vector<ApiToken>> GetApiTokens(int64_t user_id) = 0;  // by id
+  virtual base::Result<ApiToken> FindApiToken(std::string_view token_hash) = 0;
+  // kNotFound unless token `id` belongs to `user_id`.
+  virtual base::Status DeleteApiToken(int64_t user_id, int64_t id) = 0;
+};
+
+// Opens the accounts of the store at `options.url` (creating the store and
+// applying migrations as OpenStore does).
+base::Result<std::unique_ptr<AccountStore>> OpenAccountStore(const StoreOptions& options);
+
+}  // namespace contactsync::store

@@ -1,0 +1,518 @@
+// End-to-end test of the web UI in headless Chromium (Debian's /usr/bin/chromium
+// driven by playwright-core; no browser is downloaded).
+//
+// Starts `contactsync serve` on a free loopback port with a fresh data
+// directory, loads a customers table with blank, invalid, duplicate and
+// hostile rows into the MariaDB test server, and then, as a user would:
+// creates the first user, logs out and in, creates a list, custom fields and
+// an exclusion (with hostile names), walks the Add Sync wizard (new
+// connection with Test connection, table, mapping with its duplicate and
+// missing-required flags, rules and options), Tests, Runs and watches the
+// progress bar reach the end, opens the report, filters it, downloads the
+// failures CSV and checks its rows, edits the sync and deletes it. Hostile
+// strings must render as text: no injected handler may set window.__xss and
+// no dialog may open. Screenshots of every wizard step and main page go to
+// E2E_ARTIFACTS (build/test/e2e-artifacts).
+//
+// Environment: CONTACTSYNC_BINARY (the built program), CONTACTSYNC_TEST_MARIADB_*
+// (privileged, to load the table) and CONTACTSYNC_TEST_MARIADB_READER_* (what the
+// sync connects with) from scripts/test-servers.sh; without them the test
+// skips (exit 77) unless CONTACTSYNC_REQUIRE_TEST_SERVERS=1.
+import assert from "node:assert/strict";
+import { spawn, spawnSync } from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+
+const SKIP = 77;
+const started = Date.now();
+const artifacts = path.resolve(process.env.E2E_ARTIFACTS || "e2e-artifacts");
+fs.mkdirSync(artifacts, { recursive: true });
+for (const f of fs.readdirSync(artifacts)) {
+  if (f.endsWith(".png") || f.endsWith(".csv")) fs.rmSync(path.join(artifacts, f));
+}
+
+function log(...args) { console.log(`[e2e ${((Date.now() - started) / 1000).toFixed(1)}s]`, ...args); }
+
+function account(prefix) {
+  const get = (k) => process.env[`CONTACTSYNC_TEST_${prefix}_${k}`];
+  const a = { host: get("HOST"), port: get("PORT"), user: get("USER"), password: get("PASSWORD"),
+    database: get("DATABASE") };
+  return Object.values(a).every(Boolean) ? a : null;
+}
+
+let chromium = null;
+try {
+  ({ chromium } = await import("playwright-core"));
+} catch { /* reported below */ }
+
+const binary = process.env.CONTACTSYNC_BINARY;
+const admin = account("MARIADB");
+const reader = account("MARIADB_READER");
+if (!chromium || !binary || !admin || !reader || !fs.existsSync("/usr/bin/chromium")) {
+  const why = !chromium ? "playwright-core is not installed (npm ci in tests/e2e; scripts/test.sh does it)"
+    : !binary ? "CONTACTSYNC_BINARY is not set"
+    : !fs.existsSync("/usr/bin/chromium") ? "/usr/bin/chromium is missing (scripts/setup.sh installs it)"
+      : "no MariaDB test server (source the env of scripts/test-servers.sh start)";
+  if (process.env.CONTACTSYNC_REQUIRE_TEST_SERVERS === "1") {
+    console.error(`e2e: ${why}, but CONTACTSYNC_REQUIRE_TEST_SERVERS=1`);
+    process.exit(1);
+  }
+  console.log(`e2e: skipped: ${why}`);
+  process.exit(SKIP);
+}
+
+// ---- the source table -------------------------------------------------------------------------
+const HOSTILE_IMG = '"><img src=x onerror="window.__xss=1">';
+const HOSTILE_SCRIPT = "<script>window.__xss=1</script>";
+const RTL = "\u202eRTL\u202c \u05e9\u05dc\u05d5\u05dd \u200f";
+const EMOJI = "🎉 Zoë 👩🏽‍💻";
+const HOSTILE_COLUMN = `town"><img src=x onerror=window.__xss=1>`;
+const table = `e2e_customers_${process.pid}`;
+const BULK = 2000;  // enough rows (and batches) for the progress bar to move
+
+function sqlString(v) {
+  if (v === null) return "NULL";
+  return `'${String(v).replace(/\\/g, "\\\\").replace(/'/g, "''")}'`;
+}
+const rows = [
+  // [email, fname, lname, town, tier, country]            expected outcome
+  ["ann@example.com", "Ann", "O'Neil", "Berlin", "gold", "DE"],            // added
+  ["bob@example.com", HOSTILE_SCRIPT, HOSTILE_IMG, HOSTILE_IMG, "silver", "DE"],  // added
+  ["", "Blank", "Email", "Wien", "gold", "AT"],                            // email_missing
+  ["not-an-email", "Bad", "Address", "Graz", "gold", "AT"],                // email_invalid
+  ["ANN@example.com", "Ann", "Again", "Berlin", "gold", "DE"],             // duplicate_in_source
+  ["carol@example.com", RTL, EMOJI, "\u200fتل أبيب", "gold", "AT"],        // added
+  ["dave@blocked.test", "Dave", "Blocked", "Linz", "gold", "DE"],          // excluded
+  ["erin@example.com", "Erin", "Tier", "Köln", "platinum", "DE"],          // field_invalid
+  ["frank@example.com", "Frank", "NoTier", "Bonn", null, "DE"],            // required_field_missing
+  ["gus@example.com", "Gus", "Elsewhere", "Austin", "gold", "US"],         // not selected (rule)
+  [null, "Null", "Email", "Essen", "gold", "DE"],                          // email_missing
+  [`${HOSTILE_IMG}@example.com`, "Eve", "Hostile", "Ulm", "gold", "DE"],   // email_invalid
+];
+for (let i = 1; i <= BULK; i++) {
+  rows.push([`bulk${String(i).padStart(4, "0")}@example.com`, `Bulk${i}`, "Row", "Hamburg",
+    i % 2 ? "gold" : "silver", i % 3 ? "DE" : "AT"]);
+}
+const EXPECT = { selected: rows.length - 1, added: 3 + BULK, failed: 8 };
+const EXPECT_REASONS = { email_missing: 2, email_invalid: 2, duplicate_in_source: 1, excluded: 1,
+  field_invalid: 1, required_field_missing: 1 };
+
+function mariadb(sql) {
+  const r = spawnSync("/usr/bin/mariadb", ["--protocol=TCP", "-h", admin.host, "-P", admin.port,
+    "-u", admin.user, `--password=${admin.password}`, "--batch", "--skip-column-names",
+    "--default-character-set=utf8mb4", admin.database], { input: sql, encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`mariadb failed: ${r.stderr}`);
+  return r.stdout;
+}
+
+function loadTable() {
+  const col = "`" + HOSTILE_COLUMN.replace(/`/g, "``") + "`";
+  const values = rows.map((r, i) => `(${i + 1}, ${r.map(sqlString).join(", ")})`).join(",\n");
+  mariadb(`DROP TABLE IF EXISTS ${table};
+CREATE TABLE ${table} (id INT PRIMARY KEY, email VARCHAR(255) NULL, fname VARCHAR(100),
+  lname VARCHAR(100), ${col} VARCHAR(100), tier VARCHAR(20) NULL, country CHAR(2))
+  DEFAULT CHARSET=utf8mb4;
+INSERT INTO ${table} VALUES ${values};`);
+}
+
+// ---- the server -------------------------------------------------------------------------------
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.on("error", reject);
+    srv.listen(0, "127.0.0.1", () => { const { port } = srv.address(); srv.close(() => resolve(port)); });
+  });
+}
+
+async function startServer() {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "contactsync-e2e-data-"));
+  const port = await freePort();
+  const serverLog = fs.openSync(path.join(artifacts, "server.log"), "w");
+  const child = spawn(binary, ["--data-dir", dataDir, "serve", "--listen", `127.0.0.1:${port}`],
+    { stdio: ["ignore", serverLog, serverLog] });
+  let exited = null;
+  child.on("exit", (code, signal) => { exited = { code, signal }; });
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 300; i++) {
+    if (exited) throw new Error(`contactsync serve exited (${JSON.stringify(exited)}); see ${artifacts}/server.log`);
+    try {
+      const res = await fetch(`${base}/api/v1/setup`);
+      if (res.ok) return { base, child, dataDir };
+    } catch { /* not listening yet */ }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  child.kill("SIGTERM");
+  throw new Error("contactsync serve did not answer within 30 s");
+}
+
+// ---- the browser ------------------------------------------------------------------------------
+let shotIndex = 0;
+async function shot(page, name) {
+  shotIndex += 1;
+  const file = path.join(artifacts, `${String(shotIndex).padStart(2, "0")}-${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  log("screenshot", path.basename(file));
+}
+
+async function noScriptRan(page, where) {
+  const flag = await page.evaluate(() => window.__xss);
+  assert.equal(flag, undefined, `an injected handler ran (${where})`);
+}
+
+async function main() {
+  loadTable();
+  log(`loaded ${rows.length} rows into ${table}`);
+  const server = await startServer();
+  log("serving on", server.base);
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), "contactsync-e2e-chromium-"));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: "/usr/bin/chromium",
+    headless: true,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    viewport: { width: 1280, height: 900 },
+    acceptDownloads: true,
+  });
+  const problems = [];
+  const page = context.pages()[0] || await context.newPage();
+  page.setDefaultTimeout(30000);  // generous: CI runs the other suites beside it
+  page.on("dialog", (d) => { problems.push(`a dialog opened: ${d.type()} ${d.message()}`); d.dismiss(); });
+  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+  // Any request leaving the server's origin would be an injected resource.
+  await context.route((url) => !url.href.startsWith(server.base) && !url.href.startsWith("data:"),
+    (route) => { problems.push(`request to a foreign origin: ${route.request().url()}`); route.abort(); });
+  try {
+    await scenario(page, server);
+    assert.deepEqual(problems, [], "no dialog, no page error, no foreign request");
+    log(`passed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  } catch (err) {
+    await page.screenshot({ path: path.join(artifacts, "failure.png"), fullPage: true }).catch(() => {});
+    if (problems.length) console.error("problems seen:", problems);
+    throw err;
+  } finally {
+    await context.close();
+    server.child.kill("SIGTERM");
+    fs.rmSync(profile, { recursive: true, force: true });
+    fs.rmSync(server.dataDir, { recursive: true, force: true });
+    try { mariadb(`DROP TABLE IF EXISTS ${table};`); } catch { /* best effort */ }
+  }
+}
+
+const LIST_NAME = `Newsletter ${HOSTILE_IMG} ${RTL} 🎉`;
+const CITY_LABEL = `${HOSTILE_SCRIPT} City`;
+const USER = "admin";
+const PASSWORD = "correct horse battery staple";
+
+function nav(page, name) {
+  return page.getByRole("navigation", { name: "Main" }).getByRole("link", { name, exact: true }).click();
+}
+
+async function scenario(page, { base }) {
+  // First run: the setup page creates the first user and logs in.
+  await page.goto(`${base}/`);
+  await page.getByRole("heading", { name: "Create the first user" }).waitFor();
+  await shot(page, "setup");
+  await page.getByLabel("Username").fill(USER);
+  await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
+  await page.getByLabel("Password again").fill(PASSWORD);
+  await page.getByRole("button", { name: "Create user and log in" }).click();
+  await page.getByRole("heading", { name: "Database Sync" }).waitFor();
+
+  // Log out, and in again (a wrong password first).
+  await page.getByRole("button", { name: "Log out" }).click();
+  await page.getByRole("heading", { name: "Log in" }).waitFor();
+  await page.getByLabel("Username").fill(USER);
+  await page.getByLabel("Password").fill("wrong password");
+  await page.getByRole("button", { name: "Log in" }).click();
+  await page.getByRole("alert").waitFor();
+  await shot(page, "login");
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByLabel("Password").press("Enter");  // the keyboard submits
+  await page.getByRole("heading", { name: "Database Sync" }).waitFor();
+  assert.equal(await page.evaluate(() => document.querySelector("a[href], button, input, select, textarea")
+    .textContent), "Skip to content", "the first Tab stop is the skip link");
+  await page.locator(".skip-link").focus();
+  assert.ok(await page.locator(".skip-link").evaluate((a) => a.getBoundingClientRect().left >= 0),
+    "the skip link shows when focused");
+  await page.keyboard.press("Enter");
+  assert.equal(await page.evaluate(() => document.activeElement.id), "main", "it skips to the content");
+  assert.equal(new URL(page.url()).hash, "#/syncs", "and leaves the page where it was");
+
+  // A list, two custom fields (one required dropdown) and an exclusion, with hostile names.
+  await nav(page, "Lists");
+  await page.getByRole("heading", { name: "Lists", exact: true }).waitFor();
+  const listForm = page.getByRole("form", { name: "New list" });
+  await listForm.getByLabel("Name", { exact: true }).fill(LIST_NAME);
+  await listForm.getByLabel("Sender name").fill("Shop <script>");
+  await listForm.getByLabel("Sender email").fill("news@example.com");
+  await listForm.getByLabel("Description").fill(HOSTILE_SCRIPT);
+  await listForm.getByRole("button", { name: "Create list" }).click();
+  await page.getByRole("status").filter({ hasText: "created" }).waitFor();
+  const listCell = page.locator("tbody tr").first().locator("td").first();
+  assert.equal(await listCell.textContent(), LIST_NAME, "the hostile list name renders as text");
+  await shot(page, "lists");
+
+  await nav(page, "Custom fields");
+  const fieldForm = page.getByRole("form", { name: "New custom field" });
+  await fieldForm.waitFor();
+  await fieldForm.getByLabel("Key", { exact: true }).fill("CITY");
+  await fieldForm.getByLabel("Label", { exact: true }).fill(CITY_LABEL);
+  await fieldForm.getByRole("button", { name: "Create field" }).click();
+  await page.getByRole("status").filter({ hasText: "%CITY% created" }).waitFor();
+  await fieldForm.getByLabel("Key", { exact: true }).fill("TIER");
+  await fieldForm.getByLabel("Label", { exact: true }).fill(`Tier ${EMOJI}`);
+  await fieldForm.getByLabel("Type", { exact: true }).selectOption("dropdown");
+  await fieldForm.getByLabel("Options (one per line)").fill("gold\nsilver");
+  await fieldForm.getByLabel(/^Required/).check();
+  await fieldForm.getByRole("button", { name: "Create field" }).click();
+  await page.getByRole("status").filter({ hasText: "%TIER% created" }).waitFor();
+  assert.ok(await page.getByRole("cell", { name: CITY_LABEL, exact: true }).isVisible(),
+    "the hostile field label renders as text");
+  await shot(page, "custom-fields");
+
+  await nav(page, "Exclusion list");
+  const exForm = page.getByRole("form", { name: "Exclude an address" });
+  await exForm.waitFor();
+  await exForm.getByLabel("Address or pattern").fill("*@blocked.test");
+  await exForm.getByRole("button", { name: "Add exclusion" }).click();
+  await page.getByRole("cell", { name: "*@blocked.test", exact: true }).waitFor();
+  await shot(page, "exclusions");
+  await noScriptRan(page, "lists, fields, exclusions");
+
+  // The wizard, step 1: name, a new connection (tested), list, status.
+  await nav(page, "Database Sync");
+  await page.getByRole("link", { name: "Add sync" }).click();
+  await page.getByRole("heading", { name: "1. Source database" }).waitFor();
+  await page.getByLabel("Sync name").fill("Shop customers");
+  await page.getByLabel("New connection").check();
+  await page.getByLabel("Connection name").fill("shop");
+  await page.getByLabel("Database type").selectOption("mariadb");
+  await page.getByLabel("Host", { exact: true }).fill(reader.host);
+  await page.getByLabel("Port", { exact: true }).fill(reader.port);
+  await page.getByLabel("User", { exact: true }).fill(reader.user);
+  await page.getByLabel("Password").fill("wrong-password");
+  await page.getByLabel("Database", { exact: true }).fill(reader.database);
+  await page.getByLabel("TLS").selectOption("disable");
+  await page.getByRole("button", { name: "Test connection" }).click();
+  await page.getByRole("alert").filter({ hasText: "Connection failed" }).waitFor();
+  await page.getByLabel("Password").fill(reader.password);
+  await page.getByRole("button", { name: "Test connection" }).click();
+  await page.locator(".test-out .msg-ok").filter({ hasText: "Connected" }).waitFor();
+  assert.equal(await page.getByLabel("List", { exact: true }).inputValue(), LIST_NAME);
+  await page.getByLabel("Status of new contacts").selectOption("active");
+  await shot(page, "wizard-1-source-database");
+  await page.getByRole("button", { name: "Next →" }).click();
+
+  // Step 2: a custom query is checked (a write is refused) and described; then the table
+  // from the live list.
+  await page.getByRole("heading", { name: "2. Table or query" }).waitFor();
+  await page.getByLabel("A custom query").check();
+  await page.getByLabel("Custom query", { exact: true }).fill(`SELECT email FROM ${table}; DROP TABLE ${table}`);
+  await page.getByRole("button", { name: "Next →" }).click();
+  await page.locator(".form-status [role=alert]").waitFor();
+  await page.getByRole("heading", { name: "2. Table or query" }).waitFor();
+  await page.getByLabel("Custom query", { exact: true }).fill(`SELECT email, fname FROM ${table} WHERE country = 'AT'`);
+  await page.getByRole("button", { name: "Next →" }).click();
+  await page.getByRole("heading", { name: "3. Map columns" }).waitFor();
+  assert.deepEqual(await page.locator("tbody tr th code").allTextContents(), ["email", "fname"],
+    "the query's columns");
+  await page.getByRole("button", { name: "← Back" }).click();
+  await page.getByLabel("A table or view").check();
+  const tableSelect = page.getByLabel("Table or view", { exact: true });
+  const option = tableSelect.locator("option", { hasText: new RegExp(`(^|\\.)${table}$`) });
+  await tableSelect.selectOption(await option.getAttribute("value"));
+  await shot(page, "wizard-2-table");
+  await page.getByRole("button", { name: "Next →" }).click();
+
+  // Step 3: mapping, with sample values; duplicate and missing-required are flagged.
+  await page.getByRole("heading", { name: "3. Map columns" }).waitFor();
+  const hostileRow = page.locator("tbody tr", { has: page.locator("th code", { hasText: HOSTILE_COLUMN }) });
+  assert.equal(await hostileRow.count(), 1, "the hostile column name renders as text");
+  assert.ok((await page.locator("ul.samples").allTextContents()).join("\n").includes(HOSTILE_SCRIPT),
+    "sample values render as text");
+  const mapSelect = (col) => page.getByLabel(`Map column ${col} to`, { exact: true });
+  assert.equal(await mapSelect("email").inputValue(), "email", "email is guessed");
+  assert.equal(await mapSelect("tier").inputValue(), "%TIER%", "a field key is guessed");
+  await mapSelect("fname").selectOption("first_name");
+  await mapSelect("lname").selectOption("first_name");
+  await mapSelect("tier").selectOption("");
+  const problems = page.locator(".problems [role=alert]");
+  await problems.filter({ hasText: "Columns fname, lname all map to First name" }).waitFor();
+  assert.match(await problems.textContent(), /%TIER%\) is required/);
+  assert.equal(await mapSelect("lname").getAttribute("aria-invalid"), "true");
+  await shot(page, "wizard-3-mapping-problems");
+  await page.getByRole("button", { name: "Next →" }).click();
+  await page.getByRole("heading", { name: "3. Map columns" }).waitFor();  // refused
+  await mapSelect("lname").selectOption("last_name");
+  await mapSelect("tier").selectOption("%TIER%");
+  await mapSelect(HOSTILE_COLUMN).selectOption("%CITY%");
+  await page.locator(".problems").getByText("The mapping is complete.").waitFor();
+  await shot(page, "wizard-3-mapping");
+  await page.getByRole("button", { name: "Next →" }).click();
+
+  // Step 4: rules (one added and removed, one `in` with several values) and options.
+  await page.getByRole("heading", { name: "4. Rules and options" }).waitFor();
+  assert.equal(await page.locator("ol.rules > li").count(), 0, "no rule yet");
+  await page.getByText("No rules: every row is imported.").waitFor();
+  await page.getByRole("button", { name: "+ Add rule" }).click();
+  await page.getByLabel("Rule 1 column").selectOption("id");
+  assert.deepEqual(await page.getByLabel("Rule 1 operator").locator("option").evaluateAll(
+    (opts) => opts.map((o) => o.value)), ["equals", "not_equals", "greater_than", "greater_or_equal",
+    "less_than", "less_or_equal", "contains", "not_contains", "starts_with", "ends_with", "is_empty",
+    "is_not_empty", "in"], "every SPEC operator is offered");
+  await page.getByRole("button", { name: "+ Add rule" }).click();
+  await page.getByLabel("Rule 2 column").selectOption("country");
+  await page.getByLabel("Rule 2 operator").selectOption("in");
+  await page.getByLabel("Rule 2 values, one per line").fill("DE\nAT");
+  await page.getByRole("button", { name: "Remove rule 1" }).click();
+  assert.equal(await page.getByLabel("Rule 1 column").inputValue(), "country");
+  await page.getByLabel("Update existing contacts (changed fields only)").check();
+  await page.getByLabel(/^Delete contacts of the list/).check();
+  await page.getByText(/The guard: deletions happen only after a complete, successful read/).waitFor();
+  await shot(page, "wizard-4-rules-options");
+  await page.getByLabel(/^Delete contacts of the list/).uncheck();
+  await page.getByRole("button", { name: "Next →" }).click();
+
+  // Step 5: Add, Test, Run.
+  await page.getByRole("heading", { name: "5. Save, test, run" }).waitFor();
+  await page.getByRole("button", { name: "Add sync" }).click();
+  await page.getByRole("status").filter({ hasText: "Sync “Shop customers” saved." }).waitFor();
+  await page.getByRole("button", { name: "Test", exact: true }).click();
+  const testBox = page.locator(".test-result");
+  await testBox.waitFor({ timeout: 30000 });
+  const count = async (scope, key) => Number(await scope.locator(`[data-count=${key}] dd`).textContent());
+  assert.equal(await count(testBox, "selected"), EXPECT.selected, "Test: selected");
+  assert.equal(await count(testBox, "added"), EXPECT.added, "Test: would add");
+  assert.equal(await count(testBox, "failed"), EXPECT.failed, "Test: failed");
+  assert.match(await testBox.locator("pre.sql").textContent(), /SELECT/);
+  assert.ok(await testBox.getByRole("cell", { name: HOSTILE_SCRIPT }).count() >= 0);
+  await shot(page, "wizard-5-test");
+  assert.equal(await page.evaluate(async (b) => (await (await fetch(`${b}/api/v1/contacts`)).json()).total, base),
+    0, "Test wrote no contact");
+
+  await page.getByRole("button", { name: "Run", exact: true }).click();
+  const panel = page.locator(".run-panel");
+  await panel.waitFor();
+  await page.waitForFunction(() => {  // a screenshot mid-run, when the run is slow enough
+    const p = document.querySelector(".run-panel");
+    return p && (p.querySelector("progress").value > 0 || p.dataset.state);
+  }, null, { timeout: 60000 });
+  await shot(page, "wizard-5-run-progress");
+  await panel.getByRole("link", { name: "Open the report" }).waitFor({ timeout: 60000 });
+  const progress = panel.locator("progress");
+  assert.equal(await progress.evaluate((p) => p.value === p.max && p.max > 0), true, "the bar reached the end");
+  assert.equal(await panel.getAttribute("data-state"), "succeeded");
+  assert.equal(await count(panel, "added"), EXPECT.added, "Run: added");
+  assert.equal(await count(panel, "failed"), EXPECT.failed, "Run: failed");
+  assert.match(await panel.locator("pre.sql").textContent(), /SELECT/);
+  log(`run panel: ${await panel.getAttribute("data-progress-events") || 0} progress events before the end`);
+  await shot(page, "wizard-5-run");
+
+  // The report: counts, failures filterable by reason, the CSV.
+  await panel.getByRole("link", { name: "Open the report" }).click();
+  await page.getByRole("heading", { name: /^Report of run #\d+$/ }).waitFor();
+  const failedRows = page.getByRole("region", { name: "Failed rows" }).locator("tbody tr");
+  await failedRows.first().waitFor();
+  assert.equal(await failedRows.count(), EXPECT.failed);
+  assert.ok(await page.getByRole("cell", { name: `${HOSTILE_IMG}@example.com`, exact: true }).isVisible(),
+    "a hostile email in the failures renders as text");
+  assert.equal(await page.locator("svg.chart rect.bar").count(), 3, "the history chart has one run");
+  await shot(page, "report");
+  await page.getByLabel("Reason").selectOption("email_invalid");
+  await page.getByText("1–2 of 2 failed rows").waitFor();
+  assert.deepEqual(await failedRows.locator("td:nth-child(3)").allTextContents(), ["email_invalid", "email_invalid"]);
+  await shot(page, "report-filtered");
+  const [download] = await Promise.all([page.waitForEvent("download"),
+    page.getByRole("link", { name: "Download failures (CSV)" }).click()]);
+  const csvPath = path.join(artifacts, "failures.csv");
+  await download.saveAs(csvPath);
+  const csv = fs.readFileSync(csvPath, "utf8").trim().split(/\r?\n/);
+  assert.equal(csv[0], "row,email,reason,message", "the CSV header");
+  assert.equal(csv.length - 1, EXPECT.failed, "one CSV row per failure");
+  const reasons = {};
+  for (const line of csv.slice(1)) {
+    const m = line.match(/^\d+,(?:"(?:[^"]|"")*"|[^,]*),([a-z_]+),/);
+    assert.ok(m, `a CSV row: ${line}`);
+    reasons[m[1]] = (reasons[m[1]] || 0) + 1;
+  }
+  assert.deepEqual(reasons, EXPECT_REASONS, "the CSV's reasons");
+  await noScriptRan(page, "wizard and report");
+
+  // Contacts: the hostile names render as text; search and filters work.
+  await nav(page, "Contacts");
+  await page.getByRole("heading", { name: "Contacts" }).waitFor();
+  await page.getByText(`1–25 of ${EXPECT.added}`).waitFor();
+  await page.getByRole("searchbox", { name: "Search" }).fill("bob@");
+  await page.getByText("1–1 of 1").waitFor();
+  const bob = page.locator("tbody tr").first();
+  assert.equal(await bob.locator("td").nth(1).textContent(), `${HOSTILE_SCRIPT} ${HOSTILE_IMG}`);
+  assert.equal(await page.locator("main img, main script").count(), 0, "no injected element");
+  await shot(page, "contacts-hostile");
+  await page.getByRole("searchbox", { name: "Search" }).fill("");
+  await page.getByLabel("Status", { exact: true }).selectOption("active");
+  await page.getByText(`1–25 of ${EXPECT.added}`).waitFor();
+  await page.getByRole("button", { name: "Next →" }).click();
+  await page.getByText(`26–50 of ${EXPECT.added}`).waitFor();
+  await shot(page, "contacts");
+
+  // The syncs page; a sync's own page with its chart.
+  await nav(page, "Database Sync");
+  const syncRow = page.locator("tbody tr", { hasText: "Shop customers" });
+  await syncRow.waitFor();
+  assert.match(await syncRow.textContent(), /succeeded/);
+  await shot(page, "syncs");
+
+  // Phone width.
+  await page.setViewportSize({ width: 375, height: 800 });
+  await shot(page, "phone-syncs");
+  await syncRow.getByRole("link", { name: "Edit sync Shop customers" }).click();
+  await page.getByRole("heading", { name: "1. Source database" }).waitFor();
+  assert.equal(await page.getByLabel("Sync name").inputValue(), "Shop customers", "the wizard is filled in");
+  await shot(page, "phone-wizard-1");
+  await page.locator(".stepper button", { hasText: "3" }).click();
+  await page.getByRole("heading", { name: "3. Map columns" }).waitFor();
+  assert.equal(await mapSelect(HOSTILE_COLUMN).inputValue(), "%CITY%", "the mapping is filled in");
+  await shot(page, "phone-wizard-3");
+  await page.setViewportSize({ width: 1280, height: 900 });
+
+  // Edit: rename, and the rule is still there.
+  await page.locator(".stepper button", { hasText: "1" }).click();
+  await page.getByLabel("Sync name").fill("Shop customers (edited)");
+  await page.locator(".stepper button", { hasText: "4" }).click();
+  assert.equal(await page.getByLabel("Rule 1 values, one per line").inputValue(), "DE\nAT");
+  await page.getByRole("button", { name: "Next →" }).click();
+  await page.getByRole("button", { name: "Save changes" }).click();
+  await page.getByRole("status").filter({ hasText: "saved" }).waitFor();
+  await page.getByRole("link", { name: "Back to all syncs" }).click();
+  const edited = page.locator("tbody tr", { hasText: "Shop customers (edited)" });
+  await edited.waitFor();
+
+  // Run it again from the list: nothing changed, so every selected row is unchanged.
+  await edited.getByRole("button", { name: "Run sync Shop customers (edited)" }).click();
+  const again = page.locator(".run-panel");
+  await again.getByRole("link", { name: "Open the report" }).waitFor({ timeout: 60000 });
+  assert.equal(await again.getAttribute("data-state"), "succeeded");
+  assert.equal(await count(again, "added"), 0, "second run: added");
+  assert.equal(await count(again, "failed"), EXPECT.failed, "second run: failed");
+  await shot(page, "syncs-run-again");
+  await edited.getByRole("link", { name: "Shop customers (edited)", exact: true }).click();
+  await page.getByRole("heading", { name: "Run history" }).waitFor();
+  const bars = await page.locator("svg.chart rect.bar").count();
+  assert.ok(bars >= 3 && bars % 3 === 0, `three bars per run (${bars})`);
+  await shot(page, "sync-history");
+  await nav(page, "Database Sync");
+  await edited.waitFor();
+
+  // Delete, through the confirmation dialog (an HTML <dialog>, not window.confirm).
+  await edited.getByRole("button", { name: "Delete sync Shop customers (edited)" }).click();
+  await page.getByRole("dialog").getByRole("button", { name: "Delete" }).click();
+  await page.getByText("No syncs yet.").waitFor();
+  await noScriptRan(page, "the end");
+}
+
+main().catch((err) => {
+  console.error("e2e FAILED:", err && err.stack ? err.stack : err);
+  process.exit(1);
+});

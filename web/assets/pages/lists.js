@@ -1,0 +1,41 @@
+// Lists: every list with its sender and subscriber count; create and delete.
+import { api } from "../api.js";
+import { h, replace, field, table, val, message } from "../dom.js";
+import { pageHeader, apiForm, deleteButton } from "./common.js";
+
+export async function listsPage() {
+  const page = h("section");
+  const status = h("div.form-status");
+  const body = h("div");
+  async function refresh() {
+    const lists = await api.get("/lists");
+    replace(body, table(["Name", "Sender", "Description", "Subscribers", ""],
+      lists.map((l) => h("tr",
+        h("td", val(l.name)),
+        h("td", val(l.sender_name), l.sender_email ? h("div.muted", val(l.sender_email)) : null),
+        h("td", val(l.description)),
+        h("td.num", String(l.subscriber_count ?? 0)),
+        h("td.actions", deleteButton(`Delete list ${l.name}`,
+          `Delete the list “${l.name}”? Its subscriptions are removed.`,
+          async () => { await api.del(`/lists/${l.id}`); await refresh(); }, status)))),
+      { label: "Lists", empty: "No lists yet. Create one below." }));
+  }
+  const name = h("input", { required: true, name: "name" });
+  const senderName = h("input", { name: "sender_name" });
+  const senderEmail = h("input", { type: "email", name: "sender_email" });
+  const description = h("input", { name: "description" });
+  const form = apiForm("New list", [field("Name", name), field("Sender name", senderName),
+    field("Sender email", senderEmail), field("Description", description)], "Create list",
+  async () => {
+    await api.post("/lists", { name: name.value, sender_name: senderName.value,
+      sender_email: senderEmail.value, description: description.value });
+    const created = name.value;
+    form.reset();
+    await refresh();
+    return `List “${created}” created.`;
+  });
+  await refresh();
+  replace(page, pageHeader("Lists", "Contacts are subscribed to lists; a sync fills one list."),
+    status, body, form);
+  return page;
+}

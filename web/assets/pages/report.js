@@ -1,0 +1,82 @@
+// The report of one run: who, when, how long, the SQL, the counts, the
+// deletion note and every failed row (filterable by reason, paged), with the
+// failures as CSV. A run still going shows its live panel first.
+import { api, qs, BASE_PATH } from "../api.js";
+import { h, replace, table, val, select, message, fmtTime } from "../dom.js";
+import { pageHeader } from "./common.js";
+import { countsList, runPanel } from "../runpanel.js";
+import { historyChart } from "../chart.js";
+
+export const REASONS = ["email_missing", "email_invalid", "required_field_missing", "field_invalid",
+  "excluded", "previously_unsubscribed", "bounced", "duplicate_in_source"];
+const PAGE = 50;
+
+export async function reportPage(id) {
+  const run = await api.get(`/runs/${id}`);
+  const syncName = run.sync_name ?? run.sync ?? "";
+  const page = h("section");
+  if (run.state === "running" || run.state === "queued") {
+    replace(page, pageHeader(`Run #${id}`, `Sync “${syncName}” is running.`),
+      runPanel(id, { onFinished: async () => { replace(page, await reportPage(id)); } }));
+    return page;
+  }
+  const state = { reason: "", offset: 0 };
+  const failures = h("div");
+  const pager = h("div.pager");
+  const reason = select([["", "All reasons"], ...REASONS.map((r) => [r, r])], "", { name: "reason" });
+  reason.id = "failure-reason";
+  reason.addEventListener("change", () => { state.reason = reason.value; state.offset = 0; load(); });
+
+  async function load() {
+    const data = await api.get(`/runs/${id}/failures${qs({ reason: state.reason, limit: PAGE,
+      offset: state.offset })}`);
+    const items = data.items || [];
+    replace(failures, table(["Row", "Email as read", "Reason", "Message"], items.map((f) => h("tr",
+      h("td.num", String(f.row_number ?? f.row ?? "")), h("td", val(f.email)),
+      h("td", h("code.reason", f.reason)), h("td", val(f.message)))),
+    { label: "Failed rows", empty: state.reason ? "No row failed for this reason." : "No row failed." }));
+    const total = data.total ?? items.length;
+    const to = state.offset + items.length;
+    replace(pager,
+      h("button", { type: "button", disabled: state.offset === 0, on: { click: () => {
+        state.offset = Math.max(0, state.offset - PAGE); load(); } } }, "← Previous"),
+      h("span", { role: "status" }, `${total ? state.offset + 1 : 0}–${to} of ${total} failed rows`),
+      h("button", { type: "button", disabled: to >= total, on: { click: () => {
+        state.offset += PAGE; load(); } } }, "Next →"));
+  }
+  await load();
+
+  let chart = null;
+  try {
+    const syncs = await api.get("/syncs");
+    const sync = syncs.find((s) => s.name === syncName);
+    if (sync) {
+      const runs = await api.get(`/syncs/${sync.id}/runs`);
+      chart = h("section.card", h("h2", "Run history of ", h("a", { href: `#/syncs/${sync.id}` }, val(syncName))),
+        historyChart(runs));
+    }
+  } catch { /* the report stands without its chart */ }
+
+  const ok = run.state === "succeeded";
+  replace(page,
+    pageHeader(`Report of run #${id}`, null,
+      h("a.button", { href: `${BASE_PATH}/runs/${id}/failures.csv`, download: `run-${id}-failures.csv` },
+        "Download failures (CSV)")),
+    h("section.card",
+      h("dl.facts",
+        h("div", h("dt", "Sync"), h("dd", val(syncName))),
+        h("div", h("dt", "State"), h("dd", h(`span.badge.run-${run.state}`, run.state))),
+        h("div", h("dt", "Started by"), h("dd", val(run.started_by))),
+        h("div", h("dt", "Started"), h("dd", fmtTime(run.started_at))),
+        h("div", h("dt", "Finished"), h("dd", fmtTime(run.finished_at))),
+        h("div", h("dt", "Duration"), h("dd", `${((run.duration_ms || 0) / 1000).toFixed(1)} s`))),
+      run.message ? message(ok ? "info" : "error", run.message) : null,
+      run.deletion_note ? message("warn", run.deletion_note) : null,
+      h("h2", "Counts"), countsList(run.counts),
+      h("h2", "SQL executed"), h("pre.sql", { tabindex: "0" }, run.sql || "")),
+    h("section.card", h("h2", "Failed rows"),
+      h("div.filters", h("div.field", h("label", { for: reason.id }, "Reason"), reason)),
+      failures, pager),
+    chart);
+  return page;
+}

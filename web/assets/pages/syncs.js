@@ -1,0 +1,93 @@
+// Database Sync: the saved syncs with their last run (edit, delete, test,
+// run), and one sync's page with its run history chart.
+import { api } from "../api.js";
+import { h, replace, table, val, message, fmtTime } from "../dom.js";
+import { pageHeader, deleteButton } from "./common.js";
+import { runPanel } from "../runpanel.js";
+import { testResult } from "./testresult.js";
+import { historyChart } from "../chart.js";
+
+function lastRunCell(run) {
+  if (!run) return h("span.muted", "never run");
+  const c = run.counts || {};
+  return h("div", h("a", { href: `#/runs/${run.id}` }, fmtTime(run.started_at)), " ",
+    h(`span.badge.run-${run.state}`, run.state),
+    h("div.muted.small", `${c.added ?? 0} added · ${c.updated ?? 0} updated · ${c.failed ?? 0} failed`));
+}
+
+// The Test and Run buttons of one sync; results go into `panel`.
+export function syncActions(sync, panel, status) {
+  const test = h("button.small", { type: "button", "aria-label": `Test sync ${sync.name}` }, "Test");
+  test.addEventListener("click", async () => {
+    test.disabled = true;
+    replace(panel, message("info", `Testing “${sync.name}”… (reads the whole source, writes nothing)`));
+    try {
+      replace(panel, testResult(await api.post(`/syncs/${sync.id}/test`)));
+    } catch (err) {
+      replace(panel, message("error", err.message));
+    } finally {
+      test.disabled = false;
+    }
+  });
+  const run = h("button.small.primary", { type: "button", "aria-label": `Run sync ${sync.name}` }, "Run");
+  run.addEventListener("click", async () => {
+    run.disabled = true;
+    try {
+      const { run_id: runId } = await api.post(`/syncs/${sync.id}/run`);
+      replace(panel, runPanel(runId, { onFinished: () => { run.disabled = false; } }));
+      panel.scrollIntoView({ block: "nearest" });
+    } catch (err) {
+      run.disabled = false;
+      replace(status || panel, message("error", err.message));
+    }
+  });
+  return [test, run];
+}
+
+export async function syncsPage() {
+  const status = h("div.form-status");
+  const panel = h("div.panel-slot");
+  const body = h("div");
+  async function refresh() {
+    const syncs = await api.get("/syncs");
+    replace(body, table(["Name", "List", "Source", "Last run", "Actions"],
+      syncs.map((s) => {
+        const d = s.definition || {};
+        const src = d.source || {};
+        return h("tr", { dataset: { syncId: s.id } },
+          h("td", h("a", { href: `#/syncs/${s.id}` }, val(s.name))),
+          h("td", val(d.list)),
+          h("td", val(d.connection), h("div.muted.small",
+            src.query ? "custom query" : val(src.schema ? `${src.schema}.${src.table}` : src.table))),
+          h("td", lastRunCell(s.last_run)),
+          h("td.actions",
+            h("a.button.small", { href: `#/syncs/${s.id}/edit`, "aria-label": `Edit sync ${s.name}` }, "Edit"),
+            syncActions(s, panel, status),
+            deleteButton(`Delete sync ${s.name}`,
+              `Delete the sync “${s.name}”? Its contacts stay; its run reports are deleted.`,
+              async () => { await api.del(`/syncs/${s.id}`); replace(panel); await refresh(); }, status)));
+      }), { label: "Syncs", empty: "No syncs yet. Add one to import contacts from a database." }));
+  }
+  await refresh();
+  return h("section", pageHeader("Database Sync",
+    "Import contacts from a database you already have, again and again; the source is only ever read.",
+    h("a.button.primary", { href: "#/syncs/new" }, "Add sync")), status, body, panel);
+}
+
+export async function syncDetailPage(id) {
+  const [sync, runs] = await Promise.all([api.get(`/syncs/${id}`), api.get(`/syncs/${id}/runs`)]);
+  const d = sync.definition || {};
+  const panel = h("div.panel-slot");
+  const status = h("div.form-status");
+  return h("section",
+    pageHeader(sync.name, `Into list “${d.list}” from connection “${d.connection}”.`,
+      h("a.button.small", { href: `#/syncs/${id}/edit` }, "Edit"), syncActions({ ...sync, id }, panel, status)),
+    status, panel,
+    h("section.card", h("h2", "Run history"), historyChart(runs)),
+    h("section.card", h("h2", "Runs"), table(["Run", "Started", "By", "State", "Selected", "Added",
+      "Updated", "Failed", "Deleted"], runs.map((r) => h("tr",
+      h("td", h("a", { href: `#/runs/${r.id}` }, `#${r.id}`)), h("td", fmtTime(r.started_at)),
+      h("td", val(r.started_by)), h("td", h(`span.badge.run-${r.state}`, r.state)),
+      ["selected", "added", "updated", "failed", "deleted"].map((k) =>
+        h("td.num", String((r.counts || {})[k] ?? 0))))), { label: "Runs", empty: "No runs yet." })));
+}

@@ -1,0 +1,108 @@
+// The live panel of one run: the SQL being executed, a progress bar and the
+// counts so far from the server-sent events of /api/v1/runs/{id}/events,
+// ending with the run's outcome and a link to its report.
+import { api, BASE_PATH } from "./api.js";
+import { h, replace, message } from "./dom.js";
+
+export const COUNT_KEYS = ["selected", "added", "updated", "unchanged", "skipped", "failed", "deleted"];
+
+export function countsList(counts, labels = {}) {
+  return h("dl.counts", COUNT_KEYS.map((k) => h("div", { dataset: { count: k } },
+    h("dt", labels[k] || k), h("dd", String((counts || {})[k] ?? 0)))));
+}
+
+export function runPanel(runId, { onFinished } = {}) {
+  const phase = h("span.phase", "starting");
+  const bar = h("progress", { max: "100", id: `run-${runId}-progress` });
+  const rows = h("span.rows", "");
+  const sql = h("pre.sql", { tabindex: "0", "aria-label": "SQL being executed" }, "…");
+  const counts = h("div", countsList({}));
+  const outcome = h("div.outcome", { role: "status" });
+  const panel = h("section.card.run-panel", { "aria-labelledby": `run-${runId}-title`, dataset: { runId } },
+    h("h2", { id: `run-${runId}-title` }, `Run #${runId}`),
+    h("div.field", h("label", { for: bar.id }, "Progress: ", phase, " ", rows), bar),
+    h("h3", "SQL"), sql, h("h3", "Counts"), counts, outcome);
+  let source = null;
+  let finished = false;
+
+  let events = 0;
+  function progress(p) {
+    events += 1;
+    panel.dataset.progressEvents = String(events);
+    replace(phase, p.phase || "running");
+    if (p.sql) replace(sql, p.sql);
+    const read = p.rows_read ?? 0;
+    const total = p.estimated_total;
+    if (total !== null && total !== undefined && total > 0) {
+      bar.max = total;
+      bar.value = Math.min(read, total);
+      replace(rows, `${read} of ${total} rows`);
+    } else if (total === 0) {
+      bar.max = 1; bar.value = 1;
+      replace(rows, "no rows");
+    } else {
+      bar.removeAttribute("value");
+      replace(rows, `${read} rows`);
+    }
+    if (p.counts) replace(counts, countsList(p.counts));
+  }
+
+  function finish(run) {
+    if (finished) return;
+    finished = true;
+    if (source) source.close();
+    panel.dataset.state = run.state || "";
+    if (run.sql) replace(sql, run.sql);
+    if (run.counts) replace(counts, countsList(run.counts));
+    replace(phase, run.state || "finished");
+    const c = run.counts || {};
+    bar.max = Math.max(1, c.selected || 0);
+    bar.value = bar.max;
+    replace(rows, `${c.selected ?? 0} rows`);
+    const ok = run.state === "succeeded";
+    replace(outcome,
+      message(ok ? "ok" : "error",
+        ok ? `Finished in ${((run.duration_ms || 0) / 1000).toFixed(1)} s.`
+          : `Run ${run.state || "ended"}${run.message ? `: ${run.message}` : "."}`),
+      run.deletion_note ? message("warn", run.deletion_note) : null,
+      h("p", h("a.button.primary", { href: `#/runs/${runId}` }, "Open the report")));
+    if (onFinished) onFinished(run);
+  }
+
+  async function poll() {
+    // Fallback when the event stream breaks: the run itself knows its state.
+    while (!finished && panel.isConnected !== false) {
+      try {
+        const run = await api.get(`/runs/${runId}`);
+        if (run.state && run.state !== "running" && run.state !== "queued") { finish(run); return; }
+        if (run.counts) replace(counts, countsList(run.counts));
+      } catch (err) {
+        replace(outcome, message("error", err.message));
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+
+  const cancel = h("button", { type: "button", on: { click: async () => {
+    try { await api.post(`/runs/${runId}/cancel`); } catch (err) {
+      replace(outcome, message("error", err.message));
+    }
+  } } }, "Cancel run");
+  panel.append(h("div.actions", cancel));
+
+  source = new EventSource(`${BASE_PATH}/runs/${runId}/events`);
+  source.addEventListener("progress", (e) => { try { progress(JSON.parse(e.data)); } catch { /* skip */ } });
+  source.addEventListener("finished", (e) => {
+    cancel.remove();
+    try { finish(JSON.parse(e.data)); } catch { poll(); }
+  });
+  source.addEventListener("error", () => {
+    if (finished) return;
+    source.close();
+    poll().then(() => cancel.remove());
+  });
+  const prevCleanup = window.csCleanup;
+  window.csCleanup = () => { if (source) source.close(); finished = true; if (prevCleanup) prevCleanup(); };
+  return panel;
+}
