@@ -258,6 +258,9 @@ TEST_F(HttpTest, EveryApiRouteButThePublicOnesAnswers401WithoutASessionOrToken) 
   EXPECT_EQ(page.status, 200);
   EXPECT_EQ(page.text, "<h1>ui</h1>");
   EXPECT_THAT(page.Header("Content-Security-Policy"), HasSubstr("script-src 'self'"));
+  EXPECT_EQ(Send("GET", "/index.html").text, "<h1>ui</h1>");
+  EXPECT_EQ(Send("GET", "/assets/missing.js").status, 404);
+  EXPECT_EQ(Send("POST", "/index.html").status, 401);
 }
 
 TEST_F(HttpTest, SetupCreatesTheFirstUserOnlyOnce) {
@@ -606,7 +609,7 @@ TEST_F(HttpTest, ASyncCreatedTestedAndRunWithProgressEventsAndMatchingCounts) {
 
 TEST_F(HttpTest, ASecondRunWhileOneRunsIs409AndCancelStopsIt) {
   const Session s = SetUpAdmin();
-  const int64_t sync_id = CreateDemoSync(s, 150000);
+  const int64_t sync_id = CreateDemoSync(s, 100000);
   ASSERT_GT(sync_id, 0);
   const Reply started = As(s, "POST", fmt::format("/api/v1/syncs/{}/run", sync_id));
   ASSERT_EQ(started.status, 202) << started.text;
@@ -616,7 +619,7 @@ TEST_F(HttpTest, ASecondRunWhileOneRunsIs409AndCancelStopsIt) {
   // The server answers while the run goes on.
   const auto before = std::chrono::steady_clock::now();
   EXPECT_EQ(As(s, "GET", "/api/v1/lists").status, 200);
-  EXPECT_LT(std::chrono::steady_clock::now() - before, std::chrono::seconds(2));
+  EXPECT_LT(std::chrono::steady_clock::now() - before, std::chrono::seconds(5));
   // Deleting a running sync is refused.
   EXPECT_EQ(As(s, "DELETE", fmt::format("/api/v1/syncs/{}", sync_id)).status, 409);
 
@@ -655,15 +658,15 @@ TEST_F(HttpTest, ASecondRunWhileOneRunsIs409AndCancelStopsIt) {
   EXPECT_EQ(finished[0]["state"], "cancelled");
   const json run = WaitFinished(s, run_id);
   EXPECT_EQ(run["state"], "cancelled");
-  EXPECT_LT(run["counts"]["selected"].get<int64_t>(), 150000);
+  EXPECT_LT(run["counts"]["selected"].get<int64_t>(), 100000);
   EXPECT_EQ(As(s, "POST", fmt::format("/api/v1/runs/{}/cancel", run_id)).status, 409);
   // The lock is free again after the cancelled run.
   const Reply again = As(s, "POST", fmt::format("/api/v1/syncs/{}/run", sync_id));
   EXPECT_EQ(again.status, 202) << again.text;
   const int64_t again_id = again.body["run_id"];
   EXPECT_NE(again_id, run_id);
-  As(s, "POST", fmt::format("/api/v1/runs/{}/cancel", again_id));
-  EXPECT_NE(WaitFinished(s, again_id)["state"], "running");
+  EXPECT_EQ(As(s, "POST", fmt::format("/api/v1/runs/{}/cancel", again_id)).status, 202);
+  EXPECT_EQ(WaitFinished(s, again_id)["state"], "cancelled");
 }
 
 TEST_F(HttpTest, TheOpenApiDocumentListsEveryRouteAndNothingElse) {
