@@ -669,6 +669,59 @@ TEST_F(HttpTest, ASecondRunWhileOneRunsIs409AndCancelStopsIt) {
   EXPECT_EQ(WaitFinished(s, again_id)["state"], "cancelled");
 }
 
+TEST_F(HttpTest, AConnectionToThePostgresTestServer) {
+  CS_REQUIRE_TEST_ACCOUNT(reader, "PG_READER");
+  const Session s = SetUpAdmin();
+  const json settings = {{"name", "pg"},
+                         {"type", "postgresql"},
+                         {"host", reader.host},
+                         {"port", std::stoi(reader.port)},
+                         {"user", reader.user},
+                         {"password", reader.password},
+                         {"database", reader.database},
+                         {"tls_mode", "disable"}};
+  const Reply saved = As(s, "POST", "/api/v1/connections", settings);
+  ASSERT_EQ(saved.status, 201) << saved.text;
+  const int64_t id = saved.body["id"];
+  const Reply test = As(s, "POST", fmt::format("/api/v1/connections/{}/test", id));
+  ASSERT_EQ(test.status, 200) << test.text;
+  EXPECT_THAT(test.body["server_version"].get<std::string>(), HasSubstr("PostgreSQL"));
+  const Reply preview = As(s, "POST", fmt::format("/api/v1/connections/{}/preview", id),
+                           {{"query", "SELECT NULL AS n, 'a' AS t"}, {"limit", 1}});
+  ASSERT_EQ(preview.status, 200) << preview.text;
+  EXPECT_TRUE(preview.body["rows"][0][0].is_null());
+  EXPECT_EQ(preview.body["rows"][0][1], "a");
+  const Reply writes = As(s, "POST", fmt::format("/api/v1/connections/{}/describe", id),
+                          {{"query", "SELECT lo_from_bytea(0, 'x')"}});
+  EXPECT_EQ(writes.status, 400) << writes.text;
+  for (const Reply& reply : {saved, test, preview, writes}) {
+    EXPECT_THAT(reply.text, Not(HasSubstr(reader.password)));
+  }
+}
+
+class ShortSessionTest : public HttpTest {
+ protected:
+  void CustomizeOptions(ServerOptions& options) override {
+    options.session_idle_timeout = std::chrono::seconds(1);
+    options.session_absolute_timeout = std::chrono::seconds(1);
+    options.secure_cookies = true;
+  }
+};
+
+TEST_F(ShortSessionTest, SessionsExpireAndCookiesAreSecureWhenAskedFor) {
+  const Reply login =
+      Send("POST", "/api/v1/setup", json{{"username", "admin"}, {"password", kPassword}}.dump());
+  ASSERT_EQ(login.status, 200);
+  EXPECT_THAT(login.Header("Set-Cookie"), HasSubstr("; Secure"));
+  const Session s{CookieOf(login), login.body["csrf_token"]};
+  EXPECT_EQ(As(s, "GET", "/api/v1/lists").status, 200);
+  std::this_thread::sleep_for(std::chrono::milliseconds(2100));
+  const Reply expired = As(s, "GET", "/api/v1/lists");
+  EXPECT_EQ(expired.status, 401);
+  EXPECT_THAT(expired.body["error"]["message"].get<std::string>(), HasSubstr("expired"));
+  EXPECT_EQ(As(s, "GET", "/api/v1/lists").status, 401);  // deleted, not only refused
+}
+
 TEST_F(HttpTest, TheOpenApiDocumentListsEveryRouteAndNothingElse) {
   const Reply doc = Send("GET", "/api/v1/openapi.json");  // public
   ASSERT_EQ(doc.status, 200);
