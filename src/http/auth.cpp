@@ -66,14 +66,13 @@ const std::vector<RouteInfo>& PublicRoutes() {
   return routes;
 }
 
-bool IsPublic(const ServerOptions& options, const std::string& method, const std::string& path) {
+bool IsPublic(const std::string& method, const std::string& path) {
   for (const RouteInfo& route : PublicRoutes()) {
     if (route.method == method && route.path == path) return true;
   }
-  if (method != "GET" && method != "HEAD") return false;
-  if (path.rfind("/api/", 0) == 0) return false;
-  if (path == "/") return true;  // the UI's page; 404 when there is no UI
-  return options.assets && options.assets(path).has_value();
+  // Outside /api/ a GET reaches only the static files of the UI (or a 404
+  // when there is none at that path), which are public.
+  return (method == "GET" || method == "HEAD") && path.rfind("/api/", 0) != 0;
 }
 
 const Principal* CurrentPrincipal() { return t_principal; }
@@ -81,7 +80,11 @@ const Principal* CurrentPrincipal() { return t_principal; }
 httplib::Server::HandlerResponse Authenticator::PreRoute(const httplib::Request& req,
                                                          httplib::Response& res) {
   t_principal = nullptr;
-  if (IsPublic(state_.options, req.method, req.path)) {
+  // A refused request's body is never read (the check runs before httplib
+  // reads it), so its connection must not be reused.
+  res.set_header("Connection", "close");
+  if (IsPublic(req.method, req.path)) {
+    res.headers.erase("Connection");
     return httplib::Server::HandlerResponse::Unhandled;
   }
   base::Result<StorePool::Lease> lease = state_.stores.Acquire();
@@ -116,6 +119,7 @@ httplib::Server::HandlerResponse Authenticator::PreRoute(const httplib::Request&
       return httplib::Server::HandlerResponse::Handled;
     }
   }
+  res.headers.erase("Connection");
   t_principal_storage = std::move(who).value();
   t_principal = &t_principal_storage;
   return httplib::Server::HandlerResponse::Unhandled;
@@ -136,6 +140,19 @@ base::Result<Principal> Authenticator::Authenticate(const httplib::Request& req,
       if (found.status().code() != base::ErrorCode::kNotFound) return found.status();
       return base::Status(base::ErrorCode::kAuthFailed, "unknown or revoked API token");
     }
+    // last_used_at to the minute: one write a minute per token, not one per
+    // request (many readers must not queue on the store's write lock).
+    bool touch = false;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      const auto now = std::chrono::steady_clock::now();
+      auto [it, inserted] = token_touched_.try_emplace(found->id, now);
+      if (inserted || now - it->second >= std::chrono::minutes(1)) {
+        it->second = now;
+        touch = true;
+      }
+    }
+    if (touch) CS_RETURN_IF_ERROR(accounts.TouchApiToken(found->id));
     Principal who;
     who.user_id = found->user_id;
     who.username = found->username;

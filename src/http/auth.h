@@ -18,8 +18,9 @@
 namespace contactsync::http {
 
 // True for the routes that answer without authentication: PublicRoutes()
-// and static assets (GET of a path outside /api/ that the provider has).
-bool IsPublic(const ServerOptions& options, const std::string& method, const std::string& path);
+// and static assets (any GET outside /api/: the asset handler answers a
+// file of the UI or 404).
+bool IsPublic(const std::string& method, const std::string& path);
 
 // A new API token ("cst_" + 64 hex digits); shown once, stored hashed.
 std::string NewApiToken();
@@ -64,6 +65,7 @@ class Authenticator {
   ServerState& state_;
   std::mutex mutex_;
   std::map<std::string, Failures> failures_;
+  std::map<int64_t, std::chrono::steady_clock::time_point> token_touched_;  // by token id
 };
 
 }  // namespace contactsync::http

@@ -98,22 +98,19 @@ void RunManager::Work(std::shared_ptr<ActiveRun> run, std::string started_by) {
     options.started_by = started_by;
     options.cancel = &run->cancel_;
     options.on_progress = [&](const sync::Progress& progress) {
-      bool first = false;
-      {
-        std::lock_guard<std::mutex> lock(run->mutex_);
-        run->progress_ = progress;
-        ++run->version_;
-        if (progress.run_id != 0 && !run->started_) {
-          run->run_id_ = progress.run_id;
-          run->started_ = true;
-          first = true;
-        }
-        run->changed_.notify_all();
-      }
-      if (first) {
+      if (progress.run_id != 0 && run->run_id_ == 0) {
+        // Findable (for cancel and events) before Start() returns the id.
         std::lock_guard<std::mutex> lock(mutex_);
         active_[progress.run_id] = run;
       }
+      std::lock_guard<std::mutex> lock(run->mutex_);
+      run->progress_ = progress;
+      ++run->version_;
+      if (progress.run_id != 0 && !run->started_) {
+        run->run_id_ = progress.run_id;
+        run->started_ = true;
+      }
+      run->changed_.notify_all();
     };
     base::Result<sync::RunReport> report =
         app::ExecuteSync(*definition, connections, lease->contacts(), options);

@@ -26,7 +26,7 @@ void ServeAsset(const ServerOptions& options, const httplib::Request& req, httpl
   std::optional<StaticAsset> asset;
   if (options.assets) asset = options.assets(path);
   if (!asset) {
-    SendError(res, base::NotFound(fmt::format("no page at {}", "this address")));
+    SendError(res, base::NotFound("no such page"));
     return;
   }
   res.set_content(std::string(asset->body), std::string(asset->content_type));
@@ -161,6 +161,9 @@ base::Status Server::Start() {
 }
 
 void Server::Stop() {
+  // Runs first: an open event stream holds its request thread until its run
+  // ends, and httplib waits for its threads before it stops listening.
+  if (state_) state_->runs->Shutdown();
   if (http_) http_->stop();
 }
 

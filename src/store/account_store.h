@@ -89,11 +89,13 @@ class AccountStore {
   virtual base::Result<int64_t> DeleteExpiredSessions(int64_t created_before,
                                                       int64_t seen_before) = 0;
 
-  // API tokens. FindApiToken also records the time of use.
+  // API tokens. TouchApiToken records a use (callers rate-limit it: it is a
+  // write, and reads must not queue behind a running sync's writes).
   virtual base::Result<ApiToken> CreateApiToken(int64_t user_id, std::string_view name,
                                                 std::string_view token_hash) = 0;
   virtual base::Result<std::vector<ApiToken>> GetApiTokens(int64_t user_id) = 0;  // by id
   virtual base::Result<ApiToken> FindApiToken(std::string_view token_hash) = 0;
+  virtual base::Status TouchApiToken(int64_t id) = 0;
   // kNotFound unless token `id` belongs to `user_id`.
   virtual base::Status DeleteApiToken(int64_t user_id, int64_t id) = 0;
 };

@@ -310,3 +310,51 @@ TEST_F(CliTest, DeletingAContactRemovesIt) {
 
 }  // namespace
 }  // namespace contactsync
+
+namespace contactsync::testing {
+namespace {
+
+class UserCliTest : public ::testing::Test {
+ protected:
+  ProcessResult Run(std::vector<std::string> args, const std::string& input = "") {
+    std::vector<std::string> argv{CONTACTSYNC_BINARY, "--data-dir", dir_.path()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return RunProcess(argv, input);
+  }
+  TempDir dir_;
+};
+
+TEST_F(UserCliTest, UsersAreAddedListedAndRemovedWithoutAPasswordEverShown) {
+  const ProcessResult added =
+      Run({"--json", "user", "add", "alice", "--password-stdin"}, "s3cret-password\n");
+  ASSERT_EQ(added.exit_code, 0) << added.err;
+  EXPECT_EQ(nlohmann::json::parse(added.out)["username"], "alice");
+  const ProcessResult again = Run({"user", "add", "alice", "--password-stdin"}, "another-pass\n");
+  EXPECT_EQ(again.exit_code, 1);
+  EXPECT_THAT(again.err, ::testing::HasSubstr("already exists"));
+  const ProcessResult weak = Run({"user", "add", "bob", "--password-stdin"}, "short\n");
+  EXPECT_EQ(weak.exit_code, 1);
+  EXPECT_THAT(weak.err, ::testing::HasSubstr("too short"));
+  EXPECT_EQ(Run({"user", "add", "carol"}).exit_code, 1);  // no terminal, no --password-stdin
+  const ProcessResult listed = Run({"--json", "user", "ls"});
+  ASSERT_EQ(listed.exit_code, 0);
+  const nlohmann::json users = nlohmann::json::parse(listed.out);
+  ASSERT_EQ(users.size(), 1u);
+  EXPECT_EQ(users[0]["username"], "alice");
+  EXPECT_THAT(listed.out, ::testing::Not(::testing::HasSubstr("argon2")));
+  EXPECT_EQ(Run({"user", "rm", "alice"}).exit_code, 0);
+  EXPECT_EQ(Run({"user", "rm", "alice"}).exit_code, 1);
+  EXPECT_THAT(Run({"user", "ls"}).out, ::testing::HasSubstr("No users yet"));
+}
+
+TEST_F(UserCliTest, ServeRefusesABadListenAddress) {
+  const ProcessResult bad = Run({"serve", "--listen", "localhost"});
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_THAT(bad.err, ::testing::HasSubstr("ADDR:PORT"));
+  const ProcessResult port = Run({"serve", "--listen", "127.0.0.1:99999"});
+  EXPECT_EQ(port.exit_code, 1);
+  EXPECT_THAT(port.err, ::testing::HasSubstr("not a port"));
+}
+
+}  // namespace
+}  // namespace contactsync::testing

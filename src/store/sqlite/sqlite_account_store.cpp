@@ -253,22 +253,22 @@ base::Result<std::vector<ApiToken>> SqliteAccountStore::GetApiTokens(int64_t use
 }
 
 base::Result<ApiToken> SqliteAccountStore::FindApiToken(std::string_view token_hash) {
-  return InTransaction(db_, kWrite, [&]() -> base::Result<ApiToken> {
-    ApiToken token;
-    {
-      CS_ASSIGN_OR_RETURN(CachedStatement query,
-                          db_.Cached(fmt::format("{} WHERE t.token_hash = ?1", kTokenColumns)));
-      query->Bind(1, token_hash);
-      CS_ASSIGN_OR_RETURN(const bool row, query->Step());
-      if (!row) return base::NotFound("no such API token");
-      token = ReadToken(*query);
-    }
-    token.last_used_at = Now();
+  return InTransaction(db_, kRead, [&]() -> base::Result<ApiToken> {
+    CS_ASSIGN_OR_RETURN(CachedStatement query,
+                        db_.Cached(fmt::format("{} WHERE t.token_hash = ?1", kTokenColumns)));
+    query->Bind(1, token_hash);
+    CS_ASSIGN_OR_RETURN(const bool row, query->Step());
+    if (!row) return base::NotFound("no such API token");
+    return ReadToken(*query);
+  });
+}
+
+base::Status SqliteAccountStore::TouchApiToken(int64_t id) {
+  return InTransaction(db_, kWrite, [&]() -> base::Status {
     CS_ASSIGN_OR_RETURN(CachedStatement update,
                         db_.Cached("UPDATE api_tokens SET last_used_at = ?2 WHERE id = ?1"));
-    update->Bind(1, token.id).Bind(2, token.last_used_at);
-    CS_RETURN_IF_ERROR(update->Run());
-    return token;
+    update->Bind(1, id).Bind(2, Now());
+    return update->Run();
   });
 }
 

@@ -42,6 +42,7 @@ class SqliteAccountStore final : public AccountStore {
                                         std::string_view token_hash) override;
   base::Result<std::vector<ApiToken>> GetApiTokens(int64_t user_id) override;
   base::Result<ApiToken> FindApiToken(std::string_view token_hash) override;
+  base::Status TouchApiToken(int64_t id) override;
   base::Status DeleteApiToken(int64_t user_id, int64_t id) override;
 
  private:

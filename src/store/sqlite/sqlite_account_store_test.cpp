@@ -60,7 +60,10 @@ TEST_F(SqliteAccountStoreTest, SessionsAndTokensGoWithTheirUser) {
   CS_ASSERT_OK_AND_ASSIGN(const ApiToken found, store->FindApiToken("thash"));
   EXPECT_EQ(found.id, token.id);
   EXPECT_EQ(found.username, "ann");
-  EXPECT_FALSE(found.last_used_at.empty());
+  EXPECT_TRUE(found.last_used_at.empty());
+  ASSERT_TRUE(IsOk(store->TouchApiToken(token.id)));
+  CS_ASSERT_OK_AND_ASSIGN(const ApiToken used, store->FindApiToken("thash"));
+  EXPECT_FALSE(used.last_used_at.empty());
   EXPECT_TRUE(HasError(store->DeleteApiToken(user.id + 1, token.id), base::ErrorCode::kNotFound));
 
   ASSERT_TRUE(IsOk(store->DeleteUser("ann")));
