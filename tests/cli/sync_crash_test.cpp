@@ -3,7 +3,10 @@
 // store passes PRAGMA integrity_check and foreign_key_check, every contact is
 // whole (subscription and history row present), the killed runs are
 // abandoned rather than blocking, and the next run converges to the same
-// contacts as one uninterrupted run.
+// contacts as one uninterrupted run. Once with an SQLite source file, once
+// with a MariaDB source (scripts/test-servers.sh; skipped without it unless
+// CONTACTSYNC_REQUIRE_TEST_SERVERS=1), whose server sees its client vanish
+// mid-stream.
 
 #include <signal.h>
 #include <sqlite3.h>
@@ -11,6 +14,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <optional>
 #include <random>
 #include <string>
 #include <thread>
@@ -20,6 +24,7 @@
 #include <nlohmann/json.hpp>
 
 #include "support/process.h"
+#include "support/test_servers.h"
 
 namespace contactsync {
 namespace {
@@ -59,21 +64,37 @@ void Write(const std::string& path, const std::string& sql) {
   ASSERT_EQ(rc, SQLITE_OK) << message;
 }
 
+// The `connection add src ...` arguments after the name, the password (fed
+// through --password-stdin when not empty) and the table of one source.
+struct SourceSpec {
+  std::vector<std::string> connection;
+  std::string password;
+  std::string table;
+};
+
 class Store {
  public:
-  explicit Store(const std::string& source) {
-    for (std::vector<std::string> args :
-         {std::vector<std::string>{"list", "create", "News"},
-          {"field", "create", "CITY", "--label", "City"},
-          {"connection", "add", "src", "--type", "sqlite", "--database", source}}) {
+  explicit Store(const SourceSpec& source) {
+    for (std::vector<std::string> args : {std::vector<std::string>{"list", "create", "News"},
+                                          {"field", "create", "CITY", "--label", "City"}}) {
       ProcessResult result = Run(args);
       EXPECT_EQ(result.exit_code, 0) << result.err;
     }
+    std::vector<std::string> add{"connection", "add", "src"};
+    add.insert(add.end(), source.connection.begin(), source.connection.end());
+    if (!source.password.empty()) add.push_back("--password-stdin");
+    ProcessResult added = testing::RunProcess(
+        Argv(add), source.password.empty() ? std::string() : source.password + "\n");
+    EXPECT_EQ(added.exit_code, 0) << added.err;
     const std::string definition = dir_.path() + "/sync.json";
     FILE* file = fopen(definition.c_str(), "w");
-    fputs(R"({"name": "S", "connection": "src", "list": "News", "source": {"table": "people"},
-              "mapping": {"mail": "email", "fname": "first_name", "city": "%CITY%"}})",
-          file);
+    const nlohmann::json json = {
+        {"name", "S"},
+        {"connection", "src"},
+        {"list", "News"},
+        {"source", {{"table", source.table}}},
+        {"mapping", {{"mail", "email"}, {"fname", "first_name"}, {"city", "%CITY%"}}}};
+    fputs(json.dump().c_str(), file);
     fclose(file);
     ProcessResult created = Run({"sync", "create", "--file", definition});
     EXPECT_EQ(created.exit_code, 0) << created.err;
@@ -101,15 +122,55 @@ class Store {
   testing::TempDir dir_;
 };
 
-TEST(SyncCrashTest, KilledRunsLeaveAConsistentStoreThatConverges) {
+// Leaves `table` behind in the MariaDB test database only until the test ends.
+class MariadbTable {
+ public:
+  MariadbTable(testing::TestAccount admin, std::string table)
+      : admin_(std::move(admin)), table_(std::move(table)) {}
+  ~MariadbTable() { testing::MariadbExec(admin_, "DROP TABLE IF EXISTS " + table_); }
+  MariadbTable(const MariadbTable&) = delete;
+  MariadbTable& operator=(const MariadbTable&) = delete;
+
+ private:
+  testing::TestAccount admin_;
+  std::string table_;
+};
+
+class SyncCrashTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(SyncCrashTest, KilledRunsLeaveAConsistentStoreThatConverges) {
   testing::TempDir source_dir;
-  const std::string source = source_dir.path() + "/people.db";
-  Write(source,
-        "CREATE TABLE people (id INTEGER PRIMARY KEY, mail TEXT, fname TEXT, city TEXT);"
-        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < " +
-            std::to_string(kRows) +
-            ") INSERT INTO people (mail, fname, city) "
-            "SELECT 'person' || i || '@example.com', 'Name ' || i, 'City ' || (i % 97) FROM n;");
+  SourceSpec source;
+  std::optional<MariadbTable> mariadb_table;
+  if (GetParam() == "sqlite") {
+    const std::string path = source_dir.path() + "/people.db";
+    Write(path,
+          "CREATE TABLE people (id INTEGER PRIMARY KEY, mail TEXT, fname TEXT, city TEXT);"
+          "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < " +
+              std::to_string(kRows) +
+              ") INSERT INTO people (mail, fname, city) "
+              "SELECT 'person' || i || '@example.com', 'Name ' || i, 'City ' || (i % 97) FROM n;");
+    source = {{"--type", "sqlite", "--database", path}, "", "people"};
+  } else {
+    CS_REQUIRE_TEST_ACCOUNT(admin, "MARIADB");
+    CS_REQUIRE_TEST_ACCOUNT(reader, "MARIADB_READER");
+    // The reader may read the servers' test database; a table of this
+    // process's own there, filled by the server from its sequence engine.
+    const std::string table = "crash_" + std::to_string(getpid());
+    mariadb_table.emplace(admin, table);
+    testing::MariadbExec(
+        admin, "CREATE TABLE " + table +
+                   " (id INT PRIMARY KEY, mail VARCHAR(255), fname VARCHAR(255), "
+                   "city VARCHAR(255)) CHARACTER SET utf8mb4; INSERT INTO " +
+                   table +
+                   " SELECT seq, CONCAT('person', seq, '@example.com'), CONCAT('Name ', seq), "
+                   "CONCAT('City ', seq % 97) FROM seq_1_to_" +
+                   std::to_string(kRows));
+    source = {{"--type", "mariadb", "--host", reader.host, "--port", reader.port, "--user",
+               reader.user, "--database", reader.database, "--connect-timeout", "5"},
+              reader.password,
+              table};
+  }
 
   Store reference(source);
   ProcessResult whole = reference.Run({"--json", "sync", "run", "S"});
@@ -163,6 +224,11 @@ TEST(SyncCrashTest, KilledRunsLeaveAConsistentStoreThatConverges) {
   EXPECT_EQ(Query(killed.db(), "SELECT count(*) FROM sync_runs WHERE state = 'running'"), "0|\n");
   EXPECT_EQ(Query(killed.db(), "SELECT count(*) FROM sync_runs WHERE state = 'succeeded'"), "1|\n");
 }
+
+INSTANTIATE_TEST_SUITE_P(Sources, SyncCrashTest, ::testing::Values("sqlite", "mariadb"),
+                         [](const ::testing::TestParamInfo<std::string>& param) {
+                           return param.param;
+                         });
 
 }  // namespace
 }  // namespace contactsync
