@@ -159,14 +159,13 @@ TEST_F(EngineServerLossTest, PostgresKilledMidRunFailsCleanlyAndDeletesNothing) 
     // Every server process reading for the sync (the read and, if still
     // open, the count), then the server itself.
     const std::vector<std::string> backends = db.Column(
-        "SELECT pid FROM pg_stat_activity WHERE usename = $1 ORDER BY pid", {reader.user});
+        "SELECT pid FROM pg_stat_activity WHERE usename = $1 AND state <> 'idle'", {reader.user});
     ASSERT_FALSE(backends.empty());
     db.Close();
-    for (size_t i = 1; i < backends.size(); ++i) {
-      source::server_testing::KillHard(std::stoi(backends[i]), reader.user);
-    }
-    source::server_testing::KillPostgresHard(env_["CONTACTSYNC_TEST_PG_DATADIR"],
-                                             std::stoi(backends[0]), reader.user);
+    std::vector<pid_t> pids;
+    for (const std::string& pid : backends) pids.push_back(std::stoi(pid));
+    source::server_testing::KillPostgresHard(env_["CONTACTSYNC_TEST_PG_DATADIR"], pids,
+                                             reader.user);
   });
 }
 

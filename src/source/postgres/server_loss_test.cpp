@@ -160,7 +160,7 @@ TEST_F(PostgresServerLossTest, ServerKilledMidReadIsConnectionLostWithinSeconds)
 
   // The whole server, as a crash or `kill -9` would stop it, from the backend serving the read.
   const pid_t backend = std::atoi(batch.rows.front()[2].bytes().c_str());
-  server_testing::KillPostgresHard(env_["CONTACTSYNC_TEST_PG_DATADIR"], backend, reader_.user);
+  server_testing::KillPostgresHard(env_["CONTACTSYNC_TEST_PG_DATADIR"], {backend}, reader_.user);
 
   server_testing::ExpectReadLostAfterKill(
       *reader, *connector, batch, rows_read, kTotalRows, "PostgreSQL", reader_,

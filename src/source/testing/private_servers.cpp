@@ -166,12 +166,18 @@ void KillHard(pid_t pid, std::string_view marker) {
   ASSERT_FALSE(Alive(pid)) << "the server did not die";
 }
 
-void KillPostgresHard(const std::string& datadir, pid_t backend, std::string_view backend_marker) {
-  // The backend first, so that it cannot say goodbye with an error message and the client
-  // meets a bare end of stream; then the postmaster (its other processes then exit by
-  // themselves).
+void KillPostgresHard(const std::string& datadir, const std::vector<pid_t>& backends,
+                      std::string_view backend_marker) {
   const PostmasterFile postmaster = ReadPostmasterFile(datadir);
-  KillHard(backend, backend_marker);
+  ASSERT_GT(postmaster.pid, 1);
+  ASSERT_NE(CommandLine(postmaster.pid).find(datadir), std::string::npos)
+      << "pid " << postmaster.pid << " is not the server started by this test";
+  // Frozen first: a running postmaster answers a backend's death with a crash restart, which
+  // ends the other backends politely and makes new shared memory. Then the backends, so that
+  // none can say goodbye with an error message and the client meets a bare end of stream;
+  // then the postmaster itself.
+  ASSERT_EQ(kill(postmaster.pid, SIGSTOP), 0);
+  for (const pid_t backend : backends) KillHard(backend, backend_marker);
   KillHard(postmaster.pid, datadir);
   RemoveSharedMemory(postmaster);
 }
