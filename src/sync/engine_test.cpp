@@ -38,7 +38,7 @@ using testing::SourceKind;
 using testing::StoreCount;
 
 // The store, its lists and fields, and the source under test; a subclass
-// provides the source (`source_`) before SetUp.
+// sets `source_` (a database its suite shares) before SetUpStore.
 class EngineFixture {
  protected:
   void SetUpStore() {
