@@ -3,10 +3,10 @@
 // store passes PRAGMA integrity_check and foreign_key_check, every contact is
 // whole (subscription and history row present), the killed runs are
 // abandoned rather than blocking, and the next run converges to the same
-// contacts as one uninterrupted run. Once with an SQLite source file, once
-// with a MariaDB source (scripts/test-servers.sh; skipped without it unless
-// CONTACTSYNC_REQUIRE_TEST_SERVERS=1), whose server sees its client vanish
-// mid-stream.
+// contacts as one uninterrupted run. With an SQLite source file, a MariaDB
+// and a PostgreSQL source (scripts/test-servers.sh; skipped without them
+// unless CONTACTSYNC_REQUIRE_TEST_SERVERS=1), whose servers see their client
+// vanish mid-stream.
 
 #include <signal.h>
 #include <sqlite3.h>
@@ -122,18 +122,29 @@ class Store {
   testing::TempDir dir_;
 };
 
-// Leaves `table` behind in the MariaDB test database only until the test ends.
-class MariadbTable {
+// A table of this process's own in a server's test database (which the
+// reader account may read), dropped when the test ends however it ends.
+class ServerTable {
  public:
-  MariadbTable(testing::TestAccount admin, std::string table)
-      : admin_(std::move(admin)), table_(std::move(table)) {}
-  ~MariadbTable() { testing::MariadbExec(admin_, "DROP TABLE IF EXISTS " + table_); }
-  MariadbTable(const MariadbTable&) = delete;
-  MariadbTable& operator=(const MariadbTable&) = delete;
+  ServerTable(testing::TestAccount admin, bool mariadb)
+      : admin_(std::move(admin)), mariadb_(mariadb), name_("crash_" + std::to_string(getpid())) {}
+  ~ServerTable() { Exec("DROP TABLE IF EXISTS " + name_); }
+  ServerTable(const ServerTable&) = delete;
+  ServerTable& operator=(const ServerTable&) = delete;
+
+  const std::string& name() const { return name_; }
+  void Exec(const std::string& sql) const {
+    if (mariadb_) {
+      testing::MariadbExec(admin_, sql);
+    } else {
+      testing::PsqlExec(admin_, sql);
+    }
+  }
 
  private:
   testing::TestAccount admin_;
-  std::string table_;
+  bool mariadb_;
+  std::string name_;
 };
 
 class SyncCrashTest : public ::testing::TestWithParam<std::string> {};
@@ -141,7 +152,7 @@ class SyncCrashTest : public ::testing::TestWithParam<std::string> {};
 TEST_P(SyncCrashTest, KilledRunsLeaveAConsistentStoreThatConverges) {
   testing::TempDir source_dir;
   SourceSpec source;
-  std::optional<MariadbTable> mariadb_table;
+  std::optional<ServerTable> table;
   if (GetParam() == "sqlite") {
     const std::string path = source_dir.path() + "/people.db";
     Write(path,
@@ -152,24 +163,33 @@ TEST_P(SyncCrashTest, KilledRunsLeaveAConsistentStoreThatConverges) {
               "SELECT 'person' || i || '@example.com', 'Name ' || i, 'City ' || (i % 97) FROM n;");
     source = {{"--type", "sqlite", "--database", path}, "", "people"};
   } else {
-    CS_REQUIRE_TEST_ACCOUNT(admin, "MARIADB");
-    CS_REQUIRE_TEST_ACCOUNT(reader, "MARIADB_READER");
-    // The reader may read the servers' test database; a table of this
-    // process's own there, filled by the server from its sequence engine.
-    const std::string table = "crash_" + std::to_string(getpid());
-    mariadb_table.emplace(admin, table);
-    testing::MariadbExec(
-        admin, "CREATE TABLE " + table +
-                   " (id INT PRIMARY KEY, mail VARCHAR(255), fname VARCHAR(255), "
-                   "city VARCHAR(255)) CHARACTER SET utf8mb4; INSERT INTO " +
-                   table +
-                   " SELECT seq, CONCAT('person', seq, '@example.com'), CONCAT('Name ', seq), "
-                   "CONCAT('City ', seq % 97) FROM seq_1_to_" +
-                   std::to_string(kRows));
-    source = {{"--type", "mariadb", "--host", reader.host, "--port", reader.port, "--user",
-               reader.user, "--database", reader.database, "--connect-timeout", "5"},
-              reader.password,
-              table};
+    const bool mariadb = GetParam() == "mariadb";
+    CS_REQUIRE_TEST_ACCOUNT(admin, mariadb ? "MARIADB" : "PG");
+    CS_REQUIRE_TEST_ACCOUNT(reader, mariadb ? "MARIADB_READER" : "PG_READER");
+    // The same rows, made by the server itself.
+    table.emplace(admin, mariadb);
+    const std::string rows = std::to_string(kRows);
+    if (mariadb) {
+      table->Exec("CREATE TABLE " + table->name() +
+                  " (id INT PRIMARY KEY, mail VARCHAR(255), fname VARCHAR(255), "
+                  "city VARCHAR(255)) CHARACTER SET utf8mb4; INSERT INTO " +
+                  table->name() +
+                  " SELECT seq, CONCAT('person', seq, '@example.com'), CONCAT('Name ', seq), "
+                  "CONCAT('City ', seq % 97) FROM seq_1_to_" +
+                  rows);
+    } else {
+      table->Exec("CREATE TABLE public." + table->name() +
+                  " (id INT PRIMARY KEY, mail TEXT, fname TEXT, city TEXT); INSERT INTO public." +
+                  table->name() +
+                  " SELECT i, 'person' || i || '@example.com', 'Name ' || i, 'City ' || (i % 97) "
+                  "FROM generate_series(1, " +
+                  rows + ") AS i; GRANT SELECT ON public." + table->name() + " TO " + reader.user);
+    }
+    source = {
+        {"--type", mariadb ? "mariadb" : "postgresql", "--host", reader.host, "--port", reader.port,
+         "--user", reader.user, "--database", reader.database, "--connect-timeout", "5"},
+        reader.password,
+        table->name()};
   }
 
   Store reference(source);
@@ -225,7 +245,8 @@ TEST_P(SyncCrashTest, KilledRunsLeaveAConsistentStoreThatConverges) {
   EXPECT_EQ(Query(killed.db(), "SELECT count(*) FROM sync_runs WHERE state = 'succeeded'"), "1|\n");
 }
 
-INSTANTIATE_TEST_SUITE_P(Sources, SyncCrashTest, ::testing::Values("sqlite", "mariadb"),
+INSTANTIATE_TEST_SUITE_P(Sources, SyncCrashTest,
+                         ::testing::Values("sqlite", "mariadb", "postgresql"),
                          [](const ::testing::TestParamInfo<std::string>& param) {
                            return param.param;
                          });
