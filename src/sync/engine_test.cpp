@@ -1,21 +1,29 @@
-// The sync engine against SQLite source files written by the tests and a real
-// SQLite store: SPEC §4's rules, accounting, idempotence, hostile data,
-// delete_not_affected, Test, cancellation, the run lock and the report.
+// The sync engine against a real SQLite store, each test run against an
+// SQLite, a MariaDB and a PostgreSQL source loaded with the same rows
+// (test_sources.h; the servers of scripts/test-servers.sh): SPEC §4's rules,
+// accounting, idempotence, hostile data, delete_not_affected, Test,
+// cancellation, the run lock and the report.
 
 #include "sync/engine.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <thread>
 #include <tuple>
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "source/postgres/test_server.h"
 #include "store/store_test_util.h"
 #include "sync/report.h"
 #include "sync/run_lock.h"
 #include "sync/sync_test_support.h"
+#include "sync/test_sources.h"
 
 namespace contactsync::sync {
 namespace {
@@ -26,13 +34,15 @@ using store::SyncEntryStatus;
 using store::testing::IsOk;
 using testing::DumpStore;
 using ::testing::HasSubstr;
+using testing::SourceKind;
 using testing::StoreCount;
 
-class EngineTest : public ::testing::Test {
+// The store, its lists and fields, and the source under test; a subclass
+// sets `source_` (a database its suite shares) before SetUpStore.
+class EngineFixture {
  protected:
-  void SetUp() override {
+  void SetUpStore() {
     store_path_ = (dir_.path() / "store.db").string();
-    source_path_ = (dir_.path() / "source.db").string();
     auto opened = store::sqlite::SqliteContactStore::Open(store_path_, 5000, base::SystemClock());
     ASSERT_TRUE(opened.ok()) << opened.status().ToString();
     store_ = std::move(opened).value();
@@ -47,31 +57,26 @@ class EngineTest : public ::testing::Test {
     born.label = "Born";
     born.type = model::FieldType::kDate;
     ASSERT_TRUE(IsOk(store_->CreateField(born)));
-    testing::WriteDatabase(source_path_,
-                           "CREATE TABLE people (id INTEGER PRIMARY KEY, mail TEXT, fname TEXT, "
-                           "city TEXT, born TEXT)");
   }
 
-  void Sql(const std::string& sql) { testing::WriteDatabase(source_path_, sql); }
+  // Fixture SQL on the source, as its privileged account.
+  void Sql(const std::string& sql) { source_->Exec(sql); }
 
   // Rows (mail, fname, city, born) appended to the source; "NULL" is NULL.
-  void AddRows(const std::vector<std::vector<std::string>>& rows) {
-    std::string sql = "BEGIN;";
+  void AddRows(const std::vector<std::vector<std::string>>& rows,
+               const std::string& table = "people") {
+    std::vector<std::vector<std::optional<std::string>>> cells;
     for (const auto& row : rows) {
-      sql += "INSERT INTO people (mail, fname, city, born) VALUES (";
+      auto& out = cells.emplace_back();
       for (size_t i = 0; i < 4; ++i) {
-        const std::string value = i < row.size() ? row[i] : "NULL";
-        if (value == "NULL") {
-          sql += "NULL";
+        if (i < row.size() && row[i] != "NULL") {
+          out.emplace_back(row[i]);
         } else {
-          sql += "'";
-          for (char c : value) sql += c == '\'' ? std::string("''") : std::string(1, c);
-          sql += "'";
+          out.emplace_back(std::nullopt);
         }
-        sql += i < 3 ? "," : ");";
       }
     }
-    Sql(sql + "COMMIT;");
+    source_->Insert(table, {"mail", "fname", "city", "born"}, cells);
   }
 
   void AddPeople(int from, int to) {
@@ -88,6 +93,7 @@ class EngineTest : public ::testing::Test {
     d.name = "People";
     d.connection = "src";
     d.list = "News";
+    d.source.schema = source_->schema();
     d.source.table = "people";
     for (auto [column, target] : std::vector<std::pair<std::string, std::string>>{
              {"mail", "email"}, {"fname", "first_name"}, {"city", "%CITY%"}, {"born", "%BORN%"}}) {
@@ -108,13 +114,12 @@ class EngineTest : public ::testing::Test {
                     source::SourceConnector* source = nullptr) {
     std::unique_ptr<source::SourceConnector> own;
     if (source == nullptr) {
-      own = testing::OpenSqlite(source_path_);
+      own = source_->Connect();
       source = own.get();
     }
     options.read.max_rows = batch_rows_;
     options.started_by = "test";
-    base::Result<RunReport> report =
-        sync::Execute(d, source::SourceType::kSqlite, *source, *store_, options);
+    base::Result<RunReport> report = sync::Execute(d, source_->type(), *source, *store_, options);
     EXPECT_TRUE(report.ok()) << report.status().ToString();
     return report.ok() ? std::move(report).value() : RunReport{};
   }
@@ -140,10 +145,32 @@ class EngineTest : public ::testing::Test {
 
   testing::TempDir dir_;
   std::string store_path_;
-  std::string source_path_;
+  testing::SourceDatabase* source_ = nullptr;  // owned by the suite's SharedDatabases
   std::unique_ptr<store::ContactStore> store_;
   size_t batch_rows_ = 1000;
 };
+
+// One test body per source kind; each test gets an empty `people` table in
+// a database the suite shares.
+class EngineTest : public EngineFixture, public ::testing::TestWithParam<SourceKind> {
+ protected:
+  using EngineFixture::Run;
+  using EngineFixture::Test;
+  static void TearDownTestSuite() { databases_.Clear(); }
+  void SetUp() override {
+    std::string why;
+    source_ = databases_.Get(GetParam(), &why);
+    CS_SKIP_WITHOUT_SOURCE(source_, why);
+    SetUpStore();
+    source_->CreatePeople();
+  }
+
+  static inline testing::SharedDatabases databases_;
+};
+
+std::string KindTestName(const ::testing::TestParamInfo<SourceKind>& param) {
+  return testing::KindName(param.param);
+}
 
 // --- SPEC §4 statuses × update_existing × the contact's state before -------
 
@@ -233,10 +260,31 @@ std::vector<MatrixCase> Matrix() {
   return cases;
 }
 
-class StatusMatrixTest : public EngineTest, public ::testing::WithParamInterface<MatrixCase> {};
+// Every case reads the same one-row table, loaded once per source kind; the
+// contact's state before is prepared in each case's own store.
+class StatusMatrixTest : public EngineFixture,
+                         public ::testing::TestWithParam<std::tuple<SourceKind, MatrixCase>> {
+ protected:
+  using EngineFixture::Run;
+  using EngineFixture::Test;
+  static void TearDownTestSuite() { databases_.Clear(); }
+  void SetUp() override {
+    std::string why;
+    bool created = false;
+    source_ = databases_.Get(std::get<0>(GetParam()), &why, &created);
+    CS_SKIP_WITHOUT_SOURCE(source_, why);
+    SetUpStore();
+    if (created) {
+      source_->CreatePeople("matrix");
+      AddRows({{"Ann@Example.com", "New", "Rome", "2000-01-01"}}, "matrix");
+    }
+  }
+
+  static inline testing::SharedDatabases databases_;
+};
 
 TEST_P(StatusMatrixTest, AppliesSpecRules) {
-  const MatrixCase& c = GetParam();
+  const MatrixCase& c = std::get<1>(GetParam());
   const auto save = [&](std::string list, SubscriptionStatus status) {
     store::ContactChange change;
     change.contact.email = "ann@example.com";
@@ -270,8 +318,8 @@ TEST_P(StatusMatrixTest, AppliesSpecRules) {
       save("Other", SubscriptionStatus::kActive);
       break;
   }
-  AddRows({{"Ann@Example.com", "New", "Rome", "2000-01-01"}});
   SyncDefinition d = Definition();
+  d.source.table = "matrix";
   d.status = c.status;
   d.update_existing = c.update_existing;
   const std::string before = DumpStore(store_path_);
@@ -319,16 +367,19 @@ TEST_P(StatusMatrixTest, AppliesSpecRules) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(AllCases, StatusMatrixTest, ::testing::ValuesIn(Matrix()),
-                         [](const ::testing::TestParamInfo<MatrixCase>& param) {
-                           return std::string(EntryStatusName(param.param.status)) +
-                                  (param.param.update_existing ? "_update_" : "_keep_") +
-                                  Name(param.param.prior);
-                         });
+INSTANTIATE_TEST_SUITE_P(
+    AllCases, StatusMatrixTest,
+    ::testing::Combine(::testing::ValuesIn(testing::AllSourceKinds()),
+                       ::testing::ValuesIn(Matrix())),
+    [](const ::testing::TestParamInfo<std::tuple<SourceKind, MatrixCase>>& param) {
+      const MatrixCase& c = std::get<1>(param.param);
+      return std::string(EntryStatusName(c.status)) + (c.update_existing ? "_update_" : "_keep_") +
+             Name(c.prior) + "_" + testing::KindName(std::get<0>(param.param));
+    });
 
 // --- accounting, idempotence, updates --------------------------------------
 
-TEST_F(EngineTest, CountsAddUpAndMatchTheStore) {
+TEST_P(EngineTest, CountsAddUpAndMatchTheStore) {
   batch_rows_ = 7;  // many batches, failures spread across them
   AddPeople(0, 40);
   AddRows({{"NULL", "no mail"},
@@ -367,10 +418,10 @@ TEST_F(EngineTest, CountsAddUpAndMatchTheStore) {
   ASSERT_TRUE(stored.ok());
   EXPECT_EQ(stored->counts, n);
   EXPECT_EQ(stored->state, RunState::kSucceeded);
-  EXPECT_THAT(stored->sql, HasSubstr("FROM \"people\""));
+  EXPECT_THAT(stored->sql, HasSubstr("FROM " + source_->Table("people")));
 }
 
-TEST_F(EngineTest, SecondRunChangesNothingAndThenOnlyWhatChanged) {
+TEST_P(EngineTest, SecondRunChangesNothingAndThenOnlyWhatChanged) {
   batch_rows_ = 10;
   AddPeople(0, 50);
   const SyncDefinition d = Definition();
@@ -403,7 +454,7 @@ TEST_F(EngineTest, SecondRunChangesNothingAndThenOnlyWhatChanged) {
   EXPECT_EQ(store_->GetContact("person8@example.com")->first_name, "Name8");
 }
 
-TEST_F(EngineTest, UpdateExistingFalseLeavesContactsByteForByte) {
+TEST_P(EngineTest, UpdateExistingFalseLeavesContactsByteForByte) {
   AddPeople(0, 5);
   SyncDefinition d = Definition();
   ASSERT_EQ(Run(d).counts.added, 5);
@@ -418,52 +469,291 @@ TEST_F(EngineTest, UpdateExistingFalseLeavesContactsByteForByte) {
 
 // --- hostile data -----------------------------------------------------------
 
-TEST_F(EngineTest, HostileValuesAreStoredByteForByteOrFailWithAReason) {
+// One source row of the hostile-data test and what a run must make of it.
+struct HostileRow {
+  // SQL expressions for the columns mail, fname, city, legacy, raw.
+  std::vector<std::string> cells;
+  std::string reason;  // the failure's reason code; "" when the row is added
+  // When added: the values stored, byte for byte.
+  std::string first_name, city, last_name;
+};
+
+HostileRow Fails(std::vector<std::string> cells, std::string reason) {
+  return {std::move(cells), std::move(reason), "", "", ""};
+}
+
+HostileRow Kept(std::vector<std::string> cells, std::string first_name, std::string city,
+                std::string last_name) {
+  return {std::move(cells), "", std::move(first_name), std::move(city), std::move(last_name)};
+}
+
+// Values each kind of database can really hold. Text a contact can hold is
+// stored byte-identical (a latin1 column arrives transcoded, as the text it
+// is); binary cells, bytes that are not UTF-8, NUL bytes and 1 MB values fail
+// the row with a reason. A MariaDB utf8mb4 column or a PostgreSQL text column
+// in a UTF8 database cannot hold bytes that are not UTF-8 (the server refuses
+// them), so there those bytes come from binary columns, a latin1 column, or
+// (PostgresSqlAsciiDatabase below) a SQL_ASCII database; PostgreSQL text
+// cannot hold NUL at all.
+std::vector<HostileRow> HostileRows(const testing::SourceDatabase& db) {
+  const auto text = [&](std::string_view value) { return db.Literal(value); };
+  const auto repeat = [&](char c, int n) {
+    return db.kind() == SourceKind::kSqlite
+               ? fmt::format("replace(hex(zeroblob({})), '0', '{}')", n / 2, c)
+               : fmt::format("repeat('{}', {})", c, n);
+  };
+  const auto bytes = [&](std::string_view hex) {
+    return db.kind() == SourceKind::kPostgres ? fmt::format("'\\x{}'::bytea", hex)
+                                              : fmt::format("x'{}'", hex);
+  };
+  const std::string null = "NULL";
+  std::vector<HostileRow> rows;
   const std::vector<std::string> kept{
       "O'Brien \"the\" `quoted`",
       "Robert'); DROP TABLE contacts;--",
-      "tab\there\x01\x1f bell\x07",
+      "tab\there\x01\x1f bell\x07 back\\slash \\0 \\N",
       "\u202eRTL mark \u200f\u05e9\u05dc\u05d5\u05dd",
       "emoji \U0001F600\U0001F468\u200D\U0001F469\u200D\U0001F467",
-      "%CITY% {{x}} ${y} \\N NULL",
+      "%CITY% {{x}} ${y} NULL ? $1 :name",
   };
   for (size_t i = 0; i < kept.size(); ++i) {
-    AddRows({{"kept" + std::to_string(i) + "@example.com", kept[i], kept[i]}});
+    rows.push_back(
+        Kept({text(fmt::format("kept{}@example.com", i)), text(kept[i]), text(kept[i]), null, null},
+             kept[i], kept[i], ""));
   }
-  // Rows that must fail, each with its reason.
-  Sql("INSERT INTO people (mail, fname) VALUES ('nonutf8@example.com', CAST(x'41ff42' AS TEXT));"
-      "INSERT INTO people (mail, fname) VALUES ('blob@example.com', x'00010203');"
-      "INSERT INTO people (mail, fname) VALUES ('nul@example.com', CAST(x'410042' AS TEXT));"
-      "INSERT INTO people (mail, fname) VALUES ('huge@example.com', "
-      "  replace(hex(zeroblob(524288)), '0', 'a'));"
-      "INSERT INTO people (mail, city) VALUES ('hugecity@example.com', "
-      "  replace(hex(zeroblob(524288)), '0', 'b'));"
-      "INSERT INTO people (mail) VALUES (x'616240782e636f6d');"
-      "INSERT INTO people (mail) VALUES (CAST(x'61ff40782e636f6d' AS TEXT));"
-      "INSERT INTO people (mail) VALUES ('a''b@x.com; DROP TABLE x');");
-  const RunReport report = Run(Definition());
+  // At the limits: a name of 255 bytes, a text field of 255 two-byte characters.
+  std::string umlauts;
+  for (int i = 0; i < 255; ++i) umlauts += "\u00fc";
+  rows.push_back(
+      Kept({text("limits@example.com"), text(std::string(255, 'n')), text(umlauts), null, null},
+           std::string(255, 'n'), umlauts, ""));
+  rows.push_back(
+      Fails({text("huge@example.com"), repeat('a', 1 << 20), null, null, null}, "field_invalid"));
+  rows.push_back(Fails({text("hugecity@example.com"), null, repeat('b', 1 << 20), null, null},
+                       "field_invalid"));
+  rows.push_back(Fails({text("a'b@x.com; DROP TABLE x"), null, null, null, null}, "email_invalid"));
+  rows.push_back(
+      Fails({text("raw@example.com"), null, null, null, bytes("00ff")}, "field_invalid"));
+  // "René€" as a Windows-1252 application wrote it.
+  const std::string rene = "Ren\xc3\xa9\xe2\x82\xac";
+  switch (db.kind()) {
+    case SourceKind::kSqlite:
+      // SQLite stores whatever bytes the application gave it, as TEXT.
+      rows.push_back(
+          Fails({text("legacy@example.com"), null, null, "CAST(x'52656ee980' AS TEXT)", null},
+                "field_invalid"));
+      rows.push_back(
+          Fails({text("nonutf8@example.com"), "CAST(x'41ff42' AS TEXT)", null, null, null},
+                "field_invalid"));
+      rows.push_back(
+          Fails({text("blob@example.com"), "x'00010203'", null, null, null}, "field_invalid"));
+      rows.push_back(
+          Fails({text("nul@example.com"), text(std::string("A\0B", 3)), null, null, null},
+                "field_invalid"));
+      rows.push_back(Fails({"x'616240782e636f6d'", null, null, null, null}, "email_invalid"));
+      rows.push_back(
+          Fails({"CAST(x'61ff40782e636f6d' AS TEXT)", null, null, null, null}, "email_invalid"));
+      rows.push_back(Fails({text(std::string("nul\0@example.com", 16)), null, null, null, null},
+                           "email_invalid"));
+      break;
+    case SourceKind::kMariaDb:
+      rows.push_back(Kept({text("legacy@example.com"), null, null, "_latin1 x'52656ee980'", null},
+                          "", "", rene));
+      rows.push_back(
+          Fails({text("nul@example.com"), text(std::string("A\0B", 3)), null, null, null},
+                "field_invalid"));
+      rows.push_back(Fails({text(std::string("nul\0@example.com", 16)), null, null, null, null},
+                           "email_invalid"));
+      break;
+    case SourceKind::kPostgres:
+      rows.push_back(Kept({text("legacy@example.com"), null, null,
+                           "convert_from('\\x52656ee980'::bytea, 'WIN1252')", null},
+                          "", "", rene));
+      rows.push_back(
+          Fails({text("nul@example.com"), null, null, null, bytes("410042")}, "field_invalid"));
+      break;
+  }
+  return rows;
+}
+
+// A failure message a person can read: short, UTF-8, no NUL or other
+// control bytes, and never the 1 MB value itself.
+bool Readable(const std::string& message) {
+  if (message.empty() || message.size() > 300) return false;
+  if (!source::Value::FromText(message).is_text()) return false;
+  return std::none_of(message.begin(), message.end(),
+                      [](char c) { return static_cast<unsigned char>(c) < 0x20; });
+}
+
+TEST_P(EngineTest, HostileValuesAreStoredByteForByteOrFailWithAReason) {
+  Sql("DROP TABLE IF EXISTS hostile");
+  switch (GetParam()) {
+    case SourceKind::kSqlite:
+      Sql("CREATE TABLE hostile (id INTEGER PRIMARY KEY, mail TEXT, fname TEXT, city TEXT, "
+          "legacy TEXT, raw BLOB)");
+      break;
+    case SourceKind::kMariaDb:
+      Sql("CREATE TABLE hostile (id INT AUTO_INCREMENT PRIMARY KEY, mail VARCHAR(255), "
+          "fname MEDIUMTEXT, city MEDIUMTEXT, legacy VARCHAR(255) CHARACTER SET latin1, "
+          "raw VARBINARY(255)) CHARACTER SET utf8mb4");
+      break;
+    case SourceKind::kPostgres:
+      Sql("CREATE TABLE hostile (id INT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY, mail TEXT, "
+          "fname TEXT, city TEXT, legacy TEXT, raw BYTEA)");
+      break;
+  }
+  const std::vector<HostileRow> rows = HostileRows(*source_);
+  std::string insert = "INSERT INTO hostile (mail, fname, city, legacy, raw) VALUES ";
+  for (size_t i = 0; i < rows.size(); ++i) {
+    insert += fmt::format("{}({})", i ? ", " : "", fmt::join(rows[i].cells, ", "));
+  }
+  Sql(insert);
+
+  SyncDefinition d = Definition();
+  d.source.table = "hostile";
+  d.mapping.clear();
+  for (auto [column, target] :
+       std::vector<std::pair<std::string, std::string>>{{"mail", "email"},
+                                                        {"fname", "first_name"},
+                                                        {"city", "%CITY%"},
+                                                        {"legacy", "last_name"},
+                                                        {"raw", "phone"}}) {
+    d.mapping.push_back({column, *mapping::ParseTarget(target)});
+  }
+  const RunReport report = Run(d);
   ASSERT_EQ(report.state, RunState::kSucceeded) << report.message;
-  EXPECT_EQ(report.counts.selected, static_cast<int64_t>(kept.size()) + 8);
-  EXPECT_EQ(report.counts.added, static_cast<int64_t>(kept.size()));
-  EXPECT_EQ(report.counts.failed, 8);
-  for (size_t i = 0; i < kept.size(); ++i) {
-    base::Result<store::Contact> contact =
-        store_->GetContact("kept" + std::to_string(i) + "@example.com");
-    ASSERT_TRUE(contact.ok()) << i;
-    EXPECT_EQ(contact->first_name, kept[i]) << i;
-    EXPECT_EQ(contact->fields.at("CITY"), kept[i]) << i;
+
+  std::vector<std::pair<int64_t, std::string>> expected_failures;
+  int64_t expected_added = 0;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    if (rows[i].reason.empty()) {
+      ++expected_added;
+    } else {
+      expected_failures.emplace_back(static_cast<int64_t>(i) + 1, rows[i].reason);
+    }
   }
-  std::vector<std::string> reasons;
-  for (const auto& f : report.failures) reasons.push_back(f.reason);
-  EXPECT_EQ(reasons, (std::vector<std::string>{"field_invalid", "field_invalid", "field_invalid",
-                                               "field_invalid", "field_invalid", "email_invalid",
-                                               "email_invalid", "email_invalid"}));
-  EXPECT_EQ(Count("SELECT count(*) FROM contacts"), static_cast<int64_t>(kept.size()));
+  EXPECT_EQ(report.counts.selected, static_cast<int64_t>(rows.size()));
+  EXPECT_EQ(report.counts.added, expected_added);
+  EXPECT_EQ(report.counts.failed, static_cast<int64_t>(expected_failures.size()));
+  base::Result<std::vector<store::RunFailure>> failures = store_->GetRunFailures(report.run_id);
+  ASSERT_TRUE(failures.ok());
+  std::vector<std::pair<int64_t, std::string>> actual_failures;
+  for (const store::RunFailure& f : *failures) {
+    actual_failures.emplace_back(f.row_number, f.reason);
+    EXPECT_TRUE(Readable(f.message)) << "row " << f.row_number << ": " << f.message;
+    EXPECT_LE(f.email.size(), 254u) << "row " << f.row_number;
+  }
+  EXPECT_EQ(actual_failures, expected_failures);
+
+  for (size_t i = 0; i < rows.size(); ++i) {
+    if (!rows[i].reason.empty()) continue;
+    const std::string email = rows[i].cells[0].substr(1, rows[i].cells[0].size() - 2);
+    base::Result<store::Contact> contact = store_->GetContact(email);
+    ASSERT_TRUE(contact.ok()) << "row " << i + 1 << " " << email;
+    EXPECT_EQ(contact->first_name, rows[i].first_name) << "row " << i + 1;
+    EXPECT_EQ(contact->last_name, rows[i].last_name) << "row " << i + 1;
+    const auto city = contact->fields.find("CITY");
+    EXPECT_EQ(city == contact->fields.end() ? "" : city->second, rows[i].city) << "row " << i + 1;
+  }
+  // Counted from the store.
+  EXPECT_EQ(Count("SELECT count(*) FROM contacts"), expected_added);
+  EXPECT_EQ(OnList("News"), expected_added);
+
+  // A binary column mapped onto email fails every row that has a value, and
+  // a second run over the same rows changes nothing.
+  const std::string dump = DumpStore(store_path_);
+  SyncDefinition binary_email = d;
+  binary_email.name = "Binary";
+  binary_email.mapping = {{"raw", *mapping::ParseTarget("email")}};
+  const RunReport binary = Run(binary_email);
+  EXPECT_EQ(binary.counts.selected, static_cast<int64_t>(rows.size()));
+  EXPECT_EQ(binary.counts.failed, static_cast<int64_t>(rows.size()));
+  for (const store::RunFailure& f : binary.failures) {
+    const bool has_bytes = rows[static_cast<size_t>(f.row_number) - 1].cells[4] != "NULL";
+    EXPECT_EQ(f.reason, has_bytes ? "email_invalid" : "email_missing") << f.row_number;
+    EXPECT_TRUE(Readable(f.message)) << f.message;
+  }
+  EXPECT_EQ(Execute(d).counts.unchanged, expected_added);
+  EXPECT_EQ(DumpStore(store_path_), dump);
+}
+
+// A legacy PostgreSQL database in SQL_ASCII holds whatever bytes its
+// applications wrote, and the server passes them on unconverted: UTF-8 text
+// is stored as it is, other bytes fail the row.
+TEST(PostgresSqlAsciiDatabase, BytesThatAreNotUtf8FailTheRow) {
+  const auto admin = source::postgres::testing::AccountFromEnv("CONTACTSYNC_TEST_PG");
+  const auto reader = source::postgres::testing::AccountFromEnv("CONTACTSYNC_TEST_PG_READER");
+  if (!admin || !reader) {
+    if (testing::TestServersRequired()) FAIL() << "CONTACTSYNC_TEST_PG_* is not set";
+    GTEST_SKIP() << "no PostgreSQL test server";
+  }
+  const std::string name = source::postgres::testing::UniqueName();
+  source::postgres::testing::AdminSession server(*admin);
+  ASSERT_TRUE(server.ok());
+  server.Exec(fmt::format(
+      "CREATE DATABASE {} ENCODING 'SQL_ASCII' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0",
+      name));
+  // Dropped however the test ends.
+  struct Dropper {
+    source::postgres::testing::AdminSession& server;
+    const std::string& name;
+    ~Dropper() { server.Exec(fmt::format("DROP DATABASE {} WITH (FORCE)", name)); }
+  } dropper{server, name};
+  source::ConnectionSettings legacy_admin = *admin;
+  legacy_admin.database = name;
+  source::ConnectionSettings legacy_reader = *reader;
+  legacy_reader.database = name;
+  {
+    source::postgres::testing::AdminSession legacy(legacy_admin);
+    ASSERT_TRUE(legacy.ok());
+    legacy.Exec(
+        fmt::format("CREATE TABLE people (id INT PRIMARY KEY, mail TEXT, fname TEXT);"
+                    "GRANT SELECT ON people TO {};"
+                    "INSERT INTO people VALUES (1, 'utf8@example.com', E'Ren\\xc3\\xa9'),"
+                    " (2, 'latin1@example.com', E'Ren\\xe9'), (3, E'jos\\xe9@example.com', 'Jose'),"
+                    " (4, 'plain@example.com', 'Plain')",
+                    reader->user));
+  }
+
+  testing::TempDir dir;
+  const std::string store_path = (dir.path() / "store.db").string();
+  auto store = std::move(
+      store::sqlite::SqliteContactStore::Open(store_path, 5000, base::SystemClock()).value());
+  ASSERT_TRUE(IsOk(store->CreateList(store::testing::ListNamed("News"))));
+  SyncDefinition d;
+  d.name = "Legacy";
+  d.connection = "legacy";
+  d.list = "News";
+  d.source.schema = "public";
+  d.source.table = "people";
+  d.mapping = {{"mail", *mapping::ParseTarget("email")},
+               {"fname", *mapping::ParseTarget("first_name")}};
+  ASSERT_TRUE(IsOk(store->CreateSync(d.name, SerializeDefinition(d))));
+  {
+    auto source = source::OpenSource(legacy_reader);
+    ASSERT_TRUE(source.ok()) << source.status().ToString();
+    base::Result<RunReport> report =
+        Execute(d, source::SourceType::kPostgreSql, **source, *store, EngineOptions{});
+    ASSERT_TRUE(report.ok()) << report.status().ToString();
+    EXPECT_EQ(report->state, RunState::kSucceeded) << report->message;
+    EXPECT_EQ(report->counts.selected, 4);
+    EXPECT_EQ(report->counts.added, 2);
+    ASSERT_EQ(report->failures.size(), 2u);
+    EXPECT_EQ(report->failures[0].row_number, 2);
+    EXPECT_EQ(report->failures[0].reason, "field_invalid");
+    EXPECT_TRUE(Readable(report->failures[0].message)) << report->failures[0].message;
+    EXPECT_EQ(report->failures[1].row_number, 3);
+    EXPECT_EQ(report->failures[1].reason, "email_invalid");
+    EXPECT_TRUE(Readable(report->failures[1].message)) << report->failures[1].message;
+  }
+  EXPECT_EQ(store->GetContact("utf8@example.com")->first_name, "Ren\xc3\xa9");
+  EXPECT_EQ(store->GetContact("plain@example.com")->first_name, "Plain");
+  EXPECT_EQ(StoreCount(store_path, "SELECT count(*) FROM contacts"), 2);
 }
 
 // --- delete_not_affected ----------------------------------------------------
 
-TEST_F(EngineTest, DeletesOnlyWhatTheRunDidNotSelectWithinTheFraction) {
+TEST_P(EngineTest, DeletesOnlyWhatTheRunDidNotSelectWithinTheFraction) {
   AddPeople(0, 10);
   SyncDefinition d = Definition();
   d.delete_not_affected = true;
@@ -497,7 +787,7 @@ TEST_F(EngineTest, DeletesOnlyWhatTheRunDidNotSelectWithinTheFraction) {
   EXPECT_EQ(Run(d).counts.deleted, 5);
 }
 
-TEST_F(EngineTest, NeverDeletesAfterAFailedOrEmptyRead) {
+TEST_P(EngineTest, NeverDeletesAfterAFailedOrEmptyRead) {
   batch_rows_ = 5;
   AddPeople(0, 20);
   SyncDefinition d = Definition();
@@ -505,7 +795,7 @@ TEST_F(EngineTest, NeverDeletesAfterAFailedOrEmptyRead) {
   d.max_delete_fraction = 1.0;
   ASSERT_EQ(Run(d).counts.added, 20);
   Sql("DELETE FROM people WHERE id > 10");
-  testing::FlakySource flaky(testing::OpenSqlite(source_path_), 1);
+  testing::FlakySource flaky(source_->Connect(), 1);
   const std::string dump = DumpStore(store_path_);
   const RunReport failed = Execute(d, {}, &flaky);
   EXPECT_EQ(failed.state, RunState::kFailed);
@@ -523,7 +813,7 @@ TEST_F(EngineTest, NeverDeletesAfterAFailedOrEmptyRead) {
 
 // --- Test, cancel, lock -----------------------------------------------------
 
-TEST_F(EngineTest, TestWritesNothingAndPredictsTheRun) {
+TEST_P(EngineTest, TestWritesNothingAndPredictsTheRun) {
   AddPeople(0, 30);
   AddRows({{"bad", "x"}, {"PERSON1@example.com", "dup"}});
   SyncDefinition d = Definition();
@@ -539,12 +829,14 @@ TEST_F(EngineTest, TestWritesNothingAndPredictsTheRun) {
   ASSERT_EQ(test.sample.size(), 3u);
   EXPECT_EQ(test.sample[0].values[0],
             std::make_pair(std::string("email"), std::string("person0@example.com")));
-  EXPECT_THAT(test.sql, HasSubstr("SELECT \"mail\", \"fname\", \"city\", \"born\""));
+  EXPECT_THAT(test.sql,
+              HasSubstr("SELECT " + source_->Quoted("mail") + ", " + source_->Quoted("fname") +
+                        ", " + source_->Quoted("city") + ", " + source_->Quoted("born")));
   const RunReport run = Execute(d);
   EXPECT_EQ(run.counts, test.counts);
 }
 
-TEST_F(EngineTest, CancelStopsCleanlyKeepingCommittedBatches) {
+TEST_P(EngineTest, CancelStopsCleanlyKeepingCommittedBatches) {
   batch_rows_ = 10;
   AddPeople(0, 200);
   SyncDefinition d = Definition();
@@ -570,7 +862,7 @@ TEST_F(EngineTest, CancelStopsCleanlyKeepingCommittedBatches) {
   EXPECT_EQ(next.counts.unchanged, report.counts.added);
 }
 
-TEST_F(EngineTest, ExcludedStatusNeverTurnsAnAddressIntoAWildcard) {
+TEST_P(EngineTest, ExcludedStatusNeverTurnsAnAddressIntoAWildcard) {
   AddRows({{"a*b@example.com"}, {"plain@example.com"}});
   SyncDefinition d = Definition();
   d.status = SyncEntryStatus::kExcluded;
@@ -584,15 +876,20 @@ TEST_F(EngineTest, ExcludedStatusNeverTurnsAnAddressIntoAWildcard) {
   EXPECT_TRUE(store_->FindExclusion("plain@example.com", "News")->has_value());
 }
 
-TEST_F(EngineTest, CancelStopsALongCountOfTheEstimate) {
+TEST_P(EngineTest, CancelStopsALongCountOfTheEstimate) {
   // A custom query whose COUNT(*) would run for minutes: cancelling while the
   // estimate is being counted must end the run at once, with nothing written.
   SyncDefinition d = Definition();
   d.source.table.clear();
+  // MariaDB stops a recursive CTE after max_recursive_iterations (1000), so
+  // there ten billion rows come from a join of its sequence tables.
   d.source.query =
-      "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 2000000000) "
-      "SELECT 'p' || x || '@example.com' AS mail, NULL AS fname, NULL AS city, NULL AS born "
-      "FROM n";
+      GetParam() == SourceKind::kMariaDb
+          ? "SELECT CONCAT('p', a.seq, '.', b.seq, '@example.com') AS mail, NULL AS fname, "
+            "NULL AS city, NULL AS born FROM seq_1_to_100000 a, seq_1_to_100000 b"
+          : "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < "
+            "2000000000) SELECT 'p' || x || '@example.com' AS mail, NULL AS fname, NULL AS city, "
+            "NULL AS born FROM n";
   Save(d);
   std::atomic<bool> cancel{false};
   EngineOptions options;
@@ -616,17 +913,31 @@ TEST_F(EngineTest, CancelStopsALongCountOfTheEstimate) {
   // few polls of the flag.
   EXPECT_LT(elapsed, std::chrono::seconds(20));
   EXPECT_EQ(Count("SELECT count(*) FROM contacts"), 0);
+  // And the server stopped counting (else it would burn a core for hours).
+  const std::string running =
+      GetParam() == SourceKind::kMariaDb
+          ? "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO LIKE "
+            "'%seq_1_to_100000 b%' AND ID <> CONNECTION_ID() AND DB = DATABASE()"
+          : "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%< 2000000000%' AND "
+            "state = 'active' AND pid <> pg_backend_pid()";
+  if (GetParam() != SourceKind::kSqlite) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (source_->Scalar(running) != "0" && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    EXPECT_EQ(source_->Scalar(running), "0") << "the count still runs on the server";
+  }
 }
 
-TEST_F(EngineTest, ASecondRunIsRefusedButAStaleLockIsTakenOver) {
+TEST_P(EngineTest, ASecondRunIsRefusedButAStaleLockIsTakenOver) {
   AddPeople(0, 3);
   SyncDefinition d = Definition();
   Save(d);
   base::Result<store::RunRecord> held = store_->BeginRun("People", "someone", CurrentHolder());
   ASSERT_TRUE(held.ok());
-  auto source = testing::OpenSqlite(source_path_);
+  auto source = source_->Connect();
   base::Result<RunReport> refused =
-      sync::Execute(d, source::SourceType::kSqlite, *source, *store_, EngineOptions{});
+      sync::Execute(d, source_->type(), *source, *store_, EngineOptions{});
   EXPECT_TRUE(store::testing::HasError(refused.status(), base::ErrorCode::kFailedPrecondition,
                                        "already running"));
   EXPECT_EQ(Count("SELECT count(*) FROM contacts"), 0);
@@ -650,13 +961,13 @@ TEST_F(EngineTest, ASecondRunIsRefusedButAStaleLockIsTakenOver) {
   EXPECT_THAT(abandoned->message, HasSubstr("interrupted"));
 }
 
-TEST_F(EngineTest, ChecksNameTheProblem) {
+TEST_P(EngineTest, ChecksNameTheProblem) {
   SyncDefinition d = Definition();
-  auto source = testing::OpenSqlite(source_path_);
+  auto source = source_->Connect();
   EngineOptions dry;
   dry.dry_run = true;
   const auto check = [&](const SyncDefinition& def) {
-    return sync::Execute(def, source::SourceType::kSqlite, *source, *store_, dry).status();
+    return sync::Execute(def, source_->type(), *source, *store_, dry).status();
   };
   SyncDefinition bad = d;
   bad.list = "Nope";
@@ -674,15 +985,17 @@ TEST_F(EngineTest, ChecksNameTheProblem) {
   bad.source.table.clear();
   bad.source.query = "SELECT * FROM people; DELETE FROM people";
   EXPECT_EQ(check(bad).code(), base::ErrorCode::kBadQuery);
-  bad.source.query = "SELECT mail, fname, city, born FROM people WHERE id > 0";
+  bad.source.query =
+      "SELECT mail, fname, city, born FROM " + source_->Table("people") + " WHERE id > 0";
   EXPECT_TRUE(check(bad).ok()) << check(bad).ToString();
 }
 
-TEST_F(EngineTest, CustomQueryWithRulesIsWrapped) {
+TEST_P(EngineTest, CustomQueryWithRulesIsWrapped) {
   AddPeople(0, 10);
   SyncDefinition d = Definition();
   d.source.table.clear();
-  d.source.query = "SELECT mail, fname, city, born FROM people WHERE id <= 6";
+  d.source.query =
+      "SELECT mail, fname, city, born FROM " + source_->Table("people") + " WHERE id <= 6";
   d.rules.rules.push_back({"city", query::RuleOp::kNotEquals, {"City1"}});
   const RunReport report = Run(d);
   EXPECT_EQ(report.counts.selected, 5);  // ids 1..6 less person1 (City1)
@@ -690,7 +1003,7 @@ TEST_F(EngineTest, CustomQueryWithRulesIsWrapped) {
   EXPECT_THAT(report.sql, HasSubstr("'City1'"));
 }
 
-TEST_F(EngineTest, FailuresExportAsCsv) {
+TEST_P(EngineTest, FailuresExportAsCsv) {
   AddRows({{"=cmd|' /C calc'!A0", "x"}, {"ok@example.com", "Ann"}, {"@SUM(1)", "y"}});
   const RunReport report = Run(Definition());
   base::Result<std::vector<store::RunFailure>> failures = store_->GetRunFailures(report.run_id);
@@ -699,6 +1012,9 @@ TEST_F(EngineTest, FailuresExportAsCsv) {
   EXPECT_THAT(csv, HasSubstr("1,'=cmd|' /C calc'!A0,email_invalid,"));
   EXPECT_THAT(csv, HasSubstr("3,'@SUM(1),email_invalid,"));
 }
+
+INSTANTIATE_TEST_SUITE_P(Sources, EngineTest, ::testing::ValuesIn(testing::AllSourceKinds()),
+                         KindTestName);
 
 }  // namespace
 }  // namespace contactsync::sync

@@ -1,9 +1,8 @@
 #pragma once
 
-// Test support for the sync engine: a store in a temp directory, SQLite
-// source files written by the test, a store dump for "nothing changed"
-// comparisons, and a source wrapper that loses its connection mid-read.
-// Test-only.
+// Test support for the sync engine: a temp directory, a store dump for
+// "nothing changed" comparisons, and a source wrapper that loses its
+// connection mid-read. The sources themselves: test_sources.h. Test-only.
 
 #include <sqlite3.h>
 
@@ -13,7 +12,6 @@
 
 #include <gtest/gtest.h>
 
-#include "source/sqlite/sqlite_source.h"
 #include "source/sqlite/test_fixture.h"
 #include "store/contact_store.h"
 #include "store/sqlite/sqlite_store.h"
@@ -23,7 +21,6 @@
 namespace contactsync::sync::testing {
 
 using source::sqlite::testing::TempDir;
-using source::sqlite::testing::WriteDatabase;
 
 // Every table a sync changes, as text, in a fixed order: two equal dumps mean
 // the store holds the same contacts, values, subscriptions, history,
@@ -117,14 +114,5 @@ class FlakySource final : public source::SourceConnector {
   std::unique_ptr<source::SourceConnector> inner_;
   int good_batches_;
 };
-
-inline std::unique_ptr<source::SourceConnector> OpenSqlite(const std::string& path) {
-  source::ConnectionSettings settings;
-  settings.type = source::SourceType::kSqlite;
-  settings.database = path;
-  auto source = source::sqlite::OpenSqliteSource(settings);
-  EXPECT_TRUE(source.ok()) << source.status().ToString();
-  return source.ok() ? std::move(source).value() : nullptr;
-}
 
 }  // namespace contactsync::sync::testing

@@ -41,7 +41,7 @@ std::string PsqlExec(const TestAccount& admin, const std::string& sql);
   const auto cs_account_##var = ::contactsync::testing::AccountFromEnv(prefix);            \
   if (!cs_account_##var) {                                                                 \
     if (::contactsync::testing::TestServersRequired()) {                                   \
-      FAIL() << "CONTACTSYNC_REQUIRE_TEST_SERVERS=1 but CONTACTSYNC_TEST_" << prefix       \
+      FAIL() << "CONTACTSYNC_REQUIRE_TEST_SERVERS=1 but CONTACTSYNC_TEST_" << (prefix)     \
              << "_* is not set";                                                           \
     }                                                                                      \
     GTEST_SKIP() << "no test server: run `source $(scripts/test-servers.sh start)` first"; \

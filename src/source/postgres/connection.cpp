@@ -199,6 +199,16 @@ Result<std::shared_ptr<Connection>> Connection::Open(const ConnectionSettings& s
                                 where, name, base::Printable(actual), value));
     }
   }
+  // A SQL_ASCII database holds whatever bytes its applications wrote, and the server checks
+  // every value it sends against the client encoding: one latin1 byte anywhere would fail the
+  // whole read ("invalid byte sequence for encoding UTF8"). Taken as they are, such values are
+  // marked as not UTF-8 cell by cell (Value::FromText), and only their rows fail.
+  if (ParameterStatus(conn, "server_encoding") == "SQL_ASCII" &&
+      PQsetClientEncoding(conn, "SQL_ASCII") != 0) {
+    return Status(ErrorCode::kFailedPrecondition,
+                  fmt::format("{} refused client_encoding SQL_ASCII for its SQL_ASCII database: {}",
+                              where, base::Printable(PQerrorMessage(conn))));
+  }
   return connection;
 }
 

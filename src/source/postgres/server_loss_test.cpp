@@ -6,7 +6,6 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
-#include <sys/shm.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -15,9 +14,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <map>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -41,7 +38,6 @@ using server_testing::Alive;
 using server_testing::CommandLine;
 using server_testing::ExpectNoSecrets;
 using server_testing::ExpectOneLine;
-using server_testing::KillHard;
 
 // ---------------------------------------------------------------------------------------------
 // Against the shared test server.
@@ -121,38 +117,6 @@ TEST_F(PostgresTest, PasswordTypedIntoAnotherFieldIsNotShown) {
 // ---------------------------------------------------------------------------------------------
 // A private server set (scripts/test-servers.sh), killed in the middle of a read.
 
-// What postmaster.pid says: the server's pid (line 1) and the id of its System V shared memory
-// segment (line 7: key and id).
-struct PostmasterFile {
-  pid_t pid = 0;
-  int shm_id = -1;
-};
-
-PostmasterFile ReadPostmasterFile(const std::string& datadir) {
-  PostmasterFile file;
-  std::ifstream in(std::filesystem::path(datadir) / "postmaster.pid");
-  std::string line;
-  for (int number = 1; std::getline(in, line); ++number) {
-    std::istringstream fields(line);
-    key_t key = 0;  // not needed: the id alone names the segment
-    if (number == 1) fields >> file.pid;
-    if (number == 7) fields >> key >> file.shm_id;
-  }
-  return file;
-}
-
-// A postmaster killed with SIGKILL leaves its small System V segment behind (a clean stop
-// removes it, and so would the next start in the same data directory, which is about to be
-// deleted). Removed here, after checking that the server made it; the kernel frees it once the
-// server's last processes have exited.
-void RemoveSharedMemory(const PostmasterFile& postmaster) {
-  ASSERT_GE(postmaster.shm_id, 0) << "no shared memory segment in postmaster.pid";
-  shmid_ds info{};
-  ASSERT_EQ(shmctl(postmaster.shm_id, IPC_STAT, &info), 0);
-  ASSERT_EQ(info.shm_cpid, postmaster.pid);
-  EXPECT_EQ(shmctl(postmaster.shm_id, IPC_RMID, nullptr), 0);
-}
-
 class PostgresServerLossTest : public server_testing::PrivateServersTest {
  protected:
   void SetUp() override {
@@ -194,15 +158,9 @@ TEST_F(PostgresServerLossTest, ServerKilledMidReadIsConnectionLostWithinSeconds)
     rows_read += static_cast<int>(batch.rows.size());
   }
 
-  // The whole server, as a crash or `kill -9` would stop it: first the backend serving the
-  // read, so that it cannot say goodbye with an error message and the client meets a bare end
-  // of stream, then the postmaster (its other processes then exit by themselves).
-  const std::string datadir = env_["CONTACTSYNC_TEST_PG_DATADIR"];
-  const PostmasterFile postmaster = ReadPostmasterFile(datadir);
+  // The whole server, as a crash or `kill -9` would stop it, from the backend serving the read.
   const pid_t backend = std::atoi(batch.rows.front()[2].bytes().c_str());
-  KillHard(backend, reader_.user);
-  KillHard(postmaster.pid, datadir);
-  RemoveSharedMemory(postmaster);
+  server_testing::KillPostgresHard(env_["CONTACTSYNC_TEST_PG_DATADIR"], {backend}, reader_.user);
 
   server_testing::ExpectReadLostAfterKill(
       *reader, *connector, batch, rows_read, kTotalRows, "PostgreSQL", reader_,

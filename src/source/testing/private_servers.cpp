@@ -3,12 +3,14 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/shm.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
+#include <sstream>
 #include <thread>
 
 #include <fmt/format.h>
@@ -22,6 +24,38 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 bool IsExecutable(const std::filesystem::path& path) { return access(path.c_str(), X_OK) == 0; }
+
+// What postmaster.pid says: the server's pid (line 1) and the id of its System V shared memory
+// segment (line 7: key and id).
+struct PostmasterFile {
+  pid_t pid = 0;
+  int shm_id = -1;
+};
+
+PostmasterFile ReadPostmasterFile(const std::string& datadir) {
+  PostmasterFile file;
+  std::ifstream in(std::filesystem::path(datadir) / "postmaster.pid");
+  std::string line;
+  for (int number = 1; std::getline(in, line); ++number) {
+    std::istringstream fields(line);
+    key_t key = 0;  // not needed: the id alone names the segment
+    if (number == 1) fields >> file.pid;
+    if (number == 7) fields >> key >> file.shm_id;
+  }
+  return file;
+}
+
+// A postmaster killed with SIGKILL leaves its small System V segment behind (a clean stop
+// removes it, and so would the next start in the same data directory, which is about to be
+// deleted). Removed here, after checking that the server made it; the kernel frees it once the
+// server's last processes have exited.
+void RemoveSharedMemory(const PostmasterFile& postmaster) {
+  ASSERT_GE(postmaster.shm_id, 0) << "no shared memory segment in postmaster.pid";
+  shmid_ds info{};
+  ASSERT_EQ(shmctl(postmaster.shm_id, IPC_STAT, &info), 0);
+  ASSERT_EQ(info.shm_cpid, postmaster.pid);
+  EXPECT_EQ(shmctl(postmaster.shm_id, IPC_RMID, nullptr), 0);
+}
 
 }  // namespace
 
@@ -130,6 +164,22 @@ void KillHard(pid_t pid, std::string_view marker) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   ASSERT_FALSE(Alive(pid)) << "the server did not die";
+}
+
+void KillPostgresHard(const std::string& datadir, const std::vector<pid_t>& backends,
+                      std::string_view backend_marker) {
+  const PostmasterFile postmaster = ReadPostmasterFile(datadir);
+  ASSERT_GT(postmaster.pid, 1);
+  ASSERT_NE(CommandLine(postmaster.pid).find(datadir), std::string::npos)
+      << "pid " << postmaster.pid << " is not the server started by this test";
+  // Frozen first: a running postmaster answers a backend's death with a crash restart, which
+  // ends the other backends politely and makes new shared memory. Then the backends, so that
+  // none can say goodbye with an error message and the client meets a bare end of stream;
+  // then the postmaster itself.
+  ASSERT_EQ(kill(postmaster.pid, SIGSTOP), 0);
+  for (const pid_t backend : backends) KillHard(backend, backend_marker);
+  KillHard(postmaster.pid, datadir);
+  RemoveSharedMemory(postmaster);
 }
 
 void ExpectReadLostAfterKill(

@@ -53,6 +53,15 @@ std::string CommandLine(pid_t pid);
 // Reports failures through gtest assertions.
 void KillHard(pid_t pid, std::string_view marker);
 
+// SIGKILLs a PostgreSQL server of a private set as a crash would stop it:
+// the postmaster of `datadir` and the server processes `backends` (whose
+// command lines hold `backend_marker`, e.g. the reader's user name), without
+// giving the server a chance to end any session politely; then removes the
+// System V segment the killed postmaster leaves behind. Reports failures
+// through gtest assertions.
+void KillPostgresHard(const std::string& datadir, const std::vector<pid_t>& backends,
+                      std::string_view backend_marker);
+
 // After the server behind `reader` was killed mid-read (`rows_read` of
 // `total_rows` read so far): reading on must end within 15 s with one line of
 // kConnectionLost naming "<server_name> at 127.0.0.1:<port>", the same error
