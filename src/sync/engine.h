@@ -92,7 +92,7 @@ struct EngineOptions {
   // it. Larger transactions write each page of the store's indexes to the
   // WAL once per commit instead of once per batch.
   size_t commit_rows = 50000;
-  std::chrono::milliseconds commit_interval{2000};
+  std::chrono::milliseconds commit_interval{1000};
   const base::Clock* clock = &base::SystemClock();
 };
 

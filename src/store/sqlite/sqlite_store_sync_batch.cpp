@@ -25,7 +25,6 @@
 #include <optional>
 #include <string_view>
 #include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 #include <fmt/format.h>
@@ -191,9 +190,16 @@ class SqliteSyncBatchWriter final : public SyncBatchWriter {
   std::vector<char> found_;
   std::vector<Existing> existing_;
   std::vector<char> repeated_;
-  std::unordered_set<std::string_view> batch_keys_;  // views into the batch's rows
-  std::vector<size_t> positions_;                    // JSON array index -> row index
+  // The batch's addresses (views into its rows) -> their first row.
+  std::unordered_map<std::string_view, size_t> batch_keys_;
+  std::vector<size_t> positions_;  // JSON array index -> row index
   std::string keys_json_;
+  // The sequential guess of Prefetch: contacts after this id come next.
+  static constexpr int kGuessPatience = 2;    // failed guesses in a row before pausing
+  static constexpr int64_t kGuessRetry = 32;  // then one guess every this many batches
+  int64_t next_guess_after_ = 0;
+  int guess_misses_ = 0;
+  int64_t batches_ = 0;
   // Contacts seen by this run, one bit per contact id: 1M contacts cost
   // 125 KB, where a TEMP table of their addresses costs tens of MB of pages
   // that a large run reads and writes back at random. Ids from kMaxBitmapId
@@ -265,29 +271,90 @@ void AppendJsonString(std::string& out, std::string_view text) {
   out += '"';
 }
 
+// Reads the current row of a look-up statement (columns from `first` on:
+// id, bounced, ever_unsubscribed, status, hash, email, first_name,
+// last_name, phone) into `existing`.
+base::Status ReadExisting(Statement& query, int first, Existing& existing) {
+  existing.id = query.ColumnInt64(first);
+  existing.bounced = query.ColumnInt64(first + 1) != 0;
+  existing.ever_unsubscribed = query.ColumnInt64(first + 2) != 0;
+  existing.status.reset();
+  if (!query.ColumnIsNull(first + 3)) {
+    CS_ASSIGN_OR_RETURN(existing.status, StoredStatus(query.ColumnTextView(first + 3)));
+  }
+  existing.hash.reset();
+  if (!query.ColumnIsNull(first + 4)) existing.hash = query.ColumnInt64(first + 4);
+  // assign() keeps the buffers from batch to batch: no allocation per contact.
+  existing.email.assign(query.ColumnTextView(first + 5));
+  existing.first_name.assign(query.ColumnTextView(first + 6));
+  existing.last_name.assign(query.ColumnTextView(first + 7));
+  existing.phone.assign(query.ColumnTextView(first + 8));
+  return base::Status::Ok();
+}
+
 // One statement per batch instead of one per row: SQLite spent more on
 // preparing, resetting and closing the cursors of a per-row look-up than on
-// its B-tree searches (callgrind, issue 7). The batch's distinct keys go in
-// as one JSON array; json_each drives the join row by row in array order.
-// An address repeated within the batch is looked up once: its later rows are
-// duplicates whatever the first one did.
+// its B-tree searches (callgrind, issue 7).
+//
+// First, a guess that costs no search: a re-sync usually reads the rows in
+// the order the first run created their contacts, so the batch's contacts
+// are likely the next ones by id after the last batch's. One range scan of
+// that many contacts finds them; the guess is dropped while it keeps
+// failing (a source in another order, a fresh sync), retried now and then.
+// Then the addresses still unknown go in as one JSON array, and json_each
+// drives index searches in array order. An address repeated within the
+// batch is looked up once: its later rows are duplicates whatever the first
+// one did.
 base::Status SqliteSyncBatchWriter::Prefetch(const std::vector<SyncRow>& rows, size_t count) {
   found_.assign(count, 0);
   repeated_.assign(count, 0);
   if (existing_.size() < count) existing_.resize(count);
   batch_keys_.clear();
+  for (size_t i = 0; i < count; ++i) {
+    if (!batch_keys_.emplace(rows[i].email_key, i).second) repeated_[i] = 1;
+  }
+
+  const bool guess = guess_misses_ < kGuessPatience || batches_ % kGuessRetry == 0;
+  ++batches_;
+  if (guess && count > 0) {
+    CS_ASSIGN_OR_RETURN(
+        CachedStatement scan,
+        db_.Cached("SELECT c.email_key, c.id, c.bounced, c.ever_unsubscribed, s.status, h.hash, "
+                   "c.email, c.first_name, c.last_name, c.phone FROM contacts AS c "
+                   "LEFT JOIN subscriptions s ON s.contact_id = c.id AND s.list_id = ?2 "
+                   "LEFT JOIN sync_hashes h ON h.contact_id = c.id AND h.sync_id = ?3 "
+                   "WHERE c.id > ?1 ORDER BY c.id LIMIT ?4"));
+    scan->Bind(1, next_guess_after_)
+        .Bind(2, list_.id)
+        .Bind(3, options_.sync_id)
+        .Bind(4, static_cast<int64_t>(count));
+    size_t hits = 0;
+    while (true) {
+      CS_ASSIGN_OR_RETURN(const bool row, scan->Step());
+      if (!row) break;
+      const auto it = batch_keys_.find(scan->ColumnTextView(0));
+      if (it == batch_keys_.end()) continue;
+      const size_t i = it->second;
+      CS_RETURN_IF_ERROR(ReadExisting(*scan, 1, existing_[i]));
+      found_[i] = 1;
+      ++hits;
+      next_guess_after_ = std::max(next_guess_after_, existing_[i].id);
+    }
+    // Most rows of a batch found: keep guessing. (Rows without a contact,
+    // like failed ones, are a few percent.)
+    guess_misses_ = hits * 2 >= count ? 0 : guess_misses_ + 1;
+  }
+
   positions_.clear();
   keys_json_.assign("[");
   for (size_t i = 0; i < count; ++i) {
-    if (!batch_keys_.insert(rows[i].email_key).second) {
-      repeated_[i] = 1;
-      continue;
-    }
+    if (repeated_[i] != 0 || found_[i] != 0) continue;
     if (!positions_.empty()) keys_json_ += ',';
     AppendJsonString(keys_json_, rows[i].email_key);
     positions_.push_back(i);
   }
   keys_json_ += ']';
+  if (positions_.empty()) return base::Status::Ok();
   CS_ASSIGN_OR_RETURN(
       CachedStatement query,
       db_.Cached("SELECT j.key, c.id, c.bounced, c.ever_unsubscribed, s.status, h.hash, c.email, "
@@ -304,22 +371,8 @@ base::Status SqliteSyncBatchWriter::Prefetch(const std::vector<SyncRow>& rows, s
       return base::Internal("the batch look-up returned a row it was not asked for");
     }
     const size_t i = positions_[static_cast<size_t>(position)];
-    Existing& existing = existing_[i];
+    CS_RETURN_IF_ERROR(ReadExisting(*query, 1, existing_[i]));
     found_[i] = 1;
-    existing.id = query->ColumnInt64(1);
-    existing.bounced = query->ColumnInt64(2) != 0;
-    existing.ever_unsubscribed = query->ColumnInt64(3) != 0;
-    existing.status.reset();
-    if (!query->ColumnIsNull(4)) {
-      CS_ASSIGN_OR_RETURN(existing.status, StoredStatus(query->ColumnTextView(4)));
-    }
-    existing.hash.reset();
-    if (!query->ColumnIsNull(5)) existing.hash = query->ColumnInt64(5);
-    // assign() keeps the buffers from batch to batch: no allocation per contact.
-    existing.email.assign(query->ColumnTextView(6));
-    existing.first_name.assign(query->ColumnTextView(7));
-    existing.last_name.assign(query->ColumnTextView(8));
-    existing.phone.assign(query->ColumnTextView(9));
   }
 }
 
