@@ -21,7 +21,9 @@
 // source and no random TEMP B-tree write per contact.
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string_view>
 #include <unordered_map>
@@ -156,11 +158,13 @@ class SqliteSyncBatchWriter final : public SyncBatchWriter {
   // none was created (the row failed, or dry run).
   base::Result<int64_t> WriteNew(const SyncRow& row, SyncRowOutcome& outcome);
   base::Status WriteExisting(const SyncRow& row, const Existing& existing, SyncRowOutcome& outcome);
+  base::Status InsertFieldValues(int64_t contact_id, const SyncRow& row);
   // Marks the address as seen by this run: by its contact's id when it has a
   // contact (`contact_id` > 0), otherwise by `key` in the TEMP table. True
   // when it was not seen before.
   base::Result<bool> MarkSeen(int64_t contact_id, const std::string& key);
   base::Result<bool> KeySeen(const std::string& key);  // in the TEMP table
+  void SetKeyBits(std::string_view key);
   bool IdSeen(int64_t contact_id) const;
   int64_t HashOf(const SyncRow& row, const std::vector<const CustomField*>& row_fields) const;
   base::Status WriteHash(int64_t contact_id, int64_t hash);
@@ -206,6 +210,11 @@ class SqliteSyncBatchWriter final : public SyncBatchWriter {
   // on (never assigned in practice) fall back to the TEMP table.
   static constexpr int64_t kMaxBitmapId = int64_t{1} << 28;
   std::vector<uint64_t> seen_ids_;
+  // The Bloom filter of KeySeen: 1 MiB, fixed (allocated at the first
+  // address put in the TEMP table).
+  static constexpr size_t kKeyBits = size_t{1} << 23;
+  std::vector<std::string> insert_values_sql_;  // by count of values
+  std::vector<uint64_t> key_bits_;
   // Open between Writes with group_commit; destroying it rolls back.
   std::optional<Transaction> transaction_;
 };
@@ -232,6 +241,7 @@ base::Result<bool> SqliteSyncBatchWriter::MarkSeen(int64_t contact_id, const std
     seen_ids_[word] |= bit;
     return first;
   }
+  SetKeyBits(key);
   CS_ASSIGN_OR_RETURN(
       CachedStatement insert,
       db_.Cached("INSERT INTO temp.cs_sync_seen (email_key) VALUES (?1) ON CONFLICT DO NOTHING"));
@@ -240,7 +250,26 @@ base::Result<bool> SqliteSyncBatchWriter::MarkSeen(int64_t contact_id, const std
   return db_.Changes() == 1;
 }
 
+// A Bloom filter in front of the TEMP table: most addresses without a
+// contact (every row of a fresh sync) were never put there, and a clear bit
+// says so without a statement. A set bit only means "ask the table".
+std::array<size_t, 3> KeyBits(std::string_view key, size_t bits) {
+  const uint64_t hash = std::hash<std::string_view>{}(key);
+  const uint64_t second = (hash >> 32) | 1;
+  return {static_cast<size_t>(hash % bits), static_cast<size_t>((hash + second) % bits),
+          static_cast<size_t>((hash + 2 * second) % bits)};
+}
+
+void SqliteSyncBatchWriter::SetKeyBits(std::string_view key) {
+  if (key_bits_.empty()) key_bits_.assign(kKeyBits / 64, 0);
+  for (const size_t bit : KeyBits(key, kKeyBits)) key_bits_[bit / 64] |= uint64_t{1} << (bit % 64);
+}
+
 base::Result<bool> SqliteSyncBatchWriter::KeySeen(const std::string& key) {
+  if (key_bits_.empty()) return false;
+  for (const size_t bit : KeyBits(key, kKeyBits)) {
+    if ((key_bits_[bit / 64] & (uint64_t{1} << (bit % 64))) == 0) return false;
+  }
   CS_ASSIGN_OR_RETURN(CachedStatement query,
                       db_.Cached("SELECT 1 FROM temp.cs_sync_seen WHERE email_key = ?1"));
   query->Bind(1, key);
@@ -566,14 +595,39 @@ base::Result<int64_t> SqliteSyncBatchWriter::WriteNew(const SyncRow& row, SyncRo
       .Bind(9, options_.cause.detail);
   CS_RETURN_IF_ERROR(insert->Run());
   const int64_t id = db_.LastInsertRowId();
-  for (size_t i = 0; i < row.fields.size(); ++i) {
-    if (row.fields[i].second.empty()) continue;
-    CS_RETURN_IF_ERROR(WriteFieldValue(db_, id, row_fields_[i]->id, row.fields[i].second));
-  }
+  CS_RETURN_IF_ERROR(InsertFieldValues(id, row));
   // The contact entered the list with decision.status.
   CS_RETURN_IF_ERROR(WriteSubscription(id, std::nullopt, decision.status));
   CS_RETURN_IF_ERROR(WriteHash(id, HashOf(row, row_fields_)));
   return id;
+}
+
+// A new contact's values in one statement (one per count of non-empty
+// values, prepared once): a statement per value was a tenth of a fresh
+// sync's statements. Same rows as WriteFieldValue would insert.
+base::Status SqliteSyncBatchWriter::InsertFieldValues(int64_t contact_id, const SyncRow& row) {
+  size_t given = 0;
+  for (const auto& field : row.fields) given += field.second.empty() ? 0 : 1;
+  if (given == 0) return base::Status::Ok();
+  if (insert_values_sql_.size() <= given) insert_values_sql_.resize(given + 1);
+  std::string& sql = insert_values_sql_[given];
+  if (sql.empty()) {
+    sql = "INSERT INTO contact_field_values (contact_id, field_id, value) VALUES ";
+    // (An upsert like WriteFieldValue, should a row name a field twice.)
+    for (size_t i = 0; i < given; ++i) {
+      sql += fmt::format("{}(?1, ?{}, ?{})", i == 0 ? "" : ", ", 2 * i + 2, 2 * i + 3);
+    }
+    sql += " ON CONFLICT (contact_id, field_id) DO UPDATE SET value = excluded.value";
+  }
+  CS_ASSIGN_OR_RETURN(CachedStatement insert, db_.Cached(sql));
+  insert->Bind(1, contact_id);
+  int parameter = 2;
+  for (size_t i = 0; i < row.fields.size(); ++i) {
+    if (row.fields[i].second.empty()) continue;
+    insert->Bind(parameter, row_fields_[i]->id).Bind(parameter + 1, row.fields[i].second);
+    parameter += 2;
+  }
+  return insert->Run();
 }
 
 base::Status SqliteSyncBatchWriter::WriteExisting(const SyncRow& row, const Existing& existing,
@@ -791,10 +845,30 @@ base::Result<DeletionOutcome> SqliteSyncBatchWriter::DeleteNotSelected(double ma
 base::Result<std::unique_ptr<SyncBatchWriter>> SqliteContactStore::OpenSyncBatchWriter(
     const SyncBatchOptions& options) {
   CS_RETURN_IF_ERROR(CheckCause(options.cause));
-  // A run looks up every contact by its key: with SQLite's default 2 MiB
-  // page cache, a large store re-reads index pages from the file for each
-  // row. 32 MiB (main) + 8 MiB (the TEMP table of seen keys) keeps the
-  // indexes hot and peak memory flat whatever the table size.
+  // The store connection's settings for a run, and their trade-offs
+  // (issue 7; the connection-wide ones are in sqlite_store.cpp,
+  // ConfigureConnection):
+  // - cache_size: a run looks up every contact by its key; with SQLite's
+  //   default 2 MiB page cache a large store re-reads index pages from the
+  //   file for each row. 32 MiB (main) + 8 MiB (the TEMP table of addresses
+  //   seen without a contact) keeps the upper index levels and the pages of
+  //   the current stretch hot, and peak memory flat whatever the store's
+  //   size; a larger cache helps a fresh sync a little (fewer re-reads of
+  //   the random-order email index) at 1:1 cost in resident memory.
+  // - synchronous = NORMAL (connection-wide) with WAL: a commit does not
+  //   wait for the disk; a power loss may lose the last commits, never
+  //   corrupt the file or half-write one; a crashed run is redone by the
+  //   next. FULL would fsync every commit for no gain to a re-runnable sync.
+  // - Group commit (SyncBatchOptions::group_commit, engine commit_rows and
+  //   commit_interval) instead of a larger wal_autocheckpoint: checkpoints
+  //   fsync; fewer, larger transactions mean fewer of them, and the WAL
+  //   stays bounded by one commit's pages.
+  // - temp_store stays FILE: the TEMP table is small for a run (addresses
+  //   without a contact), but for a Test of a new table it holds every
+  //   address, which in memory would grow with the table.
+  // - mmap_size stays 0: mapped store pages count in the process's resident
+  //   memory (the whole store, after a re-sync reads it all), and an I/O
+  //   error would arrive as SIGBUS instead of a status.
   CS_RETURN_IF_ERROR(db_.Exec("PRAGMA main.cache_size = -32768; PRAGMA temp.cache_size = -8192"));
   CS_RETURN_IF_ERROR(db_.Exec(
       "CREATE TEMP TABLE IF NOT EXISTS cs_sync_seen (email_key TEXT PRIMARY KEY) WITHOUT ROWID"));
