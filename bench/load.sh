@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Bulk-loads a file written by generate_contacts into table `bench_contacts` of each benchmark
-# source, replacing what was there:
+# Bulk-loads a file written by generate_contacts into table `bench_contacts` (or --table NAME)
+# of each benchmark source, replacing what was there:
 #
-#   bench/load.sh --file FILE [--sqlite-db PATH] [--only mysql,postgresql,sqlite]
+#   bench/load.sh --file FILE [--table NAME] [--sqlite-db PATH] [--only mysql,postgresql,sqlite]
 #
 #   MariaDB     LOAD DATA LOCAL INFILE (local_infile switched on with SET GLOBAL as the admin
 #               account; client flag --local-infile=1), InnoDB, primary key on id
@@ -18,7 +18,7 @@
 
 set -euo pipefail
 
-readonly kTable=bench_contacts
+kTable=bench_contacts
 
 die() {
   printf 'load.sh: error: %s\n' "$*" >&2
@@ -26,7 +26,8 @@ die() {
 }
 
 usage() {
-  echo "usage: bench/load.sh --file FILE [--sqlite-db PATH] [--only mysql,postgresql,sqlite]" >&2
+  echo "usage: bench/load.sh --file FILE [--table NAME] [--sqlite-db PATH]" \
+    "[--only mysql,postgresql,sqlite]" >&2
   exit 2
 }
 
@@ -36,12 +37,16 @@ only=mysql,postgresql,sqlite
 while (($#)); do
   case $1 in
     --file) file=${2:?}; shift 2 ;;
+    --table) kTable=${2:?}; shift 2 ;;
     --sqlite-db) sqlite_db=${2:?}; shift 2 ;;
     --only) only=${2:?}; shift 2 ;;
     *) usage ;;
   esac
 done
 [[ -n $file ]] || usage
+# The name goes into SQL unquoted: a plain lower-case identifier only.
+[[ $kTable =~ ^[a-z_][a-z0-9_]{0,62}$ ]] || die "--table takes a plain identifier: $kTable"
+readonly kTable
 [[ -r $file ]] || die "cannot read $file"
 file=$(cd "$(dirname "$file")" && pwd -P)/$(basename "$file")
 # The path goes into SQL string literals below; refuse anything that would need escaping.
@@ -133,12 +138,16 @@ EOF
 load_sqlite() {
   local start count
   start=$EPOCHREALTIME
-  rm -f "$sqlite_db" "$sqlite_db-journal" "$sqlite_db-wal" "$sqlite_db-shm"
+  # The main table starts a new file; other tables (the re-sync benchmark's patches) join it.
+  if [[ $kTable == bench_contacts ]]; then
+    rm -f "$sqlite_db" "$sqlite_db-journal" "$sqlite_db-wal" "$sqlite_db-shm"
+  fi
   # .import reads the file in one transaction. It has no NULL marker, so the \N that MariaDB
   # and PostgreSQL read as NULL arrives as text and is turned into NULL afterwards.
   sqlite3 -batch -bail "$sqlite_db" >/dev/null <<EOF
 PRAGMA journal_mode = OFF;
 PRAGMA synchronous = OFF;
+DROP TABLE IF EXISTS $kTable;
 CREATE TABLE $kTable (
   id INTEGER PRIMARY KEY,
   email VARCHAR(320) NOT NULL,

@@ -26,6 +26,24 @@ TEST(TextTest, CheckTextNamesTheProblem) {
             "name contains a NUL byte at offset 1");
 }
 
+// Long values go through the 8-bytes-at-a-time ASCII path: a bad byte or a
+// NUL anywhere, before or after an ASCII run, is still found at its offset.
+TEST(TextTest, CheckTextFindsProblemsInLongValues) {
+  const std::string ascii = "firstname.lastname1234@example.com";  // 34 bytes
+  EXPECT_TRUE(CheckText("v", ascii, 100).ok());
+  EXPECT_TRUE(CheckText("v", ascii + "Zoë" + ascii, 100).ok());
+  EXPECT_EQ(CheckText("v", ascii + "\xff", 100).message(),
+            "v is not valid UTF-8 (bad byte at offset 34)");
+  EXPECT_EQ(CheckText("v", ascii + "Zoë\xc3" + ascii, 100).message(),
+            "v is not valid UTF-8 (bad byte at offset 38)");
+  EXPECT_EQ(CheckText("v", ascii.substr(0, 12) + std::string(1, '\0') + ascii, 100).message(),
+            "v contains a NUL byte at offset 12");
+  EXPECT_EQ(CheckText("v", "\x80" + ascii, 100).message(),
+            "v is not valid UTF-8 (bad byte at offset 0)");
+  EXPECT_TRUE(IsValidUtf8(ascii + "Zoë"));
+  EXPECT_FALSE(IsValidUtf8(ascii + "\xed\xa0\x80"));
+}
+
 TEST(TextTest, TrimAndLower) {
   EXPECT_EQ(TrimAscii("  A@B.com \t\n"), "A@B.com");
   EXPECT_EQ(TrimAscii("   "), "");

@@ -99,6 +99,9 @@ base::Result<sync::RunReport> RunWithProgress(CommandContext& ctx,
   options.started_by = StartedBy();
   options.cancel = &g_cancel;
   if (!ctx.options.json) options.on_progress = [&](const sync::Progress& p) { printer(p); };
+  // The COUNT(*) estimate only feeds the progress display; with --json there
+  // is none, and on a large table the count costs a scan before the read.
+  options.estimate_total = !ctx.options.json;
   return app::ExecuteSync(definition, *connections, *store, options);
 }
 

@@ -253,27 +253,38 @@ base::Result<FieldDefinition> ValidateFieldDefinition(FieldDefinition definition
   return definition;
 }
 
+namespace {
+
+// base::CheckText naming the field. The name is formatted only for a value
+// that fails: a sync normalises every mapped cell (issue 7).
+base::Status CheckFieldText(const FieldDefinition& field, std::string_view value,
+                            size_t max_bytes) {
+  if (base::CheckText("", value, max_bytes).ok()) return base::Status::Ok();
+  return base::CheckText(fmt::format("field {}", field.key), value, max_bytes);
+}
+
+}  // namespace
+
 base::Result<std::string> NormalizeFieldValue(const FieldDefinition& field,
                                               std::string_view value) {
-  const std::string what = fmt::format("field {}", field.key);
   switch (field.type) {
     case FieldType::kText:
     case FieldType::kHidden: {
-      CS_RETURN_IF_ERROR(base::CheckText(what, value, kMaxTextBytes));
+      CS_RETURN_IF_ERROR(CheckFieldText(field, value, kMaxTextBytes));
       if (Utf8Chars(value) > kMaxTextChars) {
         return FieldError(field, value, fmt::format("is longer than {} characters", kMaxTextChars));
       }
       return base::TrimAscii(value).empty() ? std::string() : std::string(value);
     }
     case FieldType::kTextarea:
-      CS_RETURN_IF_ERROR(base::CheckText(what, value, kMaxTextareaBytes));
+      CS_RETURN_IF_ERROR(CheckFieldText(field, value, kMaxTextareaBytes));
       return base::TrimAscii(value).empty() ? std::string() : std::string(value);
     default:
       break;
   }
   // The structured types: their values are short, so a generous bound keeps
   // error messages and checks cheap whatever was sent.
-  CS_RETURN_IF_ERROR(base::CheckText(what, value, kMaxTextareaBytes));
+  CS_RETURN_IF_ERROR(CheckFieldText(field, value, kMaxTextareaBytes));
   const std::string_view trimmed = base::TrimAscii(value);
   if (trimmed.empty()) return std::string();
   switch (field.type) {

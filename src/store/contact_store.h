@@ -249,6 +249,10 @@ struct SyncBatchOptions {
   // Contacts this run makes active receive the list's autoresponders; for
   // unconfirmed entries, once they confirm (mail section below).
   bool send_autoresponders = false;
+  // false: every Write() is one transaction. true: Write() leaves its
+  // transaction open for the next batches, and the caller commits with
+  // Commit() (fewer, larger transactions: the sync engine, issue 7).
+  bool group_commit = false;
 };
 
 // One source row after mapping (mapping::MappedContact). Reused across batches.
@@ -293,17 +297,29 @@ class SyncBatchWriter {
   virtual ~SyncBatchWriter() = default;
 
   // Decides every row (in order) and, unless dry run, writes them in one
-  // transaction. `outcomes` is resized to rows.size(). A non-OK Status (busy
-  // store, I/O) means nothing of this batch was written.
+  // transaction (with group_commit: in the open transaction, begun by the
+  // first Write after a Commit). `outcomes` is resized to rows.size(). A
+  // non-OK Status (busy store, I/O) means nothing of this batch was written,
+  // and with group_commit nothing since the last Commit(): the transaction is
+  // rolled back. Per row, the point where a contact enters the list (with
+  // the status it gets) is one place in the implementation, inside that
+  // transaction: writes caused by it (outbox mail) belong there.
   virtual base::Status Write(std::vector<SyncRow>& rows, size_t count,
                              std::vector<SyncRowOutcome>& outcomes) = 0;
+
+  // Commits what the Writes since the last Commit() wrote (group_commit; a
+  // no-op otherwise or when nothing is pending). Dropping the writer without
+  // it rolls those writes back. The store must not be used otherwise (other
+  // ContactStore calls) while writes are pending.
+  virtual base::Status Commit() = 0;
 
   // After a complete successful read: removes from the list every active or
   // unconfirmed subscription whose address was not seen, in one transaction,
   // unless they are more than `max_fraction` of the list (then nothing is
   // removed and `note` says why). A removed contact's record is deleted too
   // when it is on no other list, never bounced or unsubscribed, and no
-  // exclusion entry names its address. Dry run: counts only.
+  // exclusion entry names its address. Dry run: counts only. Commits
+  // pending writes first.
   virtual base::Result<DeletionOutcome> DeleteNotSelected(double max_fraction) = 0;
 };
 

@@ -55,10 +55,11 @@ class SyncStoreConformance : public ::testing::TestWithParam<SyncStoreFactory> {
     return row;
   }
 
-  std::unique_ptr<SyncBatchWriter> Writer(bool dry_run) {
+  std::unique_ptr<SyncBatchWriter> Writer(bool dry_run, bool group_commit = false) {
     SyncBatchOptions options;
     options.list = "News";
     options.dry_run = dry_run;
+    options.group_commit = group_commit;
     options.sync_id = store_->GetSync("S")->id;
     options.cause = {model::CauseKind::kSyncRun, "1"};
     auto writer = store_->OpenSyncBatchWriter(options);
@@ -170,6 +171,92 @@ TEST_P(SyncStoreConformance, DeletionIsScopedAndGuarded) {
   EXPECT_EQ(done.removed, 1);
   EXPECT_EQ(done.contacts_deleted, 1);
   EXPECT_TRUE(HasError(store_->GetContact("d@x.com"), base::ErrorCode::kNotFound));
+}
+
+// The first row of an address wins whatever became of it: added, unchanged,
+// failed in mapping, failed in the store; in later batches and in a Test too.
+TEST_P(SyncStoreConformance, DuplicatesAreFoundWhateverTheFirstRowDid) {
+  auto writer = Writer(false);
+  std::vector<SyncRow> first{Row("old@x.com", "Old")};
+  std::vector<SyncRowOutcome> outcomes;
+  ASSERT_TRUE(IsOk(writer->Write(first, first.size(), outcomes)));
+
+  writer = Writer(false);
+  SyncRow failed_in_mapping = Row("gone@x.com");
+  failed_in_mapping.failed = true;
+  SyncRow failed_in_store = Row("bad@x.com");
+  failed_in_store.fields = {{"NO_SUCH_FIELD", "1"}};
+  std::vector<SyncRow> batch1{failed_in_mapping, Row("old@x.com", "Old"), Row("new@x.com"),
+                              failed_in_store};
+  ASSERT_TRUE(IsOk(writer->Write(batch1, batch1.size(), outcomes)));
+  EXPECT_EQ(outcomes[0].result, SyncRowResult::kNone);
+  EXPECT_EQ(outcomes[1].result, SyncRowResult::kUnchanged);
+  EXPECT_EQ(outcomes[2].result, SyncRowResult::kAdded);
+  EXPECT_EQ(outcomes[3].reason, "field_invalid");
+  std::vector<SyncRow> batch2{Row("GONE@x.com", "G"), Row("Old@x.com", "Changed"),
+                              Row("new@X.com", "N"), Row("bad@x.com", "B")};
+  ASSERT_TRUE(IsOk(writer->Write(batch2, batch2.size(), outcomes)));
+  for (const SyncRowOutcome& outcome : outcomes) {
+    EXPECT_EQ(outcome.result, SyncRowResult::kFailed);
+    EXPECT_EQ(outcome.reason, "duplicate_in_source");
+  }
+  EXPECT_EQ(store_->GetContact("old@x.com")->first_name, "Old");
+  EXPECT_TRUE(HasError(store_->GetContact("gone@x.com"), base::ErrorCode::kNotFound));
+  EXPECT_TRUE(HasError(store_->GetContact("bad@x.com"), base::ErrorCode::kNotFound));
+
+  auto test = Writer(true);
+  std::vector<SyncRow> once{Row("z@x.com"), Row("old@x.com", "Old")};
+  std::vector<SyncRow> twice{Row("Z@x.com"), Row("OLD@x.com")};
+  ASSERT_TRUE(IsOk(test->Write(once, once.size(), outcomes)));
+  EXPECT_EQ(outcomes[0].result, SyncRowResult::kAdded);
+  EXPECT_EQ(outcomes[1].result, SyncRowResult::kUnchanged);
+  ASSERT_TRUE(IsOk(test->Write(twice, twice.size(), outcomes)));
+  EXPECT_EQ(outcomes[0].reason, "duplicate_in_source");
+  EXPECT_EQ(outcomes[1].reason, "duplicate_in_source");
+}
+
+// A contact whose row failed was still selected: delete_not_affected keeps it.
+TEST_P(SyncStoreConformance, DeletionKeepsContactsWhoseRowFailed) {
+  auto writer = Writer(false);
+  std::vector<SyncRow> rows{Row("a@x.com"), Row("b@x.com"), Row("c@x.com")};
+  std::vector<SyncRowOutcome> outcomes;
+  ASSERT_TRUE(IsOk(writer->Write(rows, rows.size(), outcomes)));
+  writer = Writer(false);
+  SyncRow failed = Row("a@x.com");
+  failed.failed = true;
+  std::vector<SyncRow> again{failed, Row("b@x.com")};
+  ASSERT_TRUE(IsOk(writer->Write(again, again.size(), outcomes)));
+  CS_ASSERT_OK_AND_ASSIGN(DeletionOutcome deletion, writer->DeleteNotSelected(0.9));
+  EXPECT_EQ(deletion.removed, 1);
+  EXPECT_TRUE(store_->GetContact("a@x.com").ok());
+  EXPECT_TRUE(store_->GetContact("b@x.com").ok());
+  EXPECT_TRUE(HasError(store_->GetContact("c@x.com"), base::ErrorCode::kNotFound));
+}
+
+// With group_commit, batches become visible at Commit(); a writer dropped
+// before it leaves nothing behind.
+TEST_P(SyncStoreConformance, GroupCommitWritesAtCommitOnly) {
+  std::vector<SyncRowOutcome> outcomes;
+  {
+    auto writer = Writer(false, /*group_commit=*/true);
+    std::vector<SyncRow> one{Row("a@x.com")};
+    std::vector<SyncRow> two{Row("b@x.com")};
+    ASSERT_TRUE(IsOk(writer->Write(one, one.size(), outcomes)));
+    ASSERT_TRUE(IsOk(writer->Write(two, two.size(), outcomes)));
+  }
+  EXPECT_TRUE(HasError(store_->GetContact("a@x.com"), base::ErrorCode::kNotFound));
+  EXPECT_TRUE(HasError(store_->GetContact("b@x.com"), base::ErrorCode::kNotFound));
+
+  auto writer = Writer(false, /*group_commit=*/true);
+  std::vector<SyncRow> one{Row("a@x.com")};
+  std::vector<SyncRow> two{Row("b@x.com"), Row("A@x.com")};
+  ASSERT_TRUE(IsOk(writer->Write(one, one.size(), outcomes)));
+  ASSERT_TRUE(IsOk(writer->Write(two, two.size(), outcomes)));
+  EXPECT_EQ(outcomes[1].reason, "duplicate_in_source");
+  ASSERT_TRUE(IsOk(writer->Commit()));
+  ASSERT_TRUE(IsOk(writer->Commit()));  // nothing pending
+  EXPECT_TRUE(store_->GetContact("a@x.com").ok());
+  EXPECT_TRUE(store_->GetContact("b@x.com").ok());
 }
 
 }  // namespace contactsync::store::testing

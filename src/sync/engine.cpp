@@ -322,6 +322,7 @@ base::Result<RunReport> Execute(const SyncDefinition& definition, source::Source
     batch_options.send_autoresponders = definition.send_autoresponders;
     batch_options.cause = model::Cause{model::CauseKind::kSyncRun,
                                        run ? std::to_string(run->id) : std::string("test")};
+    batch_options.group_commit = true;
     CS_ASSIGN_OR_RETURN(std::unique_ptr<store::SyncBatchWriter> writer,
                         store.OpenSyncBatchWriter(batch_options));
     CS_ASSIGN_OR_RETURN(std::unique_ptr<source::RowReader> reader,
@@ -346,7 +347,28 @@ base::Result<RunReport> Execute(const SyncDefinition& definition, source::Source
     });
     std::vector<store::SyncRowOutcome> outcomes;
     std::vector<store::RunFailure> batch_failures;
+    // Batches are committed in groups (EngineOptions::commit_rows): what the
+    // report and the store's failures say is what was committed. The counts
+    // shown in progress include the batches not yet committed.
+    std::vector<store::RunFailure> pending_failures;
+    store::RunCounts committed_counts;
+    int64_t pending_rows = 0;
+    Clock::time_point last_commit = Clock::now();
+    const auto commit = [&]() -> base::Status {
+      CS_RETURN_IF_ERROR(writer->Commit());
+      committed_counts = report.counts;
+      if (run) CS_RETURN_IF_ERROR(store.AddRunFailures(run->id, pending_failures));
+      for (store::RunFailure& f : pending_failures) {
+        if (report.failures.size() >= options.kept_failures) break;
+        report.failures.push_back(std::move(f));
+      }
+      pending_failures.clear();
+      pending_rows = 0;
+      last_commit = Clock::now();
+      return base::Status::Ok();
+    };
     base::Status status;
+    bool write_failed = false;
     while (true) {
       if (Cancelled(options.cancel)) {
         status = base::Status(base::ErrorCode::kCancelled, "cancelled");
@@ -359,7 +381,10 @@ base::Result<RunReport> Execute(const SyncDefinition& definition, source::Source
         break;
       }
       status = writer->Write(work->rows, work->count, outcomes);
-      if (!status.ok()) break;
+      if (!status.ok()) {
+        write_failed = true;  // the writer rolled back what was not committed
+        break;
+      }
 
       // Failures of this batch in row order: the mapping's and the store's.
       batch_failures.clear();
@@ -381,26 +406,39 @@ base::Result<RunReport> Execute(const SyncDefinition& definition, source::Source
       report.counts.failed += static_cast<int64_t>(next_mapping_failure);
       report.counts.selected += work->rows_read;
       progress.rows_read = report.counts.selected;
-      if (run) {
-        status = store.AddRunFailures(run->id, batch_failures);
-        if (!status.ok()) break;
-      }
-      for (store::RunFailure& f : batch_failures) {
-        if (report.failures.size() >= options.kept_failures) break;
-        report.failures.push_back(std::move(f));
-      }
+      for (store::RunFailure& f : batch_failures) pending_failures.push_back(std::move(f));
       for (SampleRow& sample : work->sample) report.sample.push_back(std::move(sample));
-      notify(Phase::kReading);
+      pending_rows += work->rows_read;
       const bool last = work->last;
       channel.GiveBack(std::move(work));
       if (last) {
         complete = true;
         break;
       }
+      if (pending_rows >= static_cast<int64_t>(options.commit_rows) ||
+          Clock::now() - last_commit >= options.commit_interval) {
+        status = commit();
+        if (!status.ok()) {
+          write_failed = true;
+          break;
+        }
+      }
+      notify(Phase::kReading);
     }
     if (!complete) reader->Cancel();
     channel.Close();
     reader_thread.join();
+    // Whatever stopped the run, the batches written so far are good, unless
+    // the store itself failed: keep them (as a transaction per batch did).
+    if (!write_failed) {
+      const base::Status committed = commit();
+      if (!committed.ok()) {
+        write_failed = true;
+        if (status.ok()) status = committed;
+      }
+    }
+    if (write_failed) report.counts = committed_counts;
+    notify(Phase::kReading);
     CS_RETURN_IF_ERROR(status);
 
     // SPEC §3: deletions only after a complete, successful, non-empty read.

@@ -6,8 +6,9 @@
 // them, so memory is bounded by the batch sizes (source::ReadOptions), not by
 // the table:
 //   reader thread: RowReader::ReadBatch -> mapping::RowMapper per row
-//   caller thread: SyncBatchWriter::Write (one store transaction per batch),
-//                  failures persisted, progress reported
+//   caller thread: SyncBatchWriter::Write (one store transaction per
+//                  commit_rows rows or commit_interval), failures persisted
+//                  with each commit, progress reported
 // then, after a complete successful non-empty read, delete_not_affected.
 //
 // One run per sync at a time, across processes: the store's BeginRun lock; a
@@ -15,14 +16,16 @@
 // taken over (run_lock.h).
 //
 // Cancellation: set `*options.cancel`; the engine calls RowReader::Cancel,
-// stops after the batch being written (every committed batch stays) and
-// finishes the run as cancelled. Nothing is deleted by a cancelled run.
+// stops after the batch being written, commits the batches written (every
+// written batch stays) and finishes the run as cancelled. Nothing is deleted
+// by a cancelled run.
 //
 // Thread safety: Execute uses `source` from its reader thread and `store`
 // from the calling thread only; neither may be used by anyone else during
 // the call. `on_progress` is called on the calling thread.
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -84,6 +87,13 @@ struct EngineOptions {
   size_t sample_size = 5;
   size_t kept_failures = 100;
   size_t queue_depth = 2;  // batches between reader and writer
+  // The store commits after at least this many rows or this long since the
+  // last commit, whichever comes first (and at the end, on cancel, after a
+  // failed read). A crash loses at most that much work; the next run redoes
+  // it. Larger transactions write each page of the store's indexes to the
+  // WAL once per commit instead of once per batch.
+  size_t commit_rows = 50000;
+  std::chrono::milliseconds commit_interval{1000};
   const base::Clock* clock = &base::SystemClock();
 };
 

@@ -120,12 +120,14 @@ int Statement::ColumnCount() const { return sqlite3_column_count(stmt_); }
 
 int64_t Statement::ColumnInt64(int column) const { return sqlite3_column_int64(stmt_, column); }
 
-std::string Statement::ColumnText(int column) const {
+std::string Statement::ColumnText(int column) const { return std::string(ColumnTextView(column)); }
+
+std::string_view Statement::ColumnTextView(int column) const {
   const auto* text = sqlite3_column_text(stmt_, column);
   if (text == nullptr) return {};
   // Byte length, not strlen: values are stored byte-exact.
   const int size = sqlite3_column_bytes(stmt_, column);
-  return std::string(reinterpret_cast<const char*>(text), static_cast<size_t>(size));
+  return std::string_view(reinterpret_cast<const char*>(text), static_cast<size_t>(size));
 }
 
 std::string Statement::ColumnBlob(int column) const {
@@ -214,7 +216,7 @@ base::Result<Statement> Database::Prepare(std::string_view sql) {
 }
 
 base::Result<CachedStatement> Database::Cached(std::string_view sql) {
-  auto it = cache_.find(std::string(sql));
+  auto it = cache_.find(sql);
   if (it == cache_.end()) {
     CS_ASSIGN_OR_RETURN(Statement statement, Prepare(sql));
     it = cache_.emplace(std::string(sql), std::make_unique<Statement>(std::move(statement))).first;

@@ -8,6 +8,7 @@
 // (the connection is opened with SQLITE_OPEN_NOMUTEX).
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -52,6 +53,8 @@ class Statement {
   int ColumnCount() const;
   int64_t ColumnInt64(int column) const;
   std::string ColumnText(int column) const;  // "" for NULL
+  // The same bytes without a copy; valid until the next Step() or Reset().
+  std::string_view ColumnTextView(int column) const;
   std::string ColumnBlob(int column) const;  // "" for NULL
   bool ColumnIsNull(int column) const;
 
@@ -132,8 +135,16 @@ class Database {
 
   sqlite3* db_ = nullptr;
   std::string path_;
+  // Looked up by string_view without building a std::string: the sync
+  // writer borrows several statements per row (issue 7).
+  struct SqlHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view sql) const noexcept {
+      return std::hash<std::string_view>{}(sql);
+    }
+  };
   // unique_ptr keeps borrowed Statement pointers stable whatever the map does.
-  std::unordered_map<std::string, std::unique_ptr<Statement>> cache_;
+  std::unordered_map<std::string, std::unique_ptr<Statement>, SqlHash, std::equal_to<>> cache_;
 };
 
 }  // namespace contactsync::store::sqlite

@@ -2,7 +2,11 @@
 // SyncBatchWriter).
 //
 // Built for throughput (issue 7): every statement is prepared once and
-// cached; a batch is one BEGIN IMMEDIATE transaction; one indexed look-up per
+// cached; a batch is one BEGIN IMMEDIATE transaction, or with group_commit
+// several batches are (the engine commits every few tens of thousands of
+// rows: a transaction per 1,000 rows made every commit rewrite into the WAL
+// the pages of the email index that the batch's random-order addresses
+// touched, about one page per row on a large store); one indexed look-up per
 // row finds the contact, its subscription on the list and the hash of the
 // values this sync last wrote, so an unchanged row costs one read and no
 // write. The rules are the store's (store_rules.h: DecideSubscription,
@@ -10,11 +14,20 @@
 // the same SaveContact applies, plus SPEC §4's stricter sync rules (a
 // bounced or unsubscribed contact fails the row instead of being skipped).
 //
-// The addresses seen by the run live in a TEMP table of this connection, so
-// duplicate detection and delete_not_affected cost no memory per row.
+// The addresses seen by the run: a bitmap of contact ids for addresses that
+// have a contact (one bit per contact), and a TEMP table of this connection
+// for the few that have none (failed rows, a Test's new addresses), so
+// duplicate detection and delete_not_affected cost no memory per row of the
+// source and no random TEMP B-tree write per contact.
 
 #include <algorithm>
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -92,29 +105,68 @@ class SqliteSyncBatchWriter final : public SyncBatchWriter {
                      std::vector<SyncRowOutcome>& outcomes) override {
     count = std::min(count, rows.size());
     outcomes.resize(count);
-    const TransactionKind kind =
-        options_.dry_run ? TransactionKind::kRead : TransactionKind::kWrite;
-    return InTransaction(db_, kind, [&]() -> base::Status {
-      now_ = base::FormatIso8601Utc(clock_.Now());
-      CS_RETURN_IF_ERROR(LoadExclusions());
-      for (size_t i = 0; i < count; ++i) {
-        SyncRowOutcome& outcome = outcomes[i];
-        outcome.result = SyncRowResult::kNone;
-        outcome.reason.clear();
-        outcome.message.clear();
-        CS_RETURN_IF_ERROR(WriteRow(rows[i], outcome));
-      }
-      return base::Status::Ok();
-    });
+    if (!transaction_) {
+      const TransactionKind kind =
+          options_.dry_run ? TransactionKind::kRead : TransactionKind::kWrite;
+      CS_ASSIGN_OR_RETURN(Transaction begun, Transaction::Begin(db_, kind));
+      transaction_.emplace(std::move(begun));
+    }
+    base::Status status = WriteRows(rows, count, outcomes);
+    if (!status.ok()) {
+      transaction_.reset();  // rolls back everything since the last commit
+      return status;
+    }
+    return options_.group_commit ? base::Status::Ok() : Commit();
+  }
+
+  base::Status Commit() override {
+    if (!transaction_) return base::Status::Ok();
+    Transaction transaction = std::move(*transaction_);
+    transaction_.reset();
+    return transaction.Commit();
   }
 
   base::Result<DeletionOutcome> DeleteNotSelected(double max_fraction) override;
 
  private:
+  base::Status WriteRows(std::vector<SyncRow>& rows, size_t count,
+                         std::vector<SyncRowOutcome>& outcomes) {
+    now_ = base::FormatIso8601Utc(clock_.Now());
+    CS_RETURN_IF_ERROR(LoadExclusions());
+    if (options_.status != SyncEntryStatus::kExcluded) CS_RETURN_IF_ERROR(Prefetch(rows, count));
+    for (size_t i = 0; i < count; ++i) {
+      SyncRowOutcome& outcome = outcomes[i];
+      outcome.result = SyncRowResult::kNone;
+      outcome.reason.clear();
+      outcome.message.clear();
+      CS_RETURN_IF_ERROR(WriteRow(rows[i], i, outcome));
+    }
+    return base::Status::Ok();
+  }
+  // Looks up the contacts of all `count` rows in one statement (see
+  // Prefetch in the .cpp) into found_, existing_ and repeated_.
+  base::Status Prefetch(const std::vector<SyncRow>& rows, size_t count);
   base::Status LoadExclusions();
-  base::Status WriteRow(SyncRow& row, SyncRowOutcome& outcome);
-  base::Result<bool> MarkSeen(const std::string& key);
-  base::Result<std::optional<Existing>> Lookup(const std::string& key);
+  // Row `index` of the batch being written (Prefetch has run).
+  base::Status WriteRow(SyncRow& row, size_t index, SyncRowOutcome& outcome);
+  base::Status WriteExclusionRow(SyncRow& row, SyncRowOutcome& outcome);
+  base::Status FailDuplicate(const SyncRow& row, SyncRowOutcome& outcome);
+  // The store's input rules; false (and `outcome` failed) when the row breaks one. Fills
+  // row_fields_ and normalises the row's field values.
+  bool CheckRow(SyncRow& row, SyncRowOutcome& outcome);
+  SubscriptionStatus Requested() const;
+  // A row whose address has no contact. Returns the new contact's id, 0 when
+  // none was created (the row failed, or dry run).
+  base::Result<int64_t> WriteNew(const SyncRow& row, SyncRowOutcome& outcome);
+  base::Status WriteExisting(const SyncRow& row, const Existing& existing, SyncRowOutcome& outcome);
+  base::Status InsertFieldValues(int64_t contact_id, const SyncRow& row);
+  // Marks the address as seen by this run: by its contact's id when it has a
+  // contact (`contact_id` > 0), otherwise by `key` in the TEMP table. True
+  // when it was not seen before.
+  base::Result<bool> MarkSeen(int64_t contact_id, const std::string& key);
+  base::Result<bool> KeySeen(const std::string& key);  // in the TEMP table
+  void SetKeyBits(std::string_view key);
+  bool IdSeen(int64_t contact_id) const;
   int64_t HashOf(const SyncRow& row, const std::vector<const CustomField*>& row_fields) const;
   base::Status WriteHash(int64_t contact_id, int64_t hash);
   base::Status WriteSubscription(int64_t contact_id, std::optional<SubscriptionStatus> from,
@@ -138,6 +190,34 @@ class SqliteSyncBatchWriter final : public SyncBatchWriter {
   ContactInput scratch_input_;
   std::vector<const CustomField*> row_fields_;
   std::unordered_map<int64_t, std::string> stored_values_;
+  // Per row of the batch being written, from Prefetch: whether its address
+  // has a contact (and that contact), or appeared earlier in the batch.
+  std::vector<char> found_;
+  std::vector<Existing> existing_;
+  std::vector<char> repeated_;
+  // The batch's addresses (views into its rows) -> their first row.
+  std::unordered_map<std::string_view, size_t> batch_keys_;
+  std::vector<size_t> positions_;  // JSON array index -> row index
+  std::string keys_json_;
+  // The sequential guess of Prefetch: contacts after this id come next.
+  static constexpr int kGuessPatience = 2;    // failed guesses in a row before pausing
+  static constexpr int64_t kGuessRetry = 32;  // then one guess every this many batches
+  int64_t next_guess_after_ = 0;
+  int guess_misses_ = 0;
+  int64_t batches_ = 0;
+  // Contacts seen by this run, one bit per contact id: 1M contacts cost
+  // 125 KB, where a TEMP table of their addresses costs tens of MB of pages
+  // that a large run reads and writes back at random. Ids from kMaxBitmapId
+  // on (never assigned in practice) fall back to the TEMP table.
+  static constexpr int64_t kMaxBitmapId = int64_t{1} << 28;
+  std::vector<uint64_t> seen_ids_;
+  // The Bloom filter of KeySeen: 1 MiB, fixed (allocated at the first
+  // address put in the TEMP table).
+  static constexpr size_t kKeyBits = size_t{1} << 23;
+  std::vector<std::string> insert_values_sql_;  // by count of values
+  std::vector<uint64_t> key_bits_;
+  // Open between Writes with group_commit; destroying it rolls back.
+  std::optional<Transaction> transaction_;
 };
 
 base::Status SqliteSyncBatchWriter::LoadExclusions() {
@@ -153,7 +233,16 @@ base::Status SqliteSyncBatchWriter::LoadExclusions() {
   }
 }
 
-base::Result<bool> SqliteSyncBatchWriter::MarkSeen(const std::string& key) {
+base::Result<bool> SqliteSyncBatchWriter::MarkSeen(int64_t contact_id, const std::string& key) {
+  if (contact_id > 0 && contact_id < kMaxBitmapId) {
+    const auto word = static_cast<size_t>(contact_id / 64);
+    const uint64_t bit = uint64_t{1} << (contact_id % 64);
+    if (word >= seen_ids_.size()) seen_ids_.resize(std::max(word + 1, seen_ids_.size() * 2));
+    const bool first = (seen_ids_[word] & bit) == 0;
+    seen_ids_[word] |= bit;
+    return first;
+  }
+  SetKeyBits(key);
   CS_ASSIGN_OR_RETURN(
       CachedStatement insert,
       db_.Cached("INSERT INTO temp.cs_sync_seen (email_key) VALUES (?1) ON CONFLICT DO NOTHING"));
@@ -162,30 +251,159 @@ base::Result<bool> SqliteSyncBatchWriter::MarkSeen(const std::string& key) {
   return db_.Changes() == 1;
 }
 
-base::Result<std::optional<Existing>> SqliteSyncBatchWriter::Lookup(const std::string& key) {
+// A Bloom filter in front of the TEMP table: most addresses without a
+// contact (every row of a fresh sync) were never put there, and a clear bit
+// says so without a statement. A set bit only means "ask the table".
+std::array<size_t, 3> KeyBits(std::string_view key, size_t bits) {
+  const uint64_t hash = std::hash<std::string_view>{}(key);
+  const uint64_t second = (hash >> 32) | 1;
+  return {static_cast<size_t>(hash % bits), static_cast<size_t>((hash + second) % bits),
+          static_cast<size_t>((hash + 2 * second) % bits)};
+}
+
+void SqliteSyncBatchWriter::SetKeyBits(std::string_view key) {
+  if (key_bits_.empty()) key_bits_.assign(kKeyBits / 64, 0);
+  for (const size_t bit : KeyBits(key, kKeyBits)) key_bits_[bit / 64] |= uint64_t{1} << (bit % 64);
+}
+
+base::Result<bool> SqliteSyncBatchWriter::KeySeen(const std::string& key) {
+  if (key_bits_.empty()) return false;
+  for (const size_t bit : KeyBits(key, kKeyBits)) {
+    if ((key_bits_[bit / 64] & (uint64_t{1} << (bit % 64))) == 0) return false;
+  }
+  CS_ASSIGN_OR_RETURN(CachedStatement query,
+                      db_.Cached("SELECT 1 FROM temp.cs_sync_seen WHERE email_key = ?1"));
+  query->Bind(1, key);
+  return query->Step();
+}
+
+bool SqliteSyncBatchWriter::IdSeen(int64_t contact_id) const {
+  if (contact_id <= 0 || contact_id >= kMaxBitmapId) return false;
+  const auto word = static_cast<size_t>(contact_id / 64);
+  return word < seen_ids_.size() && (seen_ids_[word] & (uint64_t{1} << (contact_id % 64))) != 0;
+}
+
+// `text` as a JSON string. Email keys are UTF-8 text without control
+// characters, but a quoted local part may hold '"' or '\'.
+void AppendJsonString(std::string& out, std::string_view text) {
+  out += '"';
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (byte < 0x20) {
+      out += fmt::format("\\u{:04x}", static_cast<unsigned>(byte));
+    } else {
+      out += c;
+    }
+  }
+  out += '"';
+}
+
+// Reads the current row of a look-up statement (columns from `first` on:
+// id, bounced, ever_unsubscribed, status, hash, email, first_name,
+// last_name, phone) into `existing`.
+base::Status ReadExisting(Statement& query, int first, Existing& existing) {
+  existing.id = query.ColumnInt64(first);
+  existing.bounced = query.ColumnInt64(first + 1) != 0;
+  existing.ever_unsubscribed = query.ColumnInt64(first + 2) != 0;
+  existing.status.reset();
+  if (!query.ColumnIsNull(first + 3)) {
+    CS_ASSIGN_OR_RETURN(existing.status, StoredStatus(query.ColumnTextView(first + 3)));
+  }
+  existing.hash.reset();
+  if (!query.ColumnIsNull(first + 4)) existing.hash = query.ColumnInt64(first + 4);
+  // assign() keeps the buffers from batch to batch: no allocation per contact.
+  existing.email.assign(query.ColumnTextView(first + 5));
+  existing.first_name.assign(query.ColumnTextView(first + 6));
+  existing.last_name.assign(query.ColumnTextView(first + 7));
+  existing.phone.assign(query.ColumnTextView(first + 8));
+  return base::Status::Ok();
+}
+
+// One statement per batch instead of one per row: SQLite spent more on
+// preparing, resetting and closing the cursors of a per-row look-up than on
+// its B-tree searches (callgrind, issue 7).
+//
+// First, a guess that costs no search: a re-sync usually reads the rows in
+// the order the first run created their contacts, so the batch's contacts
+// are likely the next ones by id after the last batch's. One range scan of
+// that many contacts finds them; the guess is dropped while it keeps
+// failing (a source in another order, a fresh sync), retried now and then.
+// Then the addresses still unknown go in as one JSON array, and json_each
+// drives index searches in array order. An address repeated within the
+// batch is looked up once: its later rows are duplicates whatever the first
+// one did.
+base::Status SqliteSyncBatchWriter::Prefetch(const std::vector<SyncRow>& rows, size_t count) {
+  found_.assign(count, 0);
+  repeated_.assign(count, 0);
+  if (existing_.size() < count) existing_.resize(count);
+  batch_keys_.clear();
+  for (size_t i = 0; i < count; ++i) {
+    if (!batch_keys_.emplace(rows[i].email_key, i).second) repeated_[i] = 1;
+  }
+
+  const bool guess = guess_misses_ < kGuessPatience || batches_ % kGuessRetry == 0;
+  ++batches_;
+  if (guess && count > 0) {
+    CS_ASSIGN_OR_RETURN(
+        CachedStatement scan,
+        db_.Cached("SELECT c.email_key, c.id, c.bounced, c.ever_unsubscribed, s.status, h.hash, "
+                   "c.email, c.first_name, c.last_name, c.phone FROM contacts AS c "
+                   "LEFT JOIN subscriptions s ON s.contact_id = c.id AND s.list_id = ?2 "
+                   "LEFT JOIN sync_hashes h ON h.contact_id = c.id AND h.sync_id = ?3 "
+                   "WHERE c.id > ?1 ORDER BY c.id LIMIT ?4"));
+    scan->Bind(1, next_guess_after_)
+        .Bind(2, list_.id)
+        .Bind(3, options_.sync_id)
+        .Bind(4, static_cast<int64_t>(count));
+    size_t hits = 0;
+    while (true) {
+      CS_ASSIGN_OR_RETURN(const bool row, scan->Step());
+      if (!row) break;
+      const auto it = batch_keys_.find(scan->ColumnTextView(0));
+      if (it == batch_keys_.end()) continue;
+      const size_t i = it->second;
+      CS_RETURN_IF_ERROR(ReadExisting(*scan, 1, existing_[i]));
+      found_[i] = 1;
+      ++hits;
+      next_guess_after_ = std::max(next_guess_after_, existing_[i].id);
+    }
+    // Most rows of a batch found: keep guessing. (Rows without a contact,
+    // like failed ones, are a few percent.)
+    guess_misses_ = hits * 2 >= count ? 0 : guess_misses_ + 1;
+  }
+
+  positions_.clear();
+  keys_json_.assign("[");
+  for (size_t i = 0; i < count; ++i) {
+    if (repeated_[i] != 0 || found_[i] != 0) continue;
+    if (!positions_.empty()) keys_json_ += ',';
+    AppendJsonString(keys_json_, rows[i].email_key);
+    positions_.push_back(i);
+  }
+  keys_json_ += ']';
+  if (positions_.empty()) return base::Status::Ok();
   CS_ASSIGN_OR_RETURN(
       CachedStatement query,
-      db_.Cached("SELECT c.id, c.email, c.first_name, c.last_name, c.phone, c.bounced, "
-                 "c.ever_unsubscribed, s.status, h.hash FROM contacts c "
+      db_.Cached("SELECT j.key, c.id, c.bounced, c.ever_unsubscribed, s.status, h.hash, c.email, "
+                 "c.first_name, c.last_name, c.phone FROM json_each(?1) AS j "
+                 "CROSS JOIN contacts AS c ON c.email_key = j.value "
                  "LEFT JOIN subscriptions s ON s.contact_id = c.id AND s.list_id = ?2 "
-                 "LEFT JOIN sync_hashes h ON h.contact_id = c.id AND h.sync_id = ?3 "
-                 "WHERE c.email_key = ?1"));
-  query->Bind(1, key).Bind(2, list_.id).Bind(3, options_.sync_id);
-  CS_ASSIGN_OR_RETURN(const bool row, query->Step());
-  if (!row) return std::optional<Existing>();
-  Existing existing;
-  existing.id = query->ColumnInt64(0);
-  existing.email = query->ColumnText(1);
-  existing.first_name = query->ColumnText(2);
-  existing.last_name = query->ColumnText(3);
-  existing.phone = query->ColumnText(4);
-  existing.bounced = query->ColumnInt64(5) != 0;
-  existing.ever_unsubscribed = query->ColumnInt64(6) != 0;
-  if (!query->ColumnIsNull(7)) {
-    CS_ASSIGN_OR_RETURN(existing.status, StoredStatus(query->ColumnText(7)));
+                 "LEFT JOIN sync_hashes h ON h.contact_id = c.id AND h.sync_id = ?3"));
+  query->Bind(1, keys_json_).Bind(2, list_.id).Bind(3, options_.sync_id);
+  while (true) {
+    CS_ASSIGN_OR_RETURN(const bool row, query->Step());
+    if (!row) return base::Status::Ok();
+    const int64_t position = query->ColumnInt64(0);
+    if (position < 0 || static_cast<size_t>(position) >= positions_.size()) {
+      return base::Internal("the batch look-up returned a row it was not asked for");
+    }
+    const size_t i = positions_[static_cast<size_t>(position)];
+    CS_RETURN_IF_ERROR(ReadExisting(*query, 1, existing_[i]));
+    found_[i] = 1;
   }
-  if (!query->ColumnIsNull(8)) existing.hash = query->ColumnInt64(8);
-  return std::optional<Existing>(std::move(existing));
 }
 
 int64_t SqliteSyncBatchWriter::HashOf(const SyncRow& row,
@@ -220,51 +438,85 @@ base::Status SqliteSyncBatchWriter::WriteSubscription(int64_t contact_id,
   return QueueMailForChange(db_, contact_id, list_, from, to, options_.send_autoresponders, now_);
 }
 
-base::Status SqliteSyncBatchWriter::WriteRow(SyncRow& row, SyncRowOutcome& outcome) {
-  CS_ASSIGN_OR_RETURN(const bool first, MarkSeen(row.email_key));
+base::Status SqliteSyncBatchWriter::WriteRow(SyncRow& row, size_t index, SyncRowOutcome& outcome) {
+  if (options_.status == SyncEntryStatus::kExcluded) return WriteExclusionRow(row, outcome);
+
+  // Has this run seen the address? Earlier in this batch; or, for an address
+  // with a contact, in the bitmap of contact ids (the look-up is needed
+  // anyway); for one without a contact (a failed row, a Test's new address)
+  // in the TEMP table.
+  if (repeated_[index] != 0) {
+    if (row.failed) return base::Status::Ok();  // the mapping's failure stands
+    return FailDuplicate(row, outcome);
+  }
+  if (found_[index] != 0) {
+    const Existing& existing = existing_[index];
+    CS_ASSIGN_OR_RETURN(const bool first, MarkSeen(existing.id, row.email_key));
+    if (row.failed) return base::Status::Ok();
+    if (!first) return FailDuplicate(row, outcome);
+    if (!CheckRow(row, outcome)) return base::Status::Ok();
+    return WriteExisting(row, existing, outcome);
+  }
+  CS_ASSIGN_OR_RETURN(const bool seen, KeySeen(row.email_key));
+  if (seen) {
+    if (row.failed) return base::Status::Ok();
+    return FailDuplicate(row, outcome);
+  }
+  int64_t created = 0;
+  if (!row.failed && CheckRow(row, outcome)) {
+    CS_ASSIGN_OR_RETURN(created, WriteNew(row, outcome));
+  }
+  CS_ASSIGN_OR_RETURN(const bool first, MarkSeen(created, row.email_key));
+  (void)first;  // KeySeen said so
+  return base::Status::Ok();
+}
+
+base::Status SqliteSyncBatchWriter::FailDuplicate(const SyncRow& row, SyncRowOutcome& outcome) {
+  Fail(outcome, kReasonDuplicate,
+       fmt::format("{} appeared earlier in this run; the first row wins", row.email));
+  return base::Status::Ok();
+}
+
+base::Status SqliteSyncBatchWriter::WriteExclusionRow(SyncRow& row, SyncRowOutcome& outcome) {
+  CS_ASSIGN_OR_RETURN(const bool first, MarkSeen(0, row.email_key));
   if (row.failed) return base::Status::Ok();  // the mapping's failure stands
-  if (!first) {
-    Fail(outcome, kReasonDuplicate,
-         fmt::format("{} appeared earlier in this run; the first row wins", row.email));
-    return base::Status::Ok();
-  }
-
-  if (options_.status == SyncEntryStatus::kExcluded) {
-    // The row's address goes onto the list's exclusion list (an address is a
-    // pattern that matches only itself).
-    for (const std::string& pattern : exclusions_) {
-      if (model::ExclusionMatches(pattern, row.email_key)) {
-        outcome.result = SyncRowResult::kUnchanged;
-        return base::Status::Ok();
-      }
-    }
-    // '*' is legal in an address but is the exclusion list's wildcard: as an
-    // entry, "a*b@x.com" would also exclude "ab@x.com" and "axyzb@x.com".
-    if (row.email_key.find('*') != std::string::npos) {
-      Fail(outcome, kReasonEmailInvalid,
-           fmt::format("{} contains '*', which the exclusion list reads as a wildcard matching "
-                       "other addresses; add a pattern by hand if that is what you mean",
-                       base::Printable(row.email)));
+  if (!first) return FailDuplicate(row, outcome);
+  // The row's address goes onto the list's exclusion list (an address is a
+  // pattern that matches only itself).
+  for (const std::string& pattern : exclusions_) {
+    if (model::ExclusionMatches(pattern, row.email_key)) {
+      outcome.result = SyncRowResult::kUnchanged;
       return base::Status::Ok();
     }
-    base::Result<std::string> pattern = model::NormalizeExclusionPattern(row.email_key);
-    if (!pattern.ok()) {
-      Fail(outcome, kReasonFieldInvalid, pattern.status().message());
-      return base::Status::Ok();
-    }
-    if (!options_.dry_run) {
-      CS_ASSIGN_OR_RETURN(
-          CachedStatement insert,
-          db_.Cached("INSERT INTO exclusions (pattern, list_id, created_at) VALUES (?1, ?2, ?3) "
-                     "ON CONFLICT DO NOTHING"));
-      insert->Bind(1, *pattern).Bind(2, list_.id).Bind(3, now_);
-      CS_RETURN_IF_ERROR(insert->Run());
-    }
-    exclusions_.push_back(*pattern);
-    outcome.result = SyncRowResult::kAdded;
+  }
+  // '*' is legal in an address but is the exclusion list's wildcard: as an
+  // entry, "a*b@x.com" would also exclude "ab@x.com" and "axyzb@x.com".
+  if (row.email_key.find('*') != std::string::npos) {
+    Fail(outcome, kReasonEmailInvalid,
+         fmt::format("{} contains '*', which the exclusion list reads as a wildcard matching "
+                     "other addresses; add a pattern by hand if that is what you mean",
+                     base::Printable(row.email)));
     return base::Status::Ok();
   }
+  base::Result<std::string> pattern = model::NormalizeExclusionPattern(row.email_key);
+  if (!pattern.ok()) {
+    Fail(outcome, kReasonFieldInvalid, pattern.status().message());
+    return base::Status::Ok();
+  }
+  if (!options_.dry_run) {
+    CS_ASSIGN_OR_RETURN(
+        CachedStatement insert,
+        db_.Cached("INSERT INTO exclusions (pattern, list_id, created_at) VALUES (?1, ?2, ?3) "
+                   "ON CONFLICT DO NOTHING"));
+    insert->Bind(1, *pattern).Bind(2, list_.id).Bind(3, now_);
+    CS_RETURN_IF_ERROR(insert->Run());
+  }
+  exclusions_.push_back(*pattern);
+  outcome.result = SyncRowResult::kAdded;
+  return base::Status::Ok();
+}
 
+bool SqliteSyncBatchWriter::CheckRow(SyncRow& row, SyncRowOutcome& outcome) {
   // The store's own input rules, whoever produced the row. (The scratch
   // input keeps its buffers from row to row.)
   ContactInput& text = scratch_input_;
@@ -273,111 +525,142 @@ base::Status SqliteSyncBatchWriter::WriteRow(SyncRow& row, SyncRowOutcome& outco
   text.phone = row.phone;
   if (base::Status valid = CheckContactText(text); !valid.ok()) {
     Fail(outcome, kReasonFieldInvalid, valid.message());
-    return base::Status::Ok();
+    return false;
   }
   row_fields_.clear();
   for (auto& [key, value] : row.fields) {
     const auto field = by_key_.find(key);
     if (field == by_key_.end()) {
       Fail(outcome, kReasonFieldInvalid, FieldNotFound(key).message());
-      return base::Status::Ok();
+      return false;
     }
     base::Result<std::string> normal = model::NormalizeFieldValue(field->second->definition, value);
     if (!normal.ok()) {
       Fail(outcome, kReasonFieldInvalid, normal.status().message());
-      return base::Status::Ok();
+      return false;
     }
     value = std::move(normal).value();
     if (value.empty() && field->second->definition.required) {
       Fail(outcome, kReasonRequired, fmt::format("field {} is required but blank", key));
-      return base::Status::Ok();
+      return false;
     }
     row_fields_.push_back(field->second);
   }
   for (const std::string& pattern : exclusions_) {
     if (model::ExclusionMatches(pattern, row.email_key)) {
       Fail(outcome, kReasonExcluded, Excluded(row.email, list_.name, pattern).message());
-      return base::Status::Ok();
+      return false;
     }
   }
+  return true;
+}
 
-  const SubscriptionStatus requested =
-      options_.status == SyncEntryStatus::kActive        ? SubscriptionStatus::kActive
-      : options_.status == SyncEntryStatus::kUnconfirmed ? SubscriptionStatus::kUnconfirmed
-                                                         : SubscriptionStatus::kUnsubscribed;
-  CS_ASSIGN_OR_RETURN(std::optional<Existing> existing, Lookup(row.email_key));
-  const int64_t hash = HashOf(row, row_fields_);
+SubscriptionStatus SqliteSyncBatchWriter::Requested() const {
+  return options_.status == SyncEntryStatus::kActive        ? SubscriptionStatus::kActive
+         : options_.status == SyncEntryStatus::kUnconfirmed ? SubscriptionStatus::kUnconfirmed
+                                                            : SubscriptionStatus::kUnsubscribed;
+}
 
-  if (!existing) {
-    for (const CustomField& field : fields_) {
-      if (!field.definition.required) continue;
-      const bool given = std::any_of(row.fields.begin(), row.fields.end(), [&](const auto& kv) {
-        return kv.first == field.definition.key && !kv.second.empty();
-      });
-      if (!given) {
-        Fail(outcome, kReasonRequired,
-             fmt::format("custom field {} is required", field.definition.key));
-        return base::Status::Ok();
-      }
+base::Result<int64_t> SqliteSyncBatchWriter::WriteNew(const SyncRow& row, SyncRowOutcome& outcome) {
+  for (const CustomField& field : fields_) {
+    if (!field.definition.required) continue;
+    const bool given = std::any_of(row.fields.begin(), row.fields.end(), [&](const auto& kv) {
+      return kv.first == field.definition.key && !kv.second.empty();
+    });
+    if (!given) {
+      Fail(outcome, kReasonRequired,
+           fmt::format("custom field {} is required", field.definition.key));
+      return int64_t{0};
     }
-    const SubscriptionRequest request{.email = row.email,
-                                      .list_name = list_.name,
-                                      .contact_bounced = false,
-                                      .current = std::nullopt,
-                                      .requested = requested,
-                                      .mode = SubscribeMode::kNormal};
-    CS_ASSIGN_OR_RETURN(const SubscriptionDecision decision, DecideSubscription(request));
-    outcome.result = SyncRowResult::kAdded;
-    if (options_.dry_run) return base::Status::Ok();
-    CS_ASSIGN_OR_RETURN(
-        CachedStatement insert,
-        db_.Cached("INSERT INTO contacts (email, email_key, first_name, last_name, phone, "
-                   "bounced, ever_unsubscribed, created_at, updated_at, last_change_cause, "
-                   "last_change_detail) VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, ?7, ?7, ?8, ?9)"));
-    insert->Bind(1, row.email)
-        .Bind(2, row.email_key)
-        .Bind(3, row.first_name.value_or(""))
-        .Bind(4, row.last_name.value_or(""))
-        .Bind(5, row.phone.value_or(""))
-        .Bind(6, int64_t{decision.set_ever_unsubscribed ? 1 : 0})
-        .Bind(7, now_)
-        .Bind(8, model::CauseKindName(options_.cause.kind))
-        .Bind(9, options_.cause.detail);
-    CS_RETURN_IF_ERROR(insert->Run());
-    const int64_t id = db_.LastInsertRowId();
-    for (size_t i = 0; i < row.fields.size(); ++i) {
-      if (row.fields[i].second.empty()) continue;
-      CS_RETURN_IF_ERROR(WriteFieldValue(db_, id, row_fields_[i]->id, row.fields[i].second));
-    }
-    CS_RETURN_IF_ERROR(WriteSubscription(id, std::nullopt, decision.status));
-    return WriteHash(id, hash);
   }
+  const SubscriptionRequest request{.email = row.email,
+                                    .list_name = list_.name,
+                                    .contact_bounced = false,
+                                    .current = std::nullopt,
+                                    .requested = Requested(),
+                                    .mode = SubscribeMode::kNormal};
+  CS_ASSIGN_OR_RETURN(const SubscriptionDecision decision, DecideSubscription(request));
+  outcome.result = SyncRowResult::kAdded;
+  if (options_.dry_run) return int64_t{0};
+  CS_ASSIGN_OR_RETURN(
+      CachedStatement insert,
+      db_.Cached("INSERT INTO contacts (email, email_key, first_name, last_name, phone, "
+                 "bounced, ever_unsubscribed, created_at, updated_at, last_change_cause, "
+                 "last_change_detail) VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, ?7, ?7, ?8, ?9)"));
+  insert->Bind(1, row.email)
+      .Bind(2, row.email_key)
+      .Bind(3, row.first_name.value_or(""))
+      .Bind(4, row.last_name.value_or(""))
+      .Bind(5, row.phone.value_or(""))
+      .Bind(6, int64_t{decision.set_ever_unsubscribed ? 1 : 0})
+      .Bind(7, now_)
+      .Bind(8, model::CauseKindName(options_.cause.kind))
+      .Bind(9, options_.cause.detail);
+  CS_RETURN_IF_ERROR(insert->Run());
+  const int64_t id = db_.LastInsertRowId();
+  CS_RETURN_IF_ERROR(InsertFieldValues(id, row));
+  // The contact entered the list with decision.status.
+  CS_RETURN_IF_ERROR(WriteSubscription(id, std::nullopt, decision.status));
+  CS_RETURN_IF_ERROR(WriteHash(id, HashOf(row, row_fields_)));
+  return id;
+}
 
+// A new contact's values in one statement (one per count of non-empty
+// values, prepared once): a statement per value was a tenth of a fresh
+// sync's statements. Same rows as WriteFieldValue would insert.
+base::Status SqliteSyncBatchWriter::InsertFieldValues(int64_t contact_id, const SyncRow& row) {
+  size_t given = 0;
+  for (const auto& field : row.fields) given += field.second.empty() ? 0 : 1;
+  if (given == 0) return base::Status::Ok();
+  if (insert_values_sql_.size() <= given) insert_values_sql_.resize(given + 1);
+  std::string& sql = insert_values_sql_[given];
+  if (sql.empty()) {
+    sql = "INSERT INTO contact_field_values (contact_id, field_id, value) VALUES ";
+    // (An upsert like WriteFieldValue, should a row name a field twice.)
+    for (size_t i = 0; i < given; ++i) {
+      sql += fmt::format("{}(?1, ?{}, ?{})", i == 0 ? "" : ", ", 2 * i + 2, 2 * i + 3);
+    }
+    sql += " ON CONFLICT (contact_id, field_id) DO UPDATE SET value = excluded.value";
+  }
+  CS_ASSIGN_OR_RETURN(CachedStatement insert, db_.Cached(sql));
+  insert->Bind(1, contact_id);
+  int parameter = 2;
+  for (size_t i = 0; i < row.fields.size(); ++i) {
+    if (row.fields[i].second.empty()) continue;
+    insert->Bind(parameter, row_fields_[i]->id).Bind(parameter + 1, row.fields[i].second);
+    parameter += 2;
+  }
+  return insert->Run();
+}
+
+base::Status SqliteSyncBatchWriter::WriteExisting(const SyncRow& row, const Existing& existing,
+                                                  SyncRowOutcome& outcome) {
   // SPEC §4: a sync never re-subscribes a contact that bounced or left the
   // list; the row fails and says so.
-  if (existing->bounced || existing->status == SubscriptionStatus::kBounced) {
+  if (existing.bounced || existing.status == SubscriptionStatus::kBounced) {
     Fail(outcome, kReasonBounced,
-         fmt::format("{} bounced; a sync never subscribes it again", existing->email));
+         fmt::format("{} bounced; a sync never subscribes it again", existing.email));
     return base::Status::Ok();
   }
-  if (existing->status == SubscriptionStatus::kUnsubscribed &&
+  const SubscriptionStatus requested = Requested();
+  if (existing.status == SubscriptionStatus::kUnsubscribed &&
       requested != SubscriptionStatus::kUnsubscribed) {
     Fail(outcome, kReasonUnsubscribed,
          fmt::format("{} unsubscribed from list '{}'; a sync never subscribes it again",
-                     existing->email, base::Printable(list_.name)));
+                     existing.email, base::Printable(list_.name)));
     return base::Status::Ok();
   }
 
-  const bool on_list = existing->status.has_value();
+  const bool on_list = existing.status.has_value();
   if (on_list && !options_.update_existing) {
     outcome.result = SyncRowResult::kSkipped;
     return base::Status::Ok();
   }
   std::optional<SubscriptionDecision> decision;
   if (!on_list) {
-    const SubscriptionRequest request{.email = existing->email,
+    const SubscriptionRequest request{.email = existing.email,
                                       .list_name = list_.name,
-                                      .contact_bounced = existing->bounced,
+                                      .contact_bounced = existing.bounced,
                                       .current = std::nullopt,
                                       .requested = requested,
                                       .mode = SubscribeMode::kNormal};
@@ -385,24 +668,26 @@ base::Status SqliteSyncBatchWriter::WriteRow(SyncRow& row, SyncRowOutcome& outco
   }
 
   // Which synced values differ from the stored ones (update_existing only).
+  // Equal hashes mean equal values: an unchanged contact costs no other read.
+  const int64_t hash = HashOf(row, row_fields_);
   bool contact_changed = false;
   bool values_known_equal = false;
   if (options_.update_existing) {
-    if (existing->hash == hash) {
+    if (existing.hash == hash) {
       values_known_equal = true;
     } else {
       const auto differs = [](const std::optional<std::string>& given, const std::string& stored) {
         return given && *given != stored;
       };
-      contact_changed = differs(row.first_name, existing->first_name) ||
-                        differs(row.last_name, existing->last_name) ||
-                        differs(row.phone, existing->phone);
+      contact_changed = differs(row.first_name, existing.first_name) ||
+                        differs(row.last_name, existing.last_name) ||
+                        differs(row.phone, existing.phone);
       stored_values_.clear();
       if (!row.fields.empty()) {
         CS_ASSIGN_OR_RETURN(CachedStatement values,
                             db_.Cached("SELECT field_id, value FROM contact_field_values "
                                        "WHERE contact_id = ?1"));
-        values->Bind(1, existing->id);
+        values->Bind(1, existing.id);
         while (true) {
           CS_ASSIGN_OR_RETURN(const bool more, values->Step());
           if (!more) break;
@@ -422,12 +707,12 @@ base::Status SqliteSyncBatchWriter::WriteRow(SyncRow& row, SyncRowOutcome& outco
       values_changed = true;
       if (!options_.dry_run) {
         CS_RETURN_IF_ERROR(
-            WriteFieldValue(db_, existing->id, row_fields_[i]->id, row.fields[i].second));
+            WriteFieldValue(db_, existing.id, row_fields_[i]->id, row.fields[i].second));
       }
     }
   }
   const bool set_unsubscribed_flag =
-      decision && decision->set_ever_unsubscribed && !existing->ever_unsubscribed;
+      decision && decision->set_ever_unsubscribed && !existing.ever_unsubscribed;
   if (!options_.dry_run && (contact_changed || values_changed || set_unsubscribed_flag)) {
     CS_ASSIGN_OR_RETURN(
         CachedStatement update,
@@ -435,24 +720,25 @@ base::Status SqliteSyncBatchWriter::WriteRow(SyncRow& row, SyncRowOutcome& outco
                    "ever_unsubscribed = ?5, updated_at = ?6, last_change_cause = ?7, "
                    "last_change_detail = ?8 WHERE id = ?1"));
     const bool update_text = options_.update_existing;
-    update->Bind(1, existing->id)
-        .Bind(2, update_text && row.first_name ? *row.first_name : existing->first_name)
-        .Bind(3, update_text && row.last_name ? *row.last_name : existing->last_name)
-        .Bind(4, update_text && row.phone ? *row.phone : existing->phone)
-        .Bind(5, int64_t{existing->ever_unsubscribed || set_unsubscribed_flag ? 1 : 0})
+    update->Bind(1, existing.id)
+        .Bind(2, update_text && row.first_name ? *row.first_name : existing.first_name)
+        .Bind(3, update_text && row.last_name ? *row.last_name : existing.last_name)
+        .Bind(4, update_text && row.phone ? *row.phone : existing.phone)
+        .Bind(5, int64_t{existing.ever_unsubscribed || set_unsubscribed_flag ? 1 : 0})
         .Bind(6, now_)
         .Bind(7, model::CauseKindName(options_.cause.kind))
         .Bind(8, options_.cause.detail);
     CS_RETURN_IF_ERROR(update->Run());
   }
   if (!options_.dry_run && decision && decision->changed) {
-    CS_RETURN_IF_ERROR(WriteSubscription(existing->id, std::nullopt, decision->status));
+    // The contact entered the list with decision->status.
+    CS_RETURN_IF_ERROR(WriteSubscription(existing.id, std::nullopt, decision->status));
   }
   // The stored values now equal the row's (when this sync may write them):
   // remember their hash, unless it is already there.
   if (!options_.dry_run && options_.update_existing &&
-      (contact_changed || values_changed || set_unsubscribed_flag || existing->hash != hash)) {
-    CS_RETURN_IF_ERROR(WriteHash(existing->id, hash));
+      (contact_changed || values_changed || set_unsubscribed_flag || existing.hash != hash)) {
+    CS_RETURN_IF_ERROR(WriteHash(existing.id, hash));
   }
   if (!on_list) {
     outcome.result = SyncRowResult::kAdded;
@@ -465,6 +751,7 @@ base::Status SqliteSyncBatchWriter::WriteRow(SyncRow& row, SyncRowOutcome& outco
 }
 
 base::Result<DeletionOutcome> SqliteSyncBatchWriter::DeleteNotSelected(double max_fraction) {
+  CS_RETURN_IF_ERROR(Commit());
   const TransactionKind kind = options_.dry_run ? TransactionKind::kRead : TransactionKind::kWrite;
   return InTransaction(db_, kind, [&]() -> base::Result<DeletionOutcome> {
     DeletionOutcome outcome;
@@ -483,7 +770,9 @@ base::Result<DeletionOutcome> SqliteSyncBatchWriter::DeleteNotSelected(double ma
     std::vector<Candidate> candidates;
     {
       // Unsubscribed and bounced subscriptions stay: they are the record that
-      // keeps a later run from subscribing the address again.
+      // keeps a later run from subscribing the address again. A contact the
+      // run saw is in the bitmap; the TEMP table holds addresses seen
+      // without a contact (and those of contacts past the bitmap).
       CS_ASSIGN_OR_RETURN(
           CachedStatement query,
           db_.Cached("SELECT c.id, c.email_key, s.status FROM subscriptions s "
@@ -494,8 +783,11 @@ base::Result<DeletionOutcome> SqliteSyncBatchWriter::DeleteNotSelected(double ma
       while (true) {
         CS_ASSIGN_OR_RETURN(const bool row, query->Step());
         if (!row) break;
-        CS_ASSIGN_OR_RETURN(const SubscriptionStatus status, StoredStatus(query->ColumnText(2)));
-        candidates.push_back({query->ColumnInt64(0), query->ColumnText(1), status});
+        const int64_t id = query->ColumnInt64(0);
+        if (IdSeen(id)) continue;
+        CS_ASSIGN_OR_RETURN(const SubscriptionStatus status,
+                            StoredStatus(query->ColumnTextView(2)));
+        candidates.push_back({id, query->ColumnText(1), status});
       }
     }
     outcome.not_selected = static_cast<int64_t>(candidates.size());
@@ -556,10 +848,30 @@ base::Result<DeletionOutcome> SqliteSyncBatchWriter::DeleteNotSelected(double ma
 base::Result<std::unique_ptr<SyncBatchWriter>> SqliteContactStore::OpenSyncBatchWriter(
     const SyncBatchOptions& options) {
   CS_RETURN_IF_ERROR(CheckCause(options.cause));
-  // A run looks up every contact by its key: with SQLite's default 2 MiB
-  // page cache, a large store re-reads index pages from the file for each
-  // row. 32 MiB (main) + 8 MiB (the TEMP table of seen keys) keeps the
-  // indexes hot and peak memory flat whatever the table size.
+  // The store connection's settings for a run, and their trade-offs
+  // (issue 7; the connection-wide ones are in sqlite_store.cpp,
+  // ConfigureConnection):
+  // - cache_size: a run looks up every contact by its key; with SQLite's
+  //   default 2 MiB page cache a large store re-reads index pages from the
+  //   file for each row. 32 MiB (main) + 8 MiB (the TEMP table of addresses
+  //   seen without a contact) keeps the upper index levels and the pages of
+  //   the current stretch hot, and peak memory flat whatever the store's
+  //   size; a larger cache helps a fresh sync a little (fewer re-reads of
+  //   the random-order email index) at 1:1 cost in resident memory.
+  // - synchronous = NORMAL (connection-wide) with WAL: a commit does not
+  //   wait for the disk; a power loss may lose the last commits, never
+  //   corrupt the file or half-write one; a crashed run is redone by the
+  //   next. FULL would fsync every commit for no gain to a re-runnable sync.
+  // - Group commit (SyncBatchOptions::group_commit, engine commit_rows and
+  //   commit_interval) instead of a larger wal_autocheckpoint: checkpoints
+  //   fsync; fewer, larger transactions mean fewer of them, and the WAL
+  //   stays bounded by one commit's pages.
+  // - temp_store stays FILE: the TEMP table is small for a run (addresses
+  //   without a contact), but for a Test of a new table it holds every
+  //   address, which in memory would grow with the table.
+  // - mmap_size stays 0: mapped store pages count in the process's resident
+  //   memory (the whole store, after a re-sync reads it all), and an I/O
+  //   error would arrive as SIGBUS instead of a status.
   CS_RETURN_IF_ERROR(db_.Exec("PRAGMA main.cache_size = -32768; PRAGMA temp.cache_size = -8192"));
   CS_RETURN_IF_ERROR(db_.Exec(
       "CREATE TEMP TABLE IF NOT EXISTS cs_sync_seen (email_key TEXT PRIMARY KEY) WITHOUT ROWID"));
