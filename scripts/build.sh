@@ -7,6 +7,11 @@ cd "$(dirname "$0")/.."
 
 kind="${1:-release}"
 jobs="$(nproc)"
+# ccache, when installed, makes rebuilds of unchanged files (another build
+# directory, a fresh clone) nearly free; it is optional.
+if [[ -z "${CMAKE_CXX_COMPILER_LAUNCHER:-}" ]] && command -v ccache >/dev/null 2>&1; then
+  export CMAKE_CXX_COMPILER_LAUNCHER=ccache
+fi
 case "$kind" in
   release)
     cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release -DCONTACTSYNC_BUILD_TESTS=OFF >/dev/null
