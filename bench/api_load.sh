@@ -2,7 +2,7 @@
 # Issue 5's load check: N concurrent API clients listing contacts while a big sync runs.
 #
 #   bench/api_load.sh [--rows 1000000] [--clients 50] [--idle-seconds 30] [--max-seconds 600]
-#                     [--keep]
+#                     [--baseline] [--keep]
 #
 # 1. builds contactsync, generate_contacts and api_load_client (release, build/release with
 #    -DCONTACTSYNC_BUILD_BENCH=ON);
@@ -16,10 +16,12 @@
 # 5. starts the run through the API (POST /api/v1/syncs/ID/run) and runs the clients until the
 #    run ends (a run still going after --max-seconds is cancelled);
 # 6. for comparison, runs the clients for --idle-seconds with no run going. This phase comes
-#    after the sync, so it queries the N synced contacts: the loaded phase saw the store grow
-#    from 0 to N, so its searches were on average cheaper, not dearer;
+#    after the sync, so it queries the synced contacts: the loaded phase saw the store grow
+#    from 0, so its searches were on average cheaper, not dearer;
 # 7. prints the run (state, duration, counts) and one line per phase: requests, errors by
 #    status, throughput, p50/p90/p99/max latency (all, and split search / plain listing).
+# With --baseline it first times the same sync alone (`contactsync sync run` in a second data
+# dir, no server, no clients), to show how much the clients slow it down.
 #
 # api_load_client (bench/api_load_client.cpp) does the requests; its header says what they are.
 # Exits 1 when any request of either phase failed. Only 127.0.0.1 is contacted; the server and
@@ -45,6 +47,7 @@ clients=50
 idle_seconds=30
 max_seconds=600
 keep=0
+with_baseline=0
 while (($#)); do
   case $1 in
     --rows) rows=${2:?}; shift 2 ;;
@@ -52,6 +55,7 @@ while (($#)); do
     --idle-seconds) idle_seconds=${2:?}; shift 2 ;;
     --max-seconds) max_seconds=${2:?}; shift 2 ;;
     --keep) keep=1; shift ;;
+    --baseline) with_baseline=1; shift ;;
     -h | --help) usage ;;
     *) usage ;;
   esac
@@ -105,7 +109,7 @@ readonly client=$build_dir/bench/api_load_client
   echo "memory: $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
   echo "load_average_at_start: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "command: bench/api_load.sh --rows $rows --clients $clients --idle-seconds $idle_seconds" \
-    "--max-seconds $max_seconds"
+    "--max-seconds $max_seconds$( ((with_baseline)) && echo ' --baseline')"
 } | sed 's/^/api_load: /' >&2
 
 # --- source and data dir ----------------------------------------------------------------------
@@ -115,15 +119,6 @@ log "generating $rows rows and loading them into SQLite"
 "$root/bench/load.sh" --file "$work/contacts.tsv" --sqlite-db "$work/source.db" --only sqlite
 rm -f "$work/contacts.tsv"
 
-data=$work/data
-cs() { "$contactsync" --data-dir "$data" "$@"; }
-cs init >/dev/null
-cs list create Bench --sender-name Bench --sender-email bench@example.com >/dev/null
-cs field create CITY --label City >/dev/null
-cs field create COMPANY --label Company >/dev/null
-cs field create SCORE --label Score --type number >/dev/null
-cs field create BIRTHDAY --label Birthday --type date >/dev/null
-cs connection add bench --type sqlite --database "$work/source.db" >/dev/null
 cat >"$work/sync.json" <<'JSON'
 {
   "name": "Bench contacts",
@@ -138,7 +133,38 @@ cat >"$work/sync.json" <<'JSON'
   "delete_not_affected": false
 }
 JSON
-cs sync create --file "$work/sync.json" >/dev/null
+# A fresh data dir in $1 with the list, fields, connection and sync.
+set_up_data_dir() {
+  local dir=$1
+  local -a cs=("$contactsync" --data-dir "$dir")
+  "${cs[@]}" init >/dev/null
+  "${cs[@]}" list create Bench --sender-name Bench --sender-email bench@example.com >/dev/null
+  "${cs[@]}" field create CITY --label City >/dev/null
+  "${cs[@]}" field create COMPANY --label Company >/dev/null
+  "${cs[@]}" field create SCORE --label Score --type number >/dev/null
+  "${cs[@]}" field create BIRTHDAY --label Birthday --type date >/dev/null
+  "${cs[@]}" connection add bench --type sqlite --database "$work/source.db" >/dev/null
+  "${cs[@]}" sync create --file "$work/sync.json" >/dev/null
+}
+
+# With --baseline: the same sync alone (CLI, no server, no clients) in a data dir of its own,
+# to show how much the clients slow it down.
+baseline=""
+if ((with_baseline)); then
+  log "baseline: the $rows-row sync alone (contactsync sync run)"
+  set_up_data_dir "$work/baseline"
+  start=$EPOCHREALTIME
+  "$contactsync" --data-dir "$work/baseline" --json sync run "Bench contacts" \
+    >"$work/baseline.json" 2>/dev/null || die "the baseline run failed"
+  baseline_s=$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
+  baseline="baseline (alone): ${baseline_s}s wall, $(jq -c '{state, duration_ms, counts}' \
+    "$work/baseline.json" 2>/dev/null || echo '?')"
+  rm -rf "$work/baseline"
+fi
+
+data=$work/data
+cs() { "$contactsync" --data-dir "$data" "$@"; }
+set_up_data_dir "$data"
 
 # --- server, user, token ----------------------------------------------------------------------
 
@@ -201,7 +227,8 @@ cat "$work/idle.err" >&2
 # --- report -----------------------------------------------------------------------------------
 
 api "$url/api/v1/runs/$run_id" >"$work/run.json"
-echo "run $run_id: $(jq -c '{state, duration_ms, counts}' "$work/run.json")"
+echo "run $run_id (with the clients): $(jq -c '{state, duration_ms, counts}' "$work/run.json")"
+[[ -z $baseline ]] || echo "$baseline"
 if [[ -s $work/serve.err ]]; then
   echo "server stderr (last 5 lines):"
   tail -n 5 "$work/serve.err"
