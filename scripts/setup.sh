@@ -14,6 +14,8 @@ PACKAGES=(
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   mariadb-server mariadb-client postgresql postgresql-client python3 time
+  # bench/api_load.sh drives the REST API
+  curl jq
   # the mail tests' SMTP server (tests/support/smtp_sink.py)
   python3-aiosmtpd
   # the browser end-to-end test (tests/e2e: playwright-core from npm drives Debian's chromium)
