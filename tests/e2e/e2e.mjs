@@ -9,7 +9,8 @@
 // connection with Test connection, table, mapping with its duplicate and
 // missing-required flags, rules and options), Tests, Runs and watches the
 // progress bar reach the end, opens the report, filters it, downloads the
-// failures CSV and checks its rows, edits the sync and deletes it. Hostile
+// failures CSV and checks its rows, opens the Mail page and adds and deletes
+// an autoresponder, edits the sync and deletes it. Hostile
 // strings must render as text: no injected handler may set window.__xss and
 // no dialog may open. Screenshots of every wizard step and main page go to
 // E2E_ARTIFACTS (build/test/e2e-artifacts).
@@ -502,6 +503,29 @@ async function scenario(page, { base }) {
   const bars = await page.locator("svg.chart rect.bar").count();
   assert.ok(bars >= 3 && bars % 3 === 0, `three bars per run (${bars})`);
   await shot(page, "sync-history");
+
+  // Mail: the outbox summary, and an autoresponder with a hostile subject
+  // added to the (hostile) list, listed as text and deleted.
+  await nav(page, "Mail");
+  await page.getByRole("heading", { name: "Mail", exact: true }).waitFor();
+  await page.locator('dl.counts [data-count="queued"] dd').waitFor();
+  await page.getByText("sent in the last hour").waitFor();
+  const AR_SUBJECT = `Welcome ${HOSTILE_IMG} %FIRSTNAME%`;
+  await page.getByLabel("List", { exact: true }).selectOption({ label: LIST_NAME });
+  await page.getByLabel("Subject").fill(AR_SUBJECT);
+  await page.getByLabel("Body (plain text)").fill(`Hi %FIRSTNAME%,\n${HOSTILE_SCRIPT}`);
+  await page.getByLabel("Delay after subscribing").fill("2");
+  await page.getByRole("button", { name: "Add autoresponder" }).click();
+  const arRow = page.locator("tbody tr", { hasText: "Welcome" });
+  await arRow.waitFor();
+  assert.equal(await arRow.locator("td").first().textContent(), AR_SUBJECT, "the subject as text");
+  assert.equal(await arRow.locator("td").nth(1).textContent(), "2 h");
+  assert.equal(await page.locator("main img, main script").count(), 0, "no injected element");
+  await shot(page, "mail");
+  await arRow.getByRole("button", { name: `Delete autoresponder ${AR_SUBJECT}` }).click();
+  await page.getByRole("dialog").getByRole("button", { name: "Delete" }).click();
+  await page.getByText("This list has no autoresponders.").waitFor();
+  await noScriptRan(page, "mail");
   await nav(page, "Database Sync");
   await edited.waitFor();
 
