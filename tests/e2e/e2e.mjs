@@ -10,9 +10,9 @@
 // missing-required flags, rules and options), Tests, Runs and watches the
 // progress bar reach the end, opens the report, filters it, downloads the
 // failures CSV and checks its rows, opens the Mail page and adds and deletes
-// an autoresponder, edits the sync and deletes it. Hostile
-// strings must render as text: no injected handler may set window.__xss and
-// no dialog may open. Screenshots of every wizard step and main page go to
+// an autoresponder with a hostile subject, edits the sync and deletes it.
+// Hostile strings must render as text: no injected handler may set
+// window.__xss and no dialog may open. Screenshots of every wizard step and main page go to
 // E2E_ARTIFACTS (build/test/e2e-artifacts).
 //
 // Environment: CONTACTSYNC_BINARY (the built program), CONTACTSYNC_TEST_MARIADB_*

@@ -115,6 +115,7 @@ async function autoresponderSection(lists) {
   const text = h("textarea", { name: "body", rows: "6", required: true });
   const delay = h("input", { name: "delay", type: "number", min: "0", value: "0",
     inputmode: "numeric" });
+  delay.defaultValue = "0";  // what form.reset() goes back to
   const unit = select(UNITS, "3600", { name: "delay_unit", "aria-label": "Delay unit" });
   const form = apiForm("New autoresponder", [
     field("Subject", subject, "Tags: %FIRSTNAME%, %LASTNAME%, %EMAIL% and custom field tags."),
