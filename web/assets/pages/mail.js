@@ -147,13 +147,20 @@ export async function mailPage() {
   const [settings, lists] = await Promise.all([api.get("/mail/settings"), api.get("/lists")]);
   const outboxStatus = h("div.form-status");
   const summaryBox = h("div", { "aria-live": "off" });
-  const failedBox = h("div");
+  const failedBox = h("div", { "aria-live": "off" });
   let timer = null;
+  let shown = { summary: "", failed: "" };
   async function refreshOutbox() {
     const [summary, failed] = await Promise.all([api.get("/mail/outbox/summary"),
       api.get(`/mail/outbox${qs({ state: "failed", limit: 100 })}`)]);
-    replace(summaryBox, summaryView(summary));
-    replace(failedBox, h("h3", `Failed messages (${failed.total})`), failedTable(failed, retry));
+    // Redrawn only when something changed, so that a focused Retry button
+    // is not taken away from under the keyboard every few seconds.
+    const next = { summary: JSON.stringify(summary), failed: JSON.stringify(failed) };
+    if (next.summary !== shown.summary) replace(summaryBox, summaryView(summary));
+    if (next.failed !== shown.failed) {
+      replace(failedBox, h("h3", `Failed messages (${failed.total})`), failedTable(failed, retry));
+    }
+    shown = next;
   }
   async function retry(m) {
     try {
