@@ -1,6 +1,9 @@
 #include "app/mail_setup.h"
 
+#include <chrono>
 #include <cstdlib>
+
+#include <fmt/format.h>
 
 #include "base/text.h"
 #include "model/email.h"
@@ -81,6 +84,10 @@ base::Result<MailSettingsView> GetMailSettings(store::ContactStore& store) {
 base::Result<MailSettingsView> UpdateMailSettings(store::ContactStore& store,
                                                   const secrets::SecretBox& box,
                                                   const MailSettingsChange& change) {
+  if (change.hourly_cap && (*change.hourly_cap < 0 || *change.hourly_cap > kMaxHourlyCap)) {
+    return base::InvalidArgument(fmt::format("hourly_cap must be between 0 and {}, not {}",
+                                             kMaxHourlyCap, *change.hourly_cap));
+  }
   CS_ASSIGN_OR_RETURN(std::optional<store::MailSettingsRecord> existing, store.GetMailSettings());
   store::MailSettingsRecord record;
   if (existing) {
@@ -105,6 +112,29 @@ base::Result<MailSettingsView> UpdateMailSettings(store::ContactStore& store,
   }
   CS_ASSIGN_OR_RETURN(const store::MailSettingsRecord saved, store.SaveMailSettings(record));
   return ToView(saved);
+}
+
+base::Result<OutboxSummary> GetOutboxSummary(store::ContactStore& store, const base::Clock& clock) {
+  OutboxSummary summary;
+  store::OutboxFilter filter;
+  filter.limit = 1;  // only the counts are wanted
+  CS_ASSIGN_OR_RETURN(const store::OutboxPage page, store.GetOutbox(filter));
+  for (const store::OutboxState state :
+       {store::OutboxState::kQueued, store::OutboxState::kSending, store::OutboxState::kSent,
+        store::OutboxState::kFailed, store::OutboxState::kCancelled}) {
+    const std::string name(store::OutboxStateName(state));
+    const auto it = page.counts.find(name);
+    summary.counts[name] = it == page.counts.end() ? 0 : it->second;
+  }
+  // The same window the sender applies the cap to (mail/outbox_sender.cpp).
+  CS_ASSIGN_OR_RETURN(
+      summary.sent_last_hour,
+      store.CountMessagesSentSince(base::FormatIso8601Utc(clock.Now() - std::chrono::hours(1))));
+  CS_ASSIGN_OR_RETURN(const std::optional<store::MailSettingsRecord> record,
+                      store.GetMailSettings());
+  if (record) summary.hourly_cap = record->hourly_cap;
+  CS_ASSIGN_OR_RETURN(summary.next_due_at, store.NextDueTime());
+  return summary;
 }
 
 mail::LinkSigner MailLinkSigner(const secrets::SecretBox& box) {
@@ -151,6 +181,14 @@ nlohmann::json ToJson(const MailSettingsView& view) {
           {"has_password", view.has_password}, {"from_name", view.from_name},
           {"from_email", view.from_email},     {"hourly_cap", view.hourly_cap},
           {"base_url", view.base_url},         {"updated_at", view.updated_at}};
+}
+
+nlohmann::json ToJson(const OutboxSummary& summary) {
+  return {{"counts", summary.counts},
+          {"sent_last_hour", summary.sent_last_hour},
+          {"hourly_cap", summary.hourly_cap},
+          {"next_due_at",
+           summary.next_due_at ? nlohmann::json(*summary.next_due_at) : nlohmann::json(nullptr)}};
 }
 
 nlohmann::json ToJson(const store::OutboxMessage& m) {

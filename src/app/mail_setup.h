@@ -10,11 +10,13 @@
 //
 // Thread safety: not thread-safe (it uses one ContactStore).
 
+#include <map>
 #include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
+#include "base/clock.h"
 #include "base/status.h"
 #include "mail/compose.h"
 #include "mail/link_signer.h"
@@ -55,14 +57,30 @@ struct MailSettingsChange {
   std::optional<std::string> base_url;
 };
 
+// The largest hourly cap accepted (the CLI's and the API's bound).
+inline constexpr int64_t kMaxHourlyCap = 1'000'000;
+
 base::Result<MailSettingsView> GetMailSettings(store::ContactStore& store);
+// InvalidArgument for an hourly cap outside 0..kMaxHourlyCap; the store
+// checks the rest (ContactStore::SaveMailSettings).
 base::Result<MailSettingsView> UpdateMailSettings(store::ContactStore& store,
                                                   const secrets::SecretBox& box,
                                                   const MailSettingsChange& change);
 
+// How the outbox drains: messages per state (every state present, 0 when
+// none) and what the hourly cap leaves.
+struct OutboxSummary {
+  std::map<std::string, int64_t> counts;   // "queued", "sending", "sent", "failed", "cancelled"
+  int64_t sent_last_hour = 0;              // sent in the rolling hour before now
+  int64_t hourly_cap = 0;                  // from the settings; 0: no cap
+  std::optional<std::string> next_due_at;  // earliest queued message's next attempt
+};
+base::Result<OutboxSummary> GetOutboxSummary(store::ContactStore& store, const base::Clock& clock);
+
 // JSON forms (as `contactsync --json` prints them; for the API too). None
 // holds a password.
 nlohmann::json ToJson(const MailSettingsView& view);
+nlohmann::json ToJson(const OutboxSummary& summary);
 nlohmann::json ToJson(const store::OutboxMessage& message);
 nlohmann::json ToJson(const store::Autoresponder& autoresponder);
 

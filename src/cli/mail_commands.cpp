@@ -112,7 +112,7 @@ void AddConfig(CLI::App& group, CommandContext& ctx) {
   auto* from_name = cmd->add_option("--from-name", args->from_name, "Sender name");
   auto* cap =
       cmd->add_option("--cap-per-hour", args->cap, "Most messages sent per hour (0: no cap)")
-          ->check(CLI::Range(int64_t{0}, int64_t{1'000'000}));
+          ->check(CLI::Range(int64_t{0}, app::kMaxHourlyCap));
   auto* base_url = cmd->add_option("--base-url", args->base_url,
                                    "Public URL of contactsync serve, for the links in mail");
   cmd->callback([&ctx, args, host, port, tls, user, ca_file, from, from_name, cap, base_url] {

@@ -184,6 +184,14 @@ base::Result<std::pair<int64_t, int64_t>> Call::Paging() const {
   return std::make_pair(limit, offset);
 }
 
+base::Result<store::ListInfo> ListById(store::ContactStore& store, int64_t id) {
+  CS_ASSIGN_OR_RETURN(const std::vector<store::ListInfo> lists, store.GetLists());
+  for (const auto& list : lists) {
+    if (list.id == id) return list;
+  }
+  return base::NotFound(fmt::format("list {} does not exist", id));
+}
+
 base::Result<std::string> RequiredString(const json& body, const std::string& key) {
   const auto it = body.find(key);
   if (it == body.end() || it->is_null()) return base::InvalidArgument(key + " is required");

@@ -158,6 +158,9 @@ base::Result<std::optional<int64_t>> OptionalInt(const nlohmann::json& body,
                                                  const std::string& key);
 base::Result<std::optional<bool>> OptionalBool(const nlohmann::json& body, const std::string& key);
 
+// The list with this id; NotFound naming the id otherwise.
+base::Result<store::ListInfo> ListById(store::ContactStore& store, int64_t id);
+
 using Handler = std::function<base::Status(Call&)>;
 
 // Registers routes on the httplib server and records them in state.routes.
@@ -191,6 +194,7 @@ void AddListRoutes(Router& router);        // lists, fields
 void AddContactRoutes(Router& router);     // contacts, exclusions
 void AddConnectionRoutes(Router& router);  // connections
 void AddSyncRoutes(Router& router);        // syncs, runs
+void AddMailRoutes(Router& router);        // mail settings, outbox, autoresponders
 void AddDocRoutes(Router& router);         // openapi.json
 
 // The OpenAPI document (openapi.json, embedded at build time).

@@ -1,7 +1,5 @@
 // /api/v1/lists and /api/v1/fields.
 
-#include <fmt/format.h>
-
 #include "app/json_codec.h"
 #include "http/api.h"
 #include "model/custom_field.h"
@@ -10,14 +8,6 @@ namespace contactsync::http {
 namespace {
 
 using nlohmann::json;
-
-base::Result<store::ListInfo> ListById(store::ContactStore& store, int64_t id) {
-  CS_ASSIGN_OR_RETURN(const std::vector<store::ListInfo> lists, store.GetLists());
-  for (const auto& list : lists) {
-    if (list.id == id) return list;
-  }
-  return base::NotFound(fmt::format("list {} does not exist", id));
-}
 
 }  // namespace
 

@@ -113,6 +113,7 @@ base::Result<std::unique_ptr<Server>> Server::Create(ServerOptions options) {
   AddContactRoutes(router);
   AddConnectionRoutes(router);
   AddSyncRoutes(router);
+  AddMailRoutes(router);
   AddDocRoutes(router);
   if (opts.mount_public_routes) opts.mount_public_routes(http);
   // Static assets last: anything else GET that is not an API route.

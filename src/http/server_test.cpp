@@ -22,6 +22,9 @@
 #include <nlohmann/json.hpp>
 
 #include "app/data_dir.h"
+#include "app/mail_setup.h"
+#include "secrets/secret_box.h"
+#include "store/contact_store.h"
 #include "support/process.h"
 #include "support/test_servers.h"
 #include "sync/demo_source.h"
@@ -720,6 +723,191 @@ TEST_F(ShortSessionTest, SessionsExpireAndCookiesAreSecureWhenAskedFor) {
   EXPECT_EQ(expired.status, 401);
   EXPECT_THAT(expired.body["error"]["message"].get<std::string>(), HasSubstr("expired"));
   EXPECT_EQ(As(s, "GET", "/api/v1/lists").status, 401);  // deleted, not only refused
+}
+
+TEST_F(HttpTest, TheSmtpPasswordIsSealedKeptWhenAbsentAndNeverInAnyResponse) {
+  const Session s = SetUpAdmin();
+  const std::string secret = "Smtp-S3cret-never-shown";
+  std::vector<Reply> replies;
+  replies.push_back(As(s, "GET", "/api/v1/mail/settings"));
+  EXPECT_EQ(replies.back().status, 200);
+  EXPECT_EQ(replies.back().body["configured"], false);
+  EXPECT_EQ(replies.back().body["has_password"], false);
+  replies.push_back(As(s, "PUT", "/api/v1/mail/settings",
+                       {{"smtp_host", "smtp.example.com"},
+                        {"smtp_port", 2525},
+                        {"tls_mode", "tls"},
+                        {"smtp_user", "mailer"},
+                        {"password", secret},
+                        {"from_name", "Grüße Team"},
+                        {"from_email", "news@example.com"},
+                        {"hourly_cap", 120},
+                        {"base_url", "https://lists.example.com"}}));
+  ASSERT_EQ(replies.back().status, 200) << replies.back().text;
+  EXPECT_EQ(replies.back().body["has_password"], true);
+  EXPECT_EQ(replies.back().body["from_name"], "Grüße Team");
+  // Without a password the stored one is kept; other fields change.
+  replies.push_back(As(s, "PUT", "/api/v1/mail/settings", {{"smtp_user", "other"}}));
+  EXPECT_EQ(replies.back().status, 200) << replies.back().text;
+  EXPECT_EQ(replies.back().body["has_password"], true);
+  EXPECT_EQ(replies.back().body["smtp_user"], "other");
+  EXPECT_EQ(replies.back().body["smtp_host"], "smtp.example.com");
+  // Bad values are refused with a reason and change nothing.
+  for (const json& bad :
+       {json{{"smtp_port", 70000}}, json{{"tls_mode", "ssl"}}, json{{"hourly_cap", -1}},
+        json{{"hourly_cap", 2'000'000}}, json{{"from_email", "not an address"}},
+        json{{"base_url", "ftp://x"}}, json{{"smtp_host", "a\r\nb"}}, json{{"pasword", "typo"}},
+        json{{"smtp_port", "25"}}}) {
+    replies.push_back(As(s, "PUT", "/api/v1/mail/settings", bad));
+    EXPECT_EQ(replies.back().status, 400) << bad.dump() << " " << replies.back().text;
+    EXPECT_FALSE(replies.back().body["error"]["message"].get<std::string>().empty());
+  }
+  replies.push_back(As(s, "GET", "/api/v1/mail/settings"));
+  EXPECT_EQ(replies.back().body["smtp_port"], 2525);
+  EXPECT_EQ(replies.back().body["tls_mode"], "tls");
+  EXPECT_EQ(replies.back().body["hourly_cap"], 120);
+  replies.push_back(As(s, "GET", "/api/v1/mail/outbox/summary"));
+  EXPECT_EQ(replies.back().body["hourly_cap"], 120);
+  for (const Reply& reply : replies) {
+    EXPECT_THAT(reply.text, Not(HasSubstr(secret)));
+    EXPECT_THAT(reply.text, Not(HasSubstr("\"password\"")));
+  }
+  // Sealed as `contactsync mail config` seals it: the sender opens it.
+  {
+    store::StoreOptions options;
+    options.url = location_.store_url;
+    auto store = store::OpenStore(options);
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    auto box = secrets::SecretBox::Load(location_.key_path);
+    ASSERT_TRUE(box.ok()) << box.status().ToString();
+    auto runtime = app::LoadMailRuntime(**store, *box);
+    ASSERT_TRUE(runtime.ok()) << runtime.status().ToString();
+    EXPECT_EQ(runtime->smtp.password, secret);
+    EXPECT_EQ(runtime->smtp.user, "other");
+  }
+  // "" removes it.
+  EXPECT_EQ(As(s, "PUT", "/api/v1/mail/settings", {{"password", ""}}).body["has_password"], false);
+}
+
+TEST_F(HttpTest, MailWritesNeedTheCsrfToken) {
+  const Session s = SetUpAdmin();
+  ASSERT_EQ(As(s, "POST", "/api/v1/lists", {{"name", "News"}}).status, 201);
+  const int64_t list_id = As(s, "GET", "/api/v1/lists").body[0]["id"];
+  const std::string autoresponders = fmt::format("/api/v1/lists/{}/autoresponders", list_id);
+  const Reply created = As(s, "POST", autoresponders, {{"subject", "Hi"}, {"body", "Hello"}});
+  ASSERT_EQ(created.status, 201) << created.text;
+  const int64_t id = created.body["id"];
+  const std::vector<std::pair<std::string, std::string>> writes{
+      {"PUT", "/api/v1/mail/settings"},
+      {"POST", autoresponders},
+      {"DELETE", fmt::format("/api/v1/autoresponders/{}", id)},
+      {"POST", "/api/v1/mail/outbox/1/retry"}};
+  const std::string body =
+      json{{"smtp_host", "evil.example"}, {"subject", "x"}, {"body", "y"}}.dump();
+  for (const auto& [method, path] : writes) {
+    EXPECT_EQ(Send(method, path, body, {{"Cookie", s.cookie}}).status, 403) << method << path;
+    EXPECT_EQ(Send(method, path, body, {{"Cookie", s.cookie}, {"X-CSRF-Token", "forged"}}).status,
+              403)
+        << method << path;
+    EXPECT_EQ(
+        Send(method, path, body,
+             {{"Cookie", s.cookie}, {"X-CSRF-Token", s.csrf}, {"Origin", "https://evil.example"}})
+            .status,
+        403)
+        << method << path;
+  }
+  // Nothing changed.
+  EXPECT_EQ(As(s, "GET", "/api/v1/mail/settings").body["smtp_host"], "");
+  EXPECT_EQ(As(s, "GET", autoresponders).body.size(), 1u);
+}
+
+TEST_F(HttpTest, AutorespondersRoundTripHostileTextAndAreDeleted) {
+  const Session s = SetUpAdmin();
+  ASSERT_EQ(As(s, "POST", "/api/v1/lists", {{"name", "News"}}).status, 201);
+  ASSERT_EQ(As(s, "POST", "/api/v1/lists", {{"name", "Other"}}).status, 201);
+  const json lists = As(s, "GET", "/api/v1/lists").body;
+  const int64_t news = lists[0]["name"] == "News" ? lists[0]["id"] : lists[1]["id"];
+  const int64_t other = lists[0]["name"] == "News" ? lists[1]["id"] : lists[0]["id"];
+  const std::string path = fmt::format("/api/v1/lists/{}/autoresponders", news);
+  const std::string subject = "<script>alert(1)</script> \"quoted\" & 'Grüße' %FIRSTNAME% 🙂";
+  const std::string body =
+      "Hello %FIRSTNAME%,\n<img src=x onerror=alert(1)>\r\nBcc: victim@example.com\n\u2028end";
+  const Reply created =
+      As(s, "POST", path, {{"subject", subject}, {"body", body}, {"delay_s", 90}});
+  ASSERT_EQ(created.status, 201) << created.text;
+  EXPECT_EQ(created.body["subject"], subject);
+  EXPECT_EQ(created.body["body"], body);
+  EXPECT_EQ(created.body["delay_s"], 90);
+  EXPECT_EQ(created.body["list"], "News");
+  const Reply listed = As(s, "GET", path);
+  ASSERT_EQ(listed.status, 200);
+  ASSERT_EQ(listed.body.size(), 1u);
+  EXPECT_EQ(listed.body[0]["subject"], subject);
+  EXPECT_EQ(listed.body[0]["body"], body);
+  EXPECT_EQ(listed.Header("Content-Type"), "application/json; charset=utf-8");
+  EXPECT_EQ(As(s, "GET", fmt::format("/api/v1/lists/{}/autoresponders", other)).body.size(), 0u);
+  // A line break in the subject could become a header: refused, not stored.
+  const Reply injected =
+      As(s, "POST", path, {{"subject", "Hi\r\nBcc: victim@example.com"}, {"body", "x"}});
+  EXPECT_EQ(injected.status, 400);
+  EXPECT_THAT(injected.body["error"]["message"].get<std::string>(), HasSubstr("subject"));
+  EXPECT_EQ(As(s, "POST", path, {{"subject", "x"}}).status, 400);  // no body
+  EXPECT_EQ(As(s, "POST", path, {{"subject", "x"}, {"body", "y"}, {"delay_s", -5}}).status, 400);
+  EXPECT_EQ(As(s, "POST", path, {{"subject", "x"}, {"body", "y"}, {"delay_s", "1h"}}).status, 400);
+  EXPECT_EQ(
+      As(s, "POST", "/api/v1/lists/999/autoresponders", {{"subject", "x"}, {"body", "y"}}).status,
+      404);
+  EXPECT_EQ(As(s, "GET", "/api/v1/lists/999/autoresponders").status, 404);
+  EXPECT_EQ(As(s, "GET", path).body.size(), 1u);
+  // Delete, then it is gone (a second delete is 404).
+  const int64_t id = created.body["id"];
+  const Reply deleted = As(s, "DELETE", fmt::format("/api/v1/autoresponders/{}", id));
+  EXPECT_EQ(deleted.status, 200) << deleted.text;
+  EXPECT_EQ(deleted.body["deleted"], id);
+  EXPECT_EQ(As(s, "GET", path).body.size(), 0u);
+  EXPECT_EQ(As(s, "DELETE", fmt::format("/api/v1/autoresponders/{}", id)).status, 404);
+}
+
+TEST_F(HttpTest, TheOutboxSummaryShowsAQueuedConfirmation) {
+  const Session s = SetUpAdmin();
+  Reply summary = As(s, "GET", "/api/v1/mail/outbox/summary");
+  ASSERT_EQ(summary.status, 200) << summary.text;
+  for (const char* state : {"queued", "sending", "sent", "failed", "cancelled"}) {
+    EXPECT_EQ(summary.body["counts"][state], 0) << state;
+  }
+  EXPECT_EQ(summary.body["sent_last_hour"], 0);
+  EXPECT_EQ(summary.body["hourly_cap"], 0);
+  EXPECT_TRUE(summary.body["next_due_at"].is_null());
+  ASSERT_EQ(As(s, "PUT", "/api/v1/mail/settings", {{"hourly_cap", 30}}).status, 200);
+  ASSERT_EQ(As(s, "POST", "/api/v1/lists", {{"name", "News"}}).status, 201);
+  const Reply contact =
+      As(s, "POST", "/api/v1/contacts",
+         {{"email", "ann@example.com"}, {"list", "News"}, {"status", "unconfirmed"}});
+  ASSERT_EQ(contact.status, 201) << contact.text;
+  summary = As(s, "GET", "/api/v1/mail/outbox/summary");
+  EXPECT_EQ(summary.body["counts"]["queued"], 1) << summary.text;
+  EXPECT_EQ(summary.body["counts"]["sent"], 0);
+  EXPECT_EQ(summary.body["hourly_cap"], 30);
+  EXPECT_EQ(summary.body["sent_last_hour"], 0);
+  EXPECT_TRUE(summary.body["next_due_at"].is_string());
+  // The outbox lists it, filtered by state and paged.
+  const Reply queued = As(s, "GET", "/api/v1/mail/outbox?state=queued&limit=10&offset=0");
+  ASSERT_EQ(queued.status, 200) << queued.text;
+  EXPECT_EQ(queued.body["total"], 1);
+  ASSERT_EQ(queued.body["items"].size(), 1u);
+  EXPECT_EQ(queued.body["items"][0]["kind"], "confirmation");
+  EXPECT_EQ(queued.body["items"][0]["email"], "ann@example.com");
+  EXPECT_EQ(queued.body["items"][0]["list"], "News");
+  const Reply failed = As(s, "GET", "/api/v1/mail/outbox?state=failed");
+  EXPECT_EQ(failed.body["total"], 0);
+  EXPECT_EQ(failed.body["items"].size(), 0u);
+  EXPECT_EQ(As(s, "GET", "/api/v1/mail/outbox?offset=1").body["items"].size(), 0u);
+  EXPECT_EQ(As(s, "GET", "/api/v1/mail/outbox?state=lost").status, 400);
+  EXPECT_EQ(As(s, "GET", "/api/v1/mail/outbox?limit=0").status, 400);
+  // Only a failed message can be retried.
+  const int64_t id = queued.body["items"][0]["id"];
+  EXPECT_EQ(As(s, "POST", fmt::format("/api/v1/mail/outbox/{}/retry", id)).status, 409);
+  EXPECT_EQ(As(s, "POST", "/api/v1/mail/outbox/999/retry").status, 404);
 }
 
 TEST_F(HttpTest, TheOpenApiDocumentListsEveryRouteAndNothingElse) {

@@ -9,9 +9,11 @@
 // connection with Test connection, table, mapping with its duplicate and
 // missing-required flags, rules and options), Tests, Runs and watches the
 // progress bar reach the end, opens the report, filters it, downloads the
-// failures CSV and checks its rows, edits the sync and deletes it. Hostile
-// strings must render as text: no injected handler may set window.__xss and
-// no dialog may open. Screenshots of every wizard step and main page go to
+// failures CSV and checks its rows, opens the Mail page (a confirmation
+// queued meanwhile appears in the outbox counts; an autoresponder with a
+// hostile subject is added and deleted), edits the sync and deletes it.
+// Hostile strings must render as text: no injected handler may set
+// window.__xss and no dialog may open. Screenshots of every wizard step and main page go to
 // E2E_ARTIFACTS (build/test/e2e-artifacts).
 //
 // Environment: CONTACTSYNC_BINARY (the built program), CONTACTSYNC_TEST_MARIADB_*
@@ -209,7 +211,7 @@ function nav(page, name) {
   return page.getByRole("navigation", { name: "Main" }).getByRole("link", { name, exact: true }).click();
 }
 
-async function scenario(page, { base }) {
+async function scenario(page, { base, dataDir }) {
   // First run: the setup page creates the first user and logs in.
   await page.goto(`${base}/`);
   await page.getByRole("heading", { name: "Create the first user" }).waitFor();
@@ -502,6 +504,38 @@ async function scenario(page, { base }) {
   const bars = await page.locator("svg.chart rect.bar").count();
   assert.ok(bars >= 3 && bars % 3 === 0, `three bars per run (${bars})`);
   await shot(page, "sync-history");
+
+  // Mail: the outbox summary, and an autoresponder with a hostile subject
+  // added to the (hostile) list, listed as text and deleted.
+  await nav(page, "Mail");
+  await page.getByRole("heading", { name: "Mail", exact: true }).waitFor();
+  await page.locator('dl.counts [data-count="queued"] dd').waitFor();
+  await page.getByText("sent in the last hour").waitFor();
+  // A confirmation queued behind the page's back shows up without a reload
+  // (no SMTP server is set, so it stays queued).
+  const queuedCount = page.locator('dl.counts [data-count="queued"] dd');
+  const before = Number(await queuedCount.textContent());
+  const added = spawnSync(binary, ["--data-dir", dataDir, "contact", "add", "mail-e2e@example.com",
+    "--list", LIST_NAME, "--status", "unconfirmed", "--field", "TIER=gold"], { encoding: "utf8" });
+  assert.equal(added.status, 0, `contact add: ${added.stderr}`);
+  await page.locator('dl.counts [data-count="queued"] dd', { hasText: String(before + 1) })
+    .waitFor({ timeout: 15000 });
+  const AR_SUBJECT = `Welcome ${HOSTILE_IMG} %FIRSTNAME%`;
+  await page.getByLabel("List", { exact: true }).selectOption({ label: LIST_NAME });
+  await page.getByLabel("Subject").fill(AR_SUBJECT);
+  await page.getByLabel("Body (plain text)").fill(`Hi %FIRSTNAME%,\n${HOSTILE_SCRIPT}`);
+  await page.getByLabel("Delay after subscribing").fill("2");
+  await page.getByRole("button", { name: "Add autoresponder" }).click();
+  const arRow = page.locator("tbody tr", { hasText: "Welcome" });
+  await arRow.waitFor();
+  assert.equal(await arRow.locator("td").first().textContent(), AR_SUBJECT, "the subject as text");
+  assert.equal(await arRow.locator("td").nth(1).textContent(), "2 h");
+  assert.equal(await page.locator("main img, main script").count(), 0, "no injected element");
+  await shot(page, "mail");
+  await arRow.getByRole("button", { name: `Delete autoresponder ${AR_SUBJECT}` }).click();
+  await page.getByRole("dialog").getByRole("button", { name: "Delete" }).click();
+  await page.getByText("This list has no autoresponders.").waitFor();
+  await noScriptRan(page, "mail");
   await nav(page, "Database Sync");
   await edited.waitFor();
 

@@ -10,6 +10,7 @@ import { exclusionsPage } from "./pages/exclusions.js";
 import { syncsPage, syncDetailPage } from "./pages/syncs.js";
 import { wizardPage } from "./pages/wizard.js";
 import { reportPage } from "./pages/report.js";
+import { mailPage } from "./pages/mail.js";
 
 const root = document.getElementById("app");
 let currentUser = null;
@@ -20,6 +21,7 @@ const NAV = [
   ["#/lists", "Lists"],
   ["#/fields", "Custom fields"],
   ["#/exclusions", "Exclusion list"],
+  ["#/mail", "Mail"],
 ];
 
 const ROUTES = [
@@ -27,6 +29,7 @@ const ROUTES = [
   [/^#\/lists$/, () => listsPage()],
   [/^#\/fields$/, () => fieldsPage()],
   [/^#\/exclusions$/, () => exclusionsPage()],
+  [/^#\/mail$/, () => mailPage()],
   [/^#\/syncs$/, () => syncsPage()],
   [/^#\/syncs\/new$/, () => wizardPage(null)],
   [/^#\/syncs\/(\d+)\/edit$/, (m) => wizardPage(Number(m[1]))],
