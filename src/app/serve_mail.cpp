@@ -75,7 +75,7 @@ void ServeMail::SenderLoop() {
           fmt::format("mail: SMTP server unavailable, will retry: {}", pass->server_error));
     } else {
       last_problem.clear();
-      if ((pass->sent | pass->failed | pass->uncertain | pass->retry_later) != 0 && log_) {
+      if (pass->sent + pass->failed + pass->uncertain + pass->retry_later > 0 && log_) {
         log_(fmt::format("mail: sent {}, retry later {}, failed {}, uncertain {}{}", pass->sent,
                          pass->retry_later, pass->failed, pass->uncertain,
                          pass->capped ? " (hourly cap reached)" : ""));

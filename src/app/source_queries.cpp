@@ -44,6 +44,20 @@ std::vector<std::string> ColumnNames(const std::vector<source::ColumnInfo>& colu
 
 }  // namespace
 
+std::string CellForDisplay(const source::Value& value, std::string_view null_text) {
+  switch (value.state()) {
+    case source::Value::State::kNull:
+      return std::string(null_text);
+    case source::Value::State::kText:
+      return value.bytes();
+    case source::Value::State::kBinary:
+      return fmt::format("<binary, {} bytes>", value.bytes().size());
+    case source::Value::State::kBadText:
+      return fmt::format("<not UTF-8, {} bytes>", value.bytes().size());
+  }
+  return std::string(null_text);
+}
+
 base::Result<Preview> PreviewQuery(source::SourceConnector& connector, source::SourceType type,
                                    const std::string& sql, size_t limit) {
   CS_RETURN_IF_ERROR(CheckLimit(limit));

@@ -5,12 +5,18 @@
 // through the read-only source connector.
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/status.h"
 #include "source/source.h"
 
 namespace contactsync::app {
+
+// A previewed cell as a person reads it: its text, `null_text` for NULL, or
+// what it holds when it is not text ("<binary, 12 bytes>", "<not UTF-8, 3
+// bytes>"). Shared by the CLI's table and the API's preview rows.
+std::string CellForDisplay(const source::Value& value, std::string_view null_text);
 
 struct Preview {
   std::string sql;  // as executed

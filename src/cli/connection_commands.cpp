@@ -25,19 +25,7 @@ std::string Where(const app::ConnectionView& view) {
                      source::EffectivePort(s), s.database);
 }
 
-std::string Cell(const source::Value& value) {
-  switch (value.state()) {
-    case source::Value::State::kNull:
-      return "NULL";
-    case source::Value::State::kText:
-      return value.bytes();
-    case source::Value::State::kBinary:
-      return fmt::format("<binary, {} bytes>", value.bytes().size());
-    case source::Value::State::kBadText:
-      return fmt::format("<not UTF-8, {} bytes>", value.bytes().size());
-  }
-  return "";
-}
+std::string Cell(const source::Value& value) { return app::CellForDisplay(value, "NULL"); }
 
 nlohmann::json CellJson(const source::Value& value) {
   switch (value.state()) {

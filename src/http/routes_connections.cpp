@@ -82,17 +82,8 @@ json TestJson(const source::SourceInfo& info) {
 
 // Cells as strings, NULL as null; what is not text is described, not sent.
 json CellJson(const source::Value& value) {
-  switch (value.state()) {
-    case source::Value::State::kNull:
-      return nullptr;
-    case source::Value::State::kText:
-      return value.bytes();
-    case source::Value::State::kBinary:
-      return fmt::format("<binary, {} bytes>", value.bytes().size());
-    case source::Value::State::kBadText:
-      return fmt::format("<not UTF-8, {} bytes>", value.bytes().size());
-  }
-  return nullptr;
+  if (value.is_null()) return nullptr;
+  return app::CellForDisplay(value, "");
 }
 
 json PreviewJson(const app::Preview& preview) {
