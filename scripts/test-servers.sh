@@ -162,13 +162,26 @@ init_mariadb() {
   # --user is for root only; an ordinary user runs the server as itself.
   local as_user=()
   ((EUID == 0)) && as_user=(--user=root)
-  # --no-defaults must come first, or the tool reads /etc/mysql anyway.
-  if ! "${install[@]}" --no-defaults "${as_user[@]}" --datadir="$dir/data" \
-    --auth-root-authentication-method=socket --auth-root-socket-user="$(id -un)" \
-    --skip-test-db --skip-name-resolve >"$dir/install.log" 2>&1; then
-    show_log_tail "$dir/install.log"
-    die "mariadb-install-db failed"
-  fi
+  # --no-defaults must come first, or the tool reads /etc/mysql anyway. The tool passes the
+  # InnoDB options on to the bootstrap server: without them it asks for native AIO, and with
+  # several test servers starting at once io_setup can fail (the kernel's aio-max-nr is shared),
+  # which fails the install with a message that does not say why.
+  local attempt
+  for attempt in 1 2; do
+    rm -rf "$dir/data" && mkdir -p "$dir/data"
+    if "${install[@]}" --no-defaults "${as_user[@]}" --datadir="$dir/data" \
+      --auth-root-authentication-method=socket --auth-root-socket-user="$(id -un)" \
+      --skip-test-db --skip-name-resolve --innodb-use-native-aio=0 \
+      --innodb-buffer-pool-size=32M --innodb-log-file-size=16M >"$dir/install.log" 2>&1; then
+      return 0
+    fi
+    # The reason is usually far above the tool's closing advice.
+    log "errors in $dir/install.log (attempt $attempt):"
+    grep -iE '\[ERROR\]|error:|failed|cannot' "$dir/install.log" | head -n 20 | sed 's/^/    /' >&2 || true
+    sleep 1
+  done
+  show_log_tail "$dir/install.log"
+  die "mariadb-install-db failed"
 }
 
 # Starts mariadbd on a free port; sets MARIADB_PORT. Retries with a new port when another
