@@ -181,6 +181,9 @@ base::Result<RowMapper> RowMapper::Create(const Mapping& mapping,
       mapper.email_column_ = slot.column;
       continue;  // the email is handled first, on its own
     }
+    if (entry.target.kind == TargetKind::kFirstName) mapper.maps_first_name_ = true;
+    if (entry.target.kind == TargetKind::kLastName) mapper.maps_last_name_ = true;
+    if (entry.target.kind == TargetKind::kPhone) mapper.maps_phone_ = true;
     if (entry.target.kind == TargetKind::kField) {
       const auto field = std::find_if(
           mapper.fields_.begin(), mapper.fields_.end(),
@@ -213,17 +216,18 @@ RowMapper::Outcome RowMapper::Map(const source::Row& row, MappedContact& out,
     failure.message = fmt::format("the email {}", why);
     return Outcome::kFailedNoEmail;
   }
-  base::Result<std::string> email = model::ValidateEmail(email_cell.bytes());
+  base::Result<std::string_view> email = model::ValidateEmailView(email_cell.bytes());
   if (!email.ok()) {
     failure.reason = Reason::kEmailInvalid;
     failure.message = email.status().message();
     return Outcome::kFailedNoEmail;
   }
-  out.email = std::move(email).value();
-  out.email_key = model::EmailKey(out.email);
-  out.first_name.reset();
-  out.last_name.reset();
-  out.phone.reset();
+  // assign() and the optionals kept engaged reuse the buffers of earlier rows.
+  out.email.assign(*email);
+  model::AssignEmailKey(out.email, out.email_key);
+  if (!maps_first_name_) out.first_name.reset();
+  if (!maps_last_name_) out.last_name.reset();
+  if (!maps_phone_) out.phone.reset();
   // resize keeps the strings' buffers of earlier rows.
   out.fields.resize(field_count_);
 
@@ -248,7 +252,11 @@ RowMapper::Outcome RowMapper::Map(const source::Row& row, MappedContact& out,
           slot.target.kind == TargetKind::kFirstName  ? out.first_name
           : slot.target.kind == TargetKind::kLastName ? out.last_name
                                                       : out.phone;
-      target.emplace(text);
+      if (target) {
+        target->assign(text);
+      } else {
+        target.emplace(text);
+      }
       continue;
     }
     const model::FieldDefinition& field = fields_[slot.definition];

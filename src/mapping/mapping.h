@@ -133,6 +133,10 @@ class RowMapper {
   std::vector<Slot> slots_;
   size_t email_column_ = 0;
   size_t field_count_ = 0;
+  // Which built-in fields the mapping sets (the others stay absent).
+  bool maps_first_name_ = false;
+  bool maps_last_name_ = false;
+  bool maps_phone_ = false;
   std::vector<model::FieldDefinition> fields_;
 };
 

@@ -89,6 +89,11 @@ base::Status CheckDomain(std::string_view address, std::string_view domain) {
 }  // namespace
 
 base::Result<std::string> ValidateEmail(std::string_view raw) {
+  CS_ASSIGN_OR_RETURN(const std::string_view address, ValidateEmailView(raw));
+  return std::string(address);
+}
+
+base::Result<std::string_view> ValidateEmailView(std::string_view raw) {
   const std::string_view address = base::TrimAscii(raw);
   if (address.empty()) return base::InvalidArgument("email address is blank");
   if (address.size() > kMaxEmailBytes) {
@@ -114,9 +119,16 @@ base::Result<std::string> ValidateEmail(std::string_view raw) {
   }
   CS_RETURN_IF_ERROR(CheckLocalPart(address, address.substr(0, at)));
   CS_RETURN_IF_ERROR(CheckDomain(address, address.substr(at + 1)));
-  return std::string(address);
+  return address;
 }
 
 std::string EmailKey(std::string_view email) { return base::AsciiLower(base::TrimAscii(email)); }
+
+void AssignEmailKey(std::string_view email, std::string& key) {
+  key.assign(base::TrimAscii(email));
+  for (char& c : key) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+}
 
 }  // namespace contactsync::model

@@ -36,10 +36,15 @@ inline constexpr size_t kMaxEmailBytes = 254;
 // "'ann@@x.com' is not a valid email address: it has more than one '@'".
 // A blank address gives "email address is blank".
 base::Result<std::string> ValidateEmail(std::string_view raw);
+// The same check, answering with a view into `raw` instead of a copy (the
+// sync's mapping validates a million addresses into reused buffers).
+base::Result<std::string_view> ValidateEmailView(std::string_view raw);
 
 // The key under which addresses are unique: trimmed and ASCII-lower-cased, so
 // that "A@X.COM " and "a@x.com" are one contact. Precondition: `email` passed
 // ValidateEmail (the key of an invalid address is meaningless).
 std::string EmailKey(std::string_view email);
+// EmailKey into `key`, reusing its buffer.
+void AssignEmailKey(std::string_view email, std::string& key);
 
 }  // namespace contactsync::model

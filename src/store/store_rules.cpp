@@ -101,13 +101,15 @@ base::Status ContactNotFound(std::string_view email) {
 }
 
 base::Status CheckContactText(const ContactInput& input) {
-  if (input.first_name) {
-    CS_RETURN_IF_ERROR(base::CheckText("first name", *input.first_name, kMaxNameBytes));
-  }
-  if (input.last_name) {
-    CS_RETURN_IF_ERROR(base::CheckText("last name", *input.last_name, kMaxNameBytes));
-  }
-  if (input.phone) CS_RETURN_IF_ERROR(base::CheckText("phone", *input.phone, kMaxPhoneBytes));
+  return CheckContactText(input.first_name, input.last_name, input.phone);
+}
+
+base::Status CheckContactText(const std::optional<std::string>& first_name,
+                              const std::optional<std::string>& last_name,
+                              const std::optional<std::string>& phone) {
+  if (first_name) CS_RETURN_IF_ERROR(base::CheckText("first name", *first_name, kMaxNameBytes));
+  if (last_name) CS_RETURN_IF_ERROR(base::CheckText("last name", *last_name, kMaxNameBytes));
+  if (phone) CS_RETURN_IF_ERROR(base::CheckText("phone", *phone, kMaxPhoneBytes));
   return base::Status::Ok();
 }
 

@@ -55,6 +55,9 @@ base::Status ContactNotFound(std::string_view email);
 // First name, last name and phone of `input`, when present: valid UTF-8
 // without NUL, within kMaxNameBytes / kMaxPhoneBytes.
 base::Status CheckContactText(const ContactInput& input);
+base::Status CheckContactText(const std::optional<std::string>& first_name,
+                              const std::optional<std::string>& last_name,
+                              const std::optional<std::string>& phone);
 
 // The cause's detail: valid UTF-8 without NUL, at most kMaxCauseDetailBytes.
 inline constexpr size_t kMaxCauseDetailBytes = 1024;

@@ -101,13 +101,17 @@ base::Status ChangeSubscription(Database& db, int64_t contact_id, const ListRef&
                                 std::optional<SubscriptionStatus> from, SubscriptionStatus to,
                                 const Cause& cause, const std::string& at) {
   {
+    // A contact not on the list has no row there: a plain INSERT then, which
+    // costs SQLite less than the upsert (a first sync makes a million).
     CS_ASSIGN_OR_RETURN(
         CachedStatement upsert,
-        db.Cached("INSERT INTO subscriptions (contact_id, list_id, status, created_at, "
-                  "changed_at, cause, cause_detail) VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6) "
-                  "ON CONFLICT (contact_id, list_id) DO UPDATE SET status = excluded.status, "
-                  "changed_at = excluded.changed_at, cause = excluded.cause, "
-                  "cause_detail = excluded.cause_detail"));
+        from ? db.Cached("INSERT INTO subscriptions (contact_id, list_id, status, created_at, "
+                         "changed_at, cause, cause_detail) VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6) "
+                         "ON CONFLICT (contact_id, list_id) DO UPDATE SET status = "
+                         "excluded.status, changed_at = excluded.changed_at, cause = "
+                         "excluded.cause, cause_detail = excluded.cause_detail")
+             : db.Cached("INSERT INTO subscriptions (contact_id, list_id, status, created_at, "
+                         "changed_at, cause, cause_detail) VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6)"));
     upsert->Bind(1, contact_id)
         .Bind(2, list.id)
         .Bind(3, SubscriptionStatusName(to))
