@@ -97,7 +97,7 @@ void SendJson(httplib::Response& res, const json& body, int http_status) {
 StorePool::Lease::~Lease() {
   if (pool_ == nullptr || contacts_ == nullptr) return;
   std::lock_guard<std::mutex> lock(pool_->mutex_);
-  if (pool_->idle_.size() < kMaxIdle) {
+  if (pool_->idle_.size() < pool_->max_idle_) {
     pool_->idle_.emplace_back(std::move(contacts_), std::move(accounts_));
   }
 }
@@ -119,7 +119,7 @@ base::Result<StorePool::Lease> StorePool::Acquire() {
 
 ServerState::ServerState(const ServerOptions& server_options, secrets::SecretBox secret_box)
     : options(server_options),
-      stores(server_options.store),
+      stores(server_options.store, static_cast<size_t>(server_options.RequestThreads())),
       box(std::move(secret_box)),
       auth(std::make_unique<Authenticator>(*this)),
       runs(std::make_unique<RunManager>(*this)) {}

@@ -54,7 +54,10 @@ void SendJson(httplib::Response& res, const nlohmann::json& body, int http_statu
 // few open between requests. Thread-safe.
 class StorePool {
  public:
-  explicit StorePool(store::StoreOptions options) : options_(std::move(options)) {}
+  // Keeps up to `max_idle` stores open between requests: one per request
+  // thread, so that a busy server does not open a store per request.
+  StorePool(store::StoreOptions options, size_t max_idle)
+      : options_(std::move(options)), max_idle_(max_idle) {}
 
   class Lease {
    public:
@@ -79,8 +82,8 @@ class StorePool {
   base::Result<Lease> Acquire();
 
  private:
-  static constexpr size_t kMaxIdle = 8;
   store::StoreOptions options_;
+  const size_t max_idle_;
   std::mutex mutex_;
   std::vector<std::pair<std::unique_ptr<store::ContactStore>, std::unique_ptr<store::AccountStore>>>
       idle_;

@@ -236,17 +236,11 @@ void AddSyncRoutes(Router& router) {
     const std::string reason = call.Query("reason").value_or("");
     CS_ASSIGN_OR_RETURN(store::ContactStore * store, call.Store());
     CS_RETURN_IF_ERROR(store->GetRun(id).status());
-    CS_ASSIGN_OR_RETURN(const std::vector<store::RunFailure> failures, store->GetRunFailures(id));
+    CS_ASSIGN_OR_RETURN(const store::RunFailurePage page,
+                        store->GetRunFailurePage(id, reason, paging.first, paging.second));
     json items = json::array();
-    int64_t total = 0;
-    for (const auto& failure : failures) {
-      if (!reason.empty() && failure.reason != reason) continue;
-      if (total >= paging.second && total < paging.second + paging.first) {
-        items.push_back(FailureJson(failure));
-      }
-      ++total;
-    }
-    call.Json({{"items", std::move(items)}, {"total", total}});
+    for (const auto& failure : page.items) items.push_back(FailureJson(failure));
+    call.Json({{"items", std::move(items)}, {"total", page.total}});
     return base::Status::Ok();
   });
 

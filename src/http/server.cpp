@@ -70,7 +70,7 @@ base::Result<std::unique_ptr<Server>> Server::Create(ServerOptions options) {
   }
   httplib::Server& http = *server->http_;
   ServerState& state = *server->state_;
-  const int threads = std::max(4, opts.worker_threads);
+  const int threads = opts.RequestThreads();
   http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   http.set_payload_max_length(opts.max_body_bytes);
   http.set_default_headers({{"X-Content-Type-Options", "nosniff"},

@@ -105,6 +105,8 @@ struct ServerOptions {
   // Request threads. Each server-sent event stream holds one while open, so
   // keep well above the expected number of open run panels.
   int worker_threads = 32;
+  // The request threads actually started (at least 4).
+  int RequestThreads() const { return worker_threads < 4 ? 4 : worker_threads; }
 
   // Largest request body accepted (a sync definition or contact is small).
   size_t max_body_bytes = 4 * 1024 * 1024;

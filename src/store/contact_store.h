@@ -236,6 +236,12 @@ struct RunFailure {
   bool operator==(const RunFailure&) const = default;
 };
 
+// One page of a run's failures, and how many match in all.
+struct RunFailurePage {
+  std::vector<RunFailure> items;
+  int64_t total = 0;
+};
+
 // How a sync enters new contacts into its list (SPEC §3 "status").
 enum class SyncEntryStatus { kActive, kUnconfirmed, kUnsubscribed, kExcluded };
 
@@ -524,6 +530,10 @@ class ContactStore {
   // Newest first.
   virtual base::Result<std::vector<RunRecord>> GetRuns(std::string_view sync_name) = 0;
   virtual base::Result<std::vector<RunFailure>> GetRunFailures(int64_t run_id) = 0;  // by row
+  // By row: `limit` failures from `offset` on, of those with `reason` (all
+  // when empty). A large run keeps a million failures; a page reads its own.
+  virtual base::Result<RunFailurePage> GetRunFailurePage(int64_t run_id, std::string_view reason,
+                                                         int64_t limit, int64_t offset) = 0;
 
   // Sync batches: a writer for one run (or Test) of a sync into `options.list`
   // (kNotFound when it does not exist).

@@ -120,6 +120,30 @@ TEST_P(SyncStoreConformance, OneRunningRunPerSyncAndRunsAreKept) {
   EXPECT_TRUE(HasError(store_->GetRun(run.id), base::ErrorCode::kNotFound));
 }
 
+TEST_P(SyncStoreConformance, RunFailuresComeInPagesFilteredByReason) {
+  CS_ASSERT_OK_AND_ASSIGN(RunRecord run, store_->BeginRun("S", "ann", "h:1:1"));
+  std::vector<RunFailure> failures;
+  for (int64_t row = 1; row <= 25; ++row) {
+    failures.push_back(
+        {row, "r" + std::to_string(row) + "@x", row % 5 == 0 ? "email_invalid" : "bounced", "m"});
+  }
+  ASSERT_TRUE(IsOk(store_->AddRunFailures(run.id, failures)));
+  CS_ASSERT_OK_AND_ASSIGN(RunFailurePage all, store_->GetRunFailurePage(run.id, "", 10, 20));
+  EXPECT_EQ(all.total, 25);
+  ASSERT_EQ(all.items.size(), 5u);
+  EXPECT_EQ(all.items[0].row_number, 21);
+  CS_ASSERT_OK_AND_ASSIGN(RunFailurePage invalid,
+                          store_->GetRunFailurePage(run.id, "email_invalid", 2, 1));
+  EXPECT_EQ(invalid.total, 5);
+  ASSERT_EQ(invalid.items.size(), 2u);
+  EXPECT_EQ(invalid.items[0], (RunFailure{10, "r10@x", "email_invalid", "m"}));
+  EXPECT_EQ(invalid.items[1].row_number, 15);
+  CS_ASSERT_OK_AND_ASSIGN(RunFailurePage none, store_->GetRunFailurePage(run.id, "nope", 10, 0));
+  EXPECT_EQ(none.total, 0);
+  EXPECT_TRUE(none.items.empty());
+  EXPECT_TRUE(HasError(store_->GetRunFailurePage(999, "", 10, 0), base::ErrorCode::kNotFound));
+}
+
 TEST_P(SyncStoreConformance, BatchWriterAddsUpdatesAndDetectsDuplicates) {
   auto writer = Writer(false);
   std::vector<SyncRow> rows{Row("a@x.com", "A"), Row("B@x.com", "B"), Row("b@X.com", "B2")};

@@ -98,6 +98,8 @@ class SqliteContactStore final : public ContactStore {
   base::Result<RunRecord> GetRun(int64_t run_id) override;
   base::Result<std::vector<RunRecord>> GetRuns(std::string_view sync_name) override;
   base::Result<std::vector<RunFailure>> GetRunFailures(int64_t run_id) override;
+  base::Result<RunFailurePage> GetRunFailurePage(int64_t run_id, std::string_view reason,
+                                                 int64_t limit, int64_t offset) override;
   base::Result<std::unique_ptr<SyncBatchWriter>> OpenSyncBatchWriter(
       const SyncBatchOptions& options) override;
 

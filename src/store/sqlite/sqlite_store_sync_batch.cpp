@@ -6,13 +6,15 @@
 // several batches are (the engine commits every few tens of thousands of
 // rows: a transaction per 1,000 rows made every commit rewrite into the WAL
 // the pages of the email index that the batch's random-order addresses
-// touched, about one page per row on a large store); one indexed look-up per
-// row finds the contact, its subscription on the list and the hash of the
-// values this sync last wrote, so an unchanged row costs one read and no
-// write. The rules are the store's (store_rules.h: DecideSubscription,
-// CheckContactText, Excluded; model: NormalizeFieldValue, ExclusionMatches),
-// the same SaveContact applies, plus SPEC §4's stricter sync rules (a
-// bounced or unsubscribed contact fails the row instead of being skipped).
+// touched, about one page per row on a large store); one look-up per batch
+// (Prefetch) finds the rows' contacts, their subscriptions on the list and
+// the hashes of the values this sync last wrote, so an unchanged row costs
+// a share of three range scans and no write. Statements that write several
+// rows are avoided: SQLite gives them a statement journal, which in a long
+// transaction spills to a temporary file (InsertFieldValues). The rules are the store's
+// (store_rules.h: DecideSubscription, CheckContactText, Excluded; model: NormalizeFieldValue,
+// ExclusionMatches), the same SaveContact applies, plus SPEC §4's stricter sync rules (a bounced or
+// unsubscribed contact fails the row instead of being skipped).
 //
 // The addresses seen by the run: a bitmap of contact ids for addresses that
 // have a contact (one bit per contact), and a TEMP table of this connection
@@ -366,7 +368,7 @@ void ReadHash(Statement& query, int column, Existing& existing) {
 // First, a guess that costs no search: a re-sync usually reads the rows in
 // the order the first run created their contacts, so the batch's contacts
 // are likely the next ones by id after the last batch's. One range scan of
-// that many contacts finds them; the guess is dropped while it keeps
+// that many contacts finds them (GuessNextContacts); the guess is dropped while it keeps
 // failing (a source in another order, a fresh sync), retried now and then.
 // Then the addresses still unknown go in as one JSON array, and json_each
 // drives index searches in array order. An address repeated within the

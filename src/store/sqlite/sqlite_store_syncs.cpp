@@ -320,15 +320,50 @@ base::Result<std::vector<RunRecord>> SqliteContactStore::GetRuns(std::string_vie
   });
 }
 
+namespace {
+
+base::Status RequireRun(Database& db, int64_t run_id) {
+  CS_ASSIGN_OR_RETURN(CachedStatement exists, db.Cached("SELECT 1 FROM sync_runs WHERE id = ?1"));
+  exists->Bind(1, run_id);
+  CS_ASSIGN_OR_RETURN(const bool row, exists->Step());
+  if (!row) return RunNotFound(run_id);
+  return base::Status::Ok();
+}
+
+}  // namespace
+
+base::Result<RunFailurePage> SqliteContactStore::GetRunFailurePage(int64_t run_id,
+                                                                   std::string_view reason,
+                                                                   int64_t limit, int64_t offset) {
+  return InTransaction(db_, kRead, [&]() -> base::Result<RunFailurePage> {
+    CS_RETURN_IF_ERROR(RequireRun(db_, run_id));
+    RunFailurePage page;
+    {
+      CS_ASSIGN_OR_RETURN(CachedStatement count,
+                          db_.Cached("SELECT count(*) FROM sync_run_failures WHERE run_id = ?1 "
+                                     "AND (?2 = '' OR reason = ?2)"));
+      count->Bind(1, run_id).Bind(2, reason);
+      CS_ASSIGN_OR_RETURN(const bool row, count->Step());
+      page.total = row ? count->ColumnInt64(0) : 0;
+    }
+    CS_ASSIGN_OR_RETURN(
+        CachedStatement query,
+        db_.Cached("SELECT row_number, email, reason, message FROM sync_run_failures WHERE "
+                   "run_id = ?1 AND (?2 = '' OR reason = ?2) ORDER BY row_number LIMIT ?3 "
+                   "OFFSET ?4"));
+    query->Bind(1, run_id).Bind(2, reason).Bind(3, limit).Bind(4, offset);
+    while (true) {
+      CS_ASSIGN_OR_RETURN(const bool row, query->Step());
+      if (!row) return page;
+      page.items.push_back(RunFailure{query->ColumnInt64(0), query->ColumnText(1),
+                                      query->ColumnText(2), query->ColumnText(3)});
+    }
+  });
+}
+
 base::Result<std::vector<RunFailure>> SqliteContactStore::GetRunFailures(int64_t run_id) {
   return InTransaction(db_, kRead, [&]() -> base::Result<std::vector<RunFailure>> {
-    {
-      CS_ASSIGN_OR_RETURN(CachedStatement exists,
-                          db_.Cached("SELECT 1 FROM sync_runs WHERE id = ?1"));
-      exists->Bind(1, run_id);
-      CS_ASSIGN_OR_RETURN(const bool row, exists->Step());
-      if (!row) return RunNotFound(run_id);
-    }
+    CS_RETURN_IF_ERROR(RequireRun(db_, run_id));
     CS_ASSIGN_OR_RETURN(CachedStatement query,
                         db_.Cached("SELECT row_number, email, reason, message FROM "
                                    "sync_run_failures WHERE run_id = ?1 ORDER BY row_number"));
