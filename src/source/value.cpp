@@ -37,6 +37,18 @@ Value Value::FromText(std::string bytes) {
   return Value(state, std::move(bytes));
 }
 
+void Value::AssignFromText(std::string_view bytes) {
+  // A buffer grown by one large cell is not kept for small ones: recycled
+  // rows must not hold a batch's worth of large buffers each.
+  constexpr size_t kKeptCapacity = 256;
+  if (bytes_.capacity() > kKeptCapacity && bytes.size() <= kKeptCapacity) {
+    std::string(bytes).swap(bytes_);
+  } else {
+    bytes_.assign(bytes);
+  }
+  state_ = base::IsValidUtf8(bytes_) ? State::kText : State::kBadText;
+}
+
 std::string Value::DebugString() const {
   switch (state_) {
     case State::kNull:

@@ -57,6 +57,10 @@ class Value {
   // kText when `bytes` is valid UTF-8, otherwise kBadText.
   static Value FromText(std::string bytes);
 
+  // The same in place, reusing this value's buffer (a driver filling a
+  // recycled row allocates nothing for cells that fit the old ones).
+  void AssignFromText(std::string_view bytes);
+
   State state() const { return state_; }
   bool is_null() const { return state_ == State::kNull; }
   bool is_text() const { return state_ == State::kText; }
@@ -100,11 +104,31 @@ struct Batch {
   std::vector<Row> rows;
   size_t bytes = 0;  // sum of Value::ByteCost() over all cells in `rows`
 
-  // Empties the batch but keeps its allocations.
+  // Empties the batch but keeps its allocations: the rows move to a spare
+  // list that TakeRow hands back to the driver filling the next batch.
+  // At most as many spare rows as the batch held: a driver that does not
+  // take them does not make the list grow.
   void Clear() {
+    const size_t keep = rows.size();
+    for (Row& row : rows) {
+      if (spare_.size() >= keep) break;
+      spare_.push_back(std::move(row));
+    }
     rows.clear();
     bytes = 0;
   }
+
+  // A row to fill and push onto `rows`: a spare one (its cells' buffers
+  // kept) or a new one.
+  Row TakeRow() {
+    if (spare_.empty()) return Row();
+    Row row = std::move(spare_.back());
+    spare_.pop_back();
+    return row;
+  }
+
+ private:
+  std::vector<Row> spare_;
 };
 
 }  // namespace contactsync::source

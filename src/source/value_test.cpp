@@ -43,6 +43,40 @@ TEST(ValueTest, BatchClearKeepsCapacity) {
   EXPECT_EQ(batch.rows.capacity(), capacity);
 }
 
+TEST(ValueTest, AssignFromTextChecksTheBytesLikeFromText) {
+  Value value = Value::Binary("x");
+  value.AssignFromText("Zoë");
+  EXPECT_EQ(value, Value::Text("Zoë"));
+  value.AssignFromText("A\xff");
+  EXPECT_EQ(value.state(), Value::State::kBadText);
+  EXPECT_EQ(value.bytes(), "A\xff");
+  value.AssignFromText(std::string(100000, 'a'));
+  value.AssignFromText("small");
+  EXPECT_EQ(value, Value::Text("small"));
+  EXPECT_LE(value.bytes().capacity(), 256u);  // one large cell's buffer is not kept
+}
+
+TEST(ValueTest, TakeRowHandsBackTheRowsOfTheClearedBatch) {
+  Batch batch;
+  EXPECT_TRUE(batch.TakeRow().empty());
+  for (int i = 0; i < 3; ++i) batch.rows.push_back({Value::Text(std::string(40, 'a' + i))});
+  batch.Clear();
+  int recycled = 0;
+  for (int i = 0; i < 5; ++i) {
+    const Row row = batch.TakeRow();
+    recycled += row.empty() ? 0 : 1;
+  }
+  EXPECT_EQ(recycled, 3);
+  // A reader that never takes rows does not make the spare list grow.
+  for (int round = 0; round < 10; ++round) {
+    for (int i = 0; i < 3; ++i) batch.rows.push_back({Value::Text("x")});
+    batch.Clear();
+  }
+  recycled = 0;
+  for (int i = 0; i < 10; ++i) recycled += batch.TakeRow().empty() ? 0 : 1;
+  EXPECT_EQ(recycled, 3);
+}
+
 TEST(ValueTest, KindNamesAreStable) {
   EXPECT_EQ(ValueKindName(ValueKind::kDateTime), "date_time");
   EXPECT_EQ(ValueKindName(ValueKind::kBinary), "binary");

@@ -77,7 +77,7 @@ class MySqlRowReader final : public RowReader {
       }
     }
     while (true) {
-      Row row;
+      Row row = batch.TakeRow();
       const RowFetcher::Step step = fetcher_->Next(row);
       if (step == RowFetcher::Step::kEnd) {
         watchdog_.Disarm();

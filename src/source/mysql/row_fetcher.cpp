@@ -104,8 +104,9 @@ RowFetcher::Step RowFetcher::Next(Row& row) {
   // MYSQL_DATA_TRUNCATED is not an error: the cells that did not fit are refetched below.
   if (rc != 0 && rc != MYSQL_DATA_TRUNCATED) return Step::kError;
 
-  row.clear();
-  row.reserve(buffers_.size());
+  // `row` may be a recycled one (Batch::TakeRow): its cells are overwritten
+  // in place, text into the buffers they already have.
+  row.resize(buffers_.size());
   for (size_t i = 0; i < buffers_.size(); ++i) {
     Column& column = buffers_[i];
     RawCell cell;
@@ -155,7 +156,11 @@ RowFetcher::Step RowFetcher::Next(Row& row) {
           break;
       }
     }
-    row.push_back(RenderCell(column.plan, cell, options_));
+    if (!cell.is_null && column.plan.format == CellFormat::kText) {
+      row[i].AssignFromText(cell.bytes);  // RenderCell's kText, without a new string
+    } else {
+      row[i] = RenderCell(column.plan, cell, options_);
+    }
   }
   return Step::kRow;
 }
