@@ -94,6 +94,12 @@ Status MapMySqlError(unsigned int code, std::string_view sqlstate, std::string_v
     case CR_SERVER_LOST_EXTENDED:
     case CR_ERR_NET_READ:
     case CR_ERR_NET_WRITE:
+      if (context.connecting && !MentionsTls(server_text)) {
+        return make(ErrorCode::kUnavailable,
+                    fmt::format("cannot reach MySQL at {}: the connection broke while connecting "
+                                "({}); check that the server is running",
+                                where, server_text));
+      }
       return make(
           ErrorCode::kConnectionLost,
           fmt::format("lost the connection to MySQL at {}: {}; try again", where, server_text));

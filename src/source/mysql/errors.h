@@ -32,6 +32,10 @@ struct ErrorContext {
   std::string_view password;  // only to redact it; never printed
   int query_timeout_s = 0;    // for timeout messages
   InterruptReason interrupt = InterruptReason::kNone;
+  // The failure came from establishing the connection: a connection that
+  // breaks before it is up means the server cannot be reached, not that a
+  // session was lost.
+  bool connecting = false;
 };
 
 // Maps one failure:
@@ -41,7 +45,9 @@ struct ErrorContext {
 //                                              kUnavailable
 //   1049 (unknown database)                    kNotFound
 //   1146 (unknown table)                       kNotFound
-//   2006, 2013, 2055, 5013, 5014 (lost)        kConnectionLost
+//   2006, 2013, 2055, 5013, 5014 (lost)        kConnectionLost; kUnavailable while
+//                                              context.connecting (e.g. a server still
+//                                              dying resets the handshake)
 //   1969 (MariaDB max_statement_time), 3024 (MySQL max_execution_time)
 //                                              kTimeout
 //   1317 (interrupted)                         kTimeout or kCancelled per context.interrupt

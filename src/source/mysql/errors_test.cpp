@@ -101,6 +101,21 @@ TEST(MapMySqlErrorTest, MapsEveryClassOfFailure) {
   }
 }
 
+TEST(MapMySqlErrorTest, ALossWhileConnectingMeansTheServerCannotBeReached) {
+  ErrorContext connecting = Context();
+  connecting.connecting = true;
+  const std::string handshake =
+      "Lost connection to server at 'handshake: reading initial communication packet', system "
+      "error: 104";
+  const base::Status lost = MapMySqlError(2013, "HY000", handshake, connecting);
+  EXPECT_EQ(lost.code(), ErrorCode::kUnavailable) << lost.ToString();
+  EXPECT_NE(lost.message().find("cannot reach MySQL at db.example.com:3307"), std::string::npos)
+      << lost.message();
+  EXPECT_TRUE(lost.retryable());
+  // The same error on an established session is a lost connection.
+  EXPECT_EQ(MapMySqlError(2013, "HY000", handshake, Context()).code(), ErrorCode::kConnectionLost);
+}
+
 TEST(MapMySqlErrorTest, RetryableOnlyForTransientFailures) {
   EXPECT_TRUE(MapMySqlError(2013, "HY000", "Lost connection", Context()).retryable());
   EXPECT_TRUE(MapMySqlError(2003, "HY000", "Can't connect", Context()).retryable());

@@ -39,9 +39,10 @@ ErrorContext ContextOf(const ConnectionSettings& settings, InterruptReason inter
   return context;
 }
 
-Status ConnectionError(MYSQL* mysql, const ConnectionSettings& settings) {
-  return MapMySqlError(mysql_errno(mysql), mysql_sqlstate(mysql), mysql_error(mysql),
-                       ContextOf(settings, InterruptReason::kNone));
+Status ConnectionError(MYSQL* mysql, const ConnectionSettings& settings, bool connecting) {
+  ErrorContext context = ContextOf(settings, InterruptReason::kNone);
+  context.connecting = connecting;
+  return MapMySqlError(mysql_errno(mysql), mysql_sqlstate(mysql), mysql_error(mysql), context);
 }
 
 // libmariadb reads the CA file only once the server has agreed to TLS, so against a server
@@ -113,7 +114,7 @@ Status Connect(MYSQL* mysql, const ConnectionSettings& settings) {
   if (mysql_real_connect(
           mysql, settings.host.c_str(), settings.user.c_str(), settings.password.c_str(), database,
           static_cast<unsigned int>(EffectivePort(settings)), nullptr, 0) == nullptr) {
-    return ConnectionError(mysql, settings);
+    return ConnectionError(mysql, settings, /*connecting=*/true);
   }
   if (settings.tls_mode == TlsMode::kRequire && mysql_get_ssl_cipher(mysql) == nullptr) {
     return Status(ErrorCode::kTlsFailure,
@@ -273,7 +274,7 @@ Status KillQuery(const ConnectionSettings& settings, unsigned long thread_id) {
   // The thread id is an integer from libmariadb, so formatting it is safe.
   const std::string statement = fmt::format("KILL QUERY {}", thread_id);
   if (mysql_real_query(side.get(), statement.data(), statement.size()) != 0) {
-    return ConnectionError(side.get(), settings);
+    return ConnectionError(side.get(), settings, /*connecting=*/false);
   }
   return Status::Ok();
 }
