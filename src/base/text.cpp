@@ -80,10 +80,14 @@ std::string_view TrimAscii(std::string_view text) {
 
 std::string AsciiLower(std::string_view text) {
   std::string out(text);
-  for (char& c : out) {
+  AsciiLowerInPlace(out);
+  return out;
+}
+
+void AsciiLowerInPlace(std::string& text) {
+  for (char& c : text) {
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
   }
-  return out;
 }
 
 std::string Printable(std::string_view text, size_t max_chars) {

@@ -23,6 +23,8 @@ std::string_view TrimAscii(std::string_view text);
 
 // ASCII lower-casing; other bytes are left as they are.
 std::string AsciiLower(std::string_view text);
+// The same in place (no new string).
+void AsciiLowerInPlace(std::string& text);
 
 // A short, printable rendering of a value for error messages: non-printable
 // and invalid bytes escaped as \xNN, cut to `max_chars` with an ellipsis.

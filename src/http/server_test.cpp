@@ -56,6 +56,19 @@ struct Session {
   std::string csrf;
 };
 
+// The API body of a connection to a test server's SELECT-only account.
+json ReaderConnection(const std::string& name, const std::string& type,
+                      const ::contactsync::testing::TestAccount& reader) {
+  return {{"name", name},
+          {"type", type},
+          {"host", reader.host},
+          {"port", std::stoi(reader.port)},
+          {"user", reader.user},
+          {"password", reader.password},
+          {"database", reader.database},
+          {"tls_mode", "disable"}};
+}
+
 class HttpTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -484,14 +497,7 @@ TEST_F(HttpTest, AConnectionPasswordNeverAppearsInAnyResponse) {
 TEST_F(HttpTest, AConnectionToTheMariadbTestServer) {
   CS_REQUIRE_TEST_ACCOUNT(reader, "MARIADB_READER");
   const Session s = SetUpAdmin();
-  const json settings = {{"name", "maria"},
-                         {"type", "mariadb"},
-                         {"host", reader.host},
-                         {"port", std::stoi(reader.port)},
-                         {"user", reader.user},
-                         {"password", reader.password},
-                         {"database", reader.database},
-                         {"tls_mode", "disable"}};
+  const json settings = ReaderConnection("maria", "mariadb", reader);
   const Reply unsaved = As(s, "POST", "/api/v1/connections/test", settings);
   ASSERT_EQ(unsaved.status, 200) << unsaved.text;
   EXPECT_EQ(unsaved.body["ok"], true);
@@ -675,14 +681,7 @@ TEST_F(HttpTest, ASecondRunWhileOneRunsIs409AndCancelStopsIt) {
 TEST_F(HttpTest, AConnectionToThePostgresTestServer) {
   CS_REQUIRE_TEST_ACCOUNT(reader, "PG_READER");
   const Session s = SetUpAdmin();
-  const json settings = {{"name", "pg"},
-                         {"type", "postgresql"},
-                         {"host", reader.host},
-                         {"port", std::stoi(reader.port)},
-                         {"user", reader.user},
-                         {"password", reader.password},
-                         {"database", reader.database},
-                         {"tls_mode", "disable"}};
+  const json settings = ReaderConnection("pg", "postgresql", reader);
   const Reply saved = As(s, "POST", "/api/v1/connections", settings);
   ASSERT_EQ(saved.status, 201) << saved.text;
   const int64_t id = saved.body["id"];

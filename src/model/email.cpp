@@ -126,9 +126,7 @@ std::string EmailKey(std::string_view email) { return base::AsciiLower(base::Tri
 
 void AssignEmailKey(std::string_view email, std::string& key) {
   key.assign(base::TrimAscii(email));
-  for (char& c : key) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
+  base::AsciiLowerInPlace(key);
 }
 
 }  // namespace contactsync::model

@@ -22,6 +22,20 @@ TEST(EmailTest, AcceptsOrdinaryAddressesTrimmedAsGiven) {
 TEST(EmailTest, KeyIsCaseInsensitiveAndTrimmed) {
   EXPECT_EQ(EmailKey(" A@X.COM "), "a@x.com");
   EXPECT_EQ(EmailKey("A@X.COM"), EmailKey("a@x.com"));
+  // The in-place form reuses the buffer and gives the same key.
+  std::string key = "a much longer address that was here before@example.org";
+  AssignEmailKey(" Zoë.A@X.COM ", key);
+  EXPECT_EQ(key, "zoë.a@x.com");
+}
+
+TEST(EmailTest, TheViewFormValidatesLikeTheCopy) {
+  const std::string raw = "  Ann@Example.ORG ";
+  const base::Result<std::string_view> view = ValidateEmailView(raw);
+  ASSERT_TRUE(view.ok());
+  EXPECT_EQ(*view, "Ann@Example.ORG");
+  EXPECT_EQ(view->data(), raw.data() + 2);  // a view into the input, not a copy
+  EXPECT_EQ(ValidateEmailView("a@@x.com").status().message(),
+            ValidateEmail("a@@x.com").status().message());
 }
 
 TEST(EmailTest, RejectsWithAReason) {

@@ -222,13 +222,13 @@ class SqliteSyncBatchWriter final : public SyncBatchWriter {
   // search finds an address's first row (a hash map allocated a node per
   // row of every batch).
   std::vector<size_t> rows_by_key_;
-  const std::vector<SyncRow>* batch_rows_ = nullptr;
   // The sequential guess of Prefetch (see there); (contact id, row index)
   // of the rows it found, ascending.
-  base::Result<size_t> GuessNextContacts(size_t count);
+  base::Result<size_t> GuessNextContacts(const std::vector<SyncRow>& rows, size_t count);
   std::vector<std::pair<int64_t, size_t>> guessed_;
   // The first row of the batch with address `key`, if any.
-  std::optional<size_t> FirstRowWithKey(std::string_view key) const;
+  std::optional<size_t> FirstRowWithKey(const std::vector<SyncRow>& rows,
+                                        std::string_view key) const;
   std::vector<size_t> positions_;  // JSON array index -> row index
   std::string keys_json_;
   // The sequential guess of Prefetch: contacts after this id come next.
@@ -378,7 +378,6 @@ base::Status SqliteSyncBatchWriter::Prefetch(const std::vector<SyncRow>& rows, s
   found_.assign(count, 0);
   repeated_.assign(count, 0);
   if (existing_.size() < count) existing_.resize(count);
-  batch_rows_ = &rows;
   rows_by_key_.resize(count);
   for (size_t i = 0; i < count; ++i) rows_by_key_[i] = i;
   std::sort(rows_by_key_.begin(), rows_by_key_.end(), [&](size_t a, size_t b) {
@@ -393,7 +392,7 @@ base::Status SqliteSyncBatchWriter::Prefetch(const std::vector<SyncRow>& rows, s
   const bool guess = guess_misses_ < kGuessPatience || batches_ % kGuessRetry == 0;
   ++batches_;
   if (guess && count > 0) {
-    CS_ASSIGN_OR_RETURN(const size_t hits, GuessNextContacts(count));
+    CS_ASSIGN_OR_RETURN(const size_t hits, GuessNextContacts(rows, count));
     // Most rows of a batch found: keep guessing. (Rows without a contact,
     // like failed ones, are a few percent.)
     guess_misses_ = hits * 2 >= count ? 0 : guess_misses_ + 1;
@@ -439,7 +438,8 @@ base::Status SqliteSyncBatchWriter::Prefetch(const std::vector<SyncRow>& rows, s
 // keeps SQLite on the primary keys' contact_id ranges instead of the
 // by-list and by-sync indexes, which would read the whole list.) Returns how
 // many rows of the batch it found.
-base::Result<size_t> SqliteSyncBatchWriter::GuessNextContacts(size_t count) {
+base::Result<size_t> SqliteSyncBatchWriter::GuessNextContacts(const std::vector<SyncRow>& rows,
+                                                              size_t count) {
   guessed_.clear();
   const int64_t after = next_guess_after_;
   int64_t last_id = after;
@@ -452,7 +452,7 @@ base::Result<size_t> SqliteSyncBatchWriter::GuessNextContacts(size_t count) {
       CS_ASSIGN_OR_RETURN(const bool row, scan->Step());
       if (!row) break;
       last_id = scan->ColumnInt64(1);
-      const std::optional<size_t> first = FirstRowWithKey(scan->ColumnTextView(0));
+      const std::optional<size_t> first = FirstRowWithKey(rows, scan->ColumnTextView(0));
       if (!first) continue;
       ReadContact(*scan, 1, /*details=*/false, existing_[*first]);
       found_[*first] = 1;
@@ -499,8 +499,8 @@ base::Result<size_t> SqliteSyncBatchWriter::GuessNextContacts(size_t count) {
   return guessed_.size();
 }
 
-std::optional<size_t> SqliteSyncBatchWriter::FirstRowWithKey(std::string_view key) const {
-  const std::vector<SyncRow>& rows = *batch_rows_;
+std::optional<size_t> SqliteSyncBatchWriter::FirstRowWithKey(const std::vector<SyncRow>& rows,
+                                                             std::string_view key) const {
   const auto it =
       std::lower_bound(rows_by_key_.begin(), rows_by_key_.end(), key,
                        [&](size_t i, std::string_view k) { return rows[i].email_key < k; });

@@ -362,20 +362,9 @@ base::Result<RunFailurePage> SqliteContactStore::GetRunFailurePage(int64_t run_i
 }
 
 base::Result<std::vector<RunFailure>> SqliteContactStore::GetRunFailures(int64_t run_id) {
-  return InTransaction(db_, kRead, [&]() -> base::Result<std::vector<RunFailure>> {
-    CS_RETURN_IF_ERROR(RequireRun(db_, run_id));
-    CS_ASSIGN_OR_RETURN(CachedStatement query,
-                        db_.Cached("SELECT row_number, email, reason, message FROM "
-                                   "sync_run_failures WHERE run_id = ?1 ORDER BY row_number"));
-    query->Bind(1, run_id);
-    std::vector<RunFailure> failures;
-    while (true) {
-      CS_ASSIGN_OR_RETURN(const bool row, query->Step());
-      if (!row) return failures;
-      failures.push_back(RunFailure{query->ColumnInt64(0), query->ColumnText(1),
-                                    query->ColumnText(2), query->ColumnText(3)});
-    }
-  });
+  // LIMIT -1: SQLite's "no limit".
+  CS_ASSIGN_OR_RETURN(RunFailurePage all, GetRunFailurePage(run_id, "", -1, 0));
+  return std::move(all.items);
 }
 
 }  // namespace contactsync::store::sqlite
