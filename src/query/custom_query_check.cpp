@@ -498,7 +498,9 @@ Status CheckWithPostgresParser(std::string_view sql) {
   return PgParseCheck(sql).Run();
 }
 
-base::Result<std::string> PrepareCustomQuery(Dialect dialect, std::string_view sql) {
+base::Result<std::string> PrepareCustomQuery(Dialect dialect, std::string_view sql,
+                                             const CustomQueryPolicy& policy) {
+  (void)policy;  // TODO(issue 11): the allow-list takes it
   if (sql.size() > kMaxCustomQueryBytes) {
     return BadQuery(fmt::format("the query is too long: {} bytes, at most {} allowed", sql.size(),
                                 kMaxCustomQueryBytes));
@@ -517,8 +519,8 @@ base::Result<std::string> PrepareCustomQuery(Dialect dialect, std::string_view s
   return std::string(sql.substr(begin, end - begin));
 }
 
-Status CheckCustomQuery(Dialect dialect, std::string_view sql) {
-  return PrepareCustomQuery(dialect, sql).status();
+Status CheckCustomQuery(Dialect dialect, std::string_view sql, const CustomQueryPolicy& policy) {
+  return PrepareCustomQuery(dialect, sql, policy).status();
 }
 
 }  // namespace contactsync::query

@@ -18,6 +18,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/status.h"
 #include "query/dialect.h"
@@ -26,6 +27,15 @@ namespace contactsync::query {
 
 inline constexpr size_t kMaxCustomQueryBytes = 1024 * 1024;
 
+// What one connection allows beyond the dialect's built-in allow-list
+// (docs/read-only.md). Empty by default: closed.
+struct CustomQueryPolicy {
+  // User-defined functions the connection's owner vouches for (`--allow-function`),
+  // lower-case, unqualified ("shop_discount") or schema-qualified
+  // ("public.shop_discount"). contactsync cannot see inside them.
+  std::vector<std::string> allowed_functions;
+};
+
 // OK when `sql` is a single SELECT (or WITH ... SELECT) statement, optionally
 // followed by one ';' and white space or comments, free of the forbidden
 // keywords and functions listed in custom_query_check.cpp, of bound-parameter
@@ -33,12 +43,14 @@ inline constexpr size_t kMaxCustomQueryBytes = 1024 * 1024;
 // one-line message naming what was found and where, e.g. "custom query: only one
 // SELECT statement is allowed; found a second statement at line 1, column 11
 // after ';'".
-base::Status CheckCustomQuery(Dialect dialect, std::string_view sql);
+base::Status CheckCustomQuery(Dialect dialect, std::string_view sql,
+                              const CustomQueryPolicy& policy = {});
 
 // CheckCustomQuery, then the statement itself: from its first to its last code
 // token, without surrounding comments and white space and without the trailing
 // ';', ready to be wrapped as a subquery. Errors as CheckCustomQuery.
-base::Result<std::string> PrepareCustomQuery(Dialect dialect, std::string_view sql);
+base::Result<std::string> PrepareCustomQuery(Dialect dialect, std::string_view sql,
+                                             const CustomQueryPolicy& policy = {});
 
 // The PostgreSQL half of CheckCustomQuery on its own: parses `sql` with
 // PostgreSQL's grammar (libpg_query) and requires exactly one SelectStmt with no

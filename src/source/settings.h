@@ -10,6 +10,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/status.h"
 
@@ -56,6 +57,14 @@ struct ConnectionSettings {
   // streamed read it bounds the wait for each batch, not the whole sync, so that a slow
   // consumer does not trip it. 300 s lets large unindexed scans finish.
   int query_timeout_s = 300;
+
+  // Custom-query policy (docs/read-only.md), kept with the connection because it is
+  // the owner's decision about this account on this database. Closed by default.
+  // User-defined functions a custom query may call (`--allow-function`, lower-case).
+  std::vector<std::string> allowed_functions;
+  // Custom queries on an account that can write or is privileged (SourceInfo) are
+  // refused unless this is set (`--allow-custom-query-with-privileged-account`).
+  bool allow_custom_query_with_privileged_account = false;
 };
 
 // "mysql", "postgresql", "sqlite".

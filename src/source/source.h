@@ -47,6 +47,12 @@ struct SourceInfo {
   // True when the account could change data (INSERT/UPDATE/DELETE/DDL privileges, superuser).
   // contactsync still never writes; the flag lets the UI ask for a SELECT-only account.
   bool can_write = false;
+  // True when the account has rights beyond data (PostgreSQL superuser or the
+  // pg_read_server_files / pg_write_server_files / pg_execute_server_program /
+  // pg_signal_backend roles, replication; MariaDB FILE, SUPER, PROCESS, SHUTDOWN,
+  // RELOAD, ... ). Custom queries are refused on such a connection unless it
+  // allows them (ConnectionSettings::allow_custom_query_with_privileged_account).
+  bool privileged = false;
   std::string warning;  // empty, or one line for the user (e.g. why can_write is a risk)
 };
 
