@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "query/custom_query_check.h"
 #include "query/dialect.h"
 #include "query/rules.h"
 
@@ -44,9 +45,12 @@ struct TableSource {
   std::string name;
 };
 
-// The text of a user's custom query (SPEC §3 source.query).
+// The text of a user's custom query (SPEC §3 source.query), and the policy of
+// the connection it runs on (the user functions it allows), with which
+// BuildSelect checks it again.
 struct CustomQuerySource {
   std::string sql;
+  CustomQueryPolicy policy;
 };
 
 using SelectSource = std::variant<TableSource, CustomQuerySource>;
