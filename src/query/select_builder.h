@@ -28,6 +28,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -49,6 +50,12 @@ struct TableSource {
 // the connection it runs on (the user functions it allows), with which
 // BuildSelect checks it again.
 struct CustomQuerySource {
+  CustomQuerySource() = default;
+  // A constructor rather than an aggregate, so that `CustomQuerySource{sql}`
+  // (no policy: closed) is complete.
+  explicit CustomQuerySource(std::string query_sql, CustomQueryPolicy query_policy = {})
+      : sql(std::move(query_sql)), policy(std::move(query_policy)) {}
+
   std::string sql;
   CustomQueryPolicy policy;
 };
