@@ -33,7 +33,28 @@ struct ConnectionView {
   bool has_password = false;
   std::string created_at;
   std::string updated_at;
+  // Set by Connections::Update only: why the saved password was removed
+  // ("the host changed"), empty when it was kept or replaced.
+  std::string password_cleared_because;
 };
+
+// At most this many allowed functions per connection, each at most this long
+// (PostgreSQL's identifier limit; MariaDB's is 64).
+inline constexpr size_t kMaxAllowedFunctions = 100;
+inline constexpr size_t kMaxFunctionNameBytes = 63;
+
+// `names` as a connection keeps them: trimmed, lower-case, duplicates removed,
+// order kept. InvalidArgument naming the first bad one: each must be an
+// identifier ([a-z_][a-z0-9_$]*), optionally qualified by one schema
+// ("shop.discount"), at most kMaxFunctionNameBytes per part.
+base::Result<std::vector<std::string>> NormalizeAllowedFunctions(
+    const std::vector<std::string>& names);
+
+// Why a password saved for `before` must not be sent to `after`: the first
+// of type, host, port, user, TLS mode or CA file that differs ("the host
+// changed"), or empty when none does.
+std::string WhyPasswordCannotFollow(const source::ConnectionSettings& before,
+                                    const source::ConnectionSettings& after);
 
 class Connections {
  public:
@@ -41,12 +62,15 @@ class Connections {
   Connections(store::ContactStore& store, const secrets::SecretBox& box)
       : store_(store), box_(box) {}
 
-  // Validates (source::Validate plus a name check) and saves a new connection.
-  base::Result<ConnectionView> Add(const std::string& name,
-                                   const source::ConnectionSettings& settings);
+  // Validates (source::Validate, NormalizeAllowedFunctions, a name check) and
+  // saves a new connection.
+  base::Result<ConnectionView> Add(const std::string& name, source::ConnectionSettings settings);
 
   // Replaces the settings of `name`. When `new_password` is nullopt the stored
-  // password is kept.
+  // password is kept only while the settings still point at the same account
+  // on the same server (WhyPasswordCannotFollow is empty); otherwise it is
+  // removed, so that a saved password never follows a connection to a new
+  // host, and the view's password_cleared_because says why.
   base::Result<ConnectionView> Update(const std::string& name, source::ConnectionSettings settings,
                                       const std::optional<std::string>& new_password);
 

@@ -70,13 +70,20 @@ json ToJson(const store::Exclusion& exclusion) {
 
 json ToJson(const ConnectionView& view) {
   const source::ConnectionSettings& s = view.settings;
-  json out = {{"name", view.name},
-              {"type", source::SourceTypeName(s.type)},
-              {"database", s.database},
-              {"connect_timeout_s", s.connect_timeout_s},
-              {"query_timeout_s", s.query_timeout_s},
-              {"created_at", view.created_at},
-              {"updated_at", view.updated_at}};
+  json out = {
+      {"name", view.name},
+      {"type", source::SourceTypeName(s.type)},
+      {"database", s.database},
+      {"connect_timeout_s", s.connect_timeout_s},
+      {"query_timeout_s", s.query_timeout_s},
+      {"allowed_functions", s.allowed_functions},
+      {"allow_custom_query_with_privileged_account", s.allow_custom_query_with_privileged_account},
+      {"created_at", view.created_at},
+      {"updated_at", view.updated_at}};
+  if (!view.password_cleared_because.empty()) {
+    out["password_cleared"] = true;
+    out["password_cleared_because"] = view.password_cleared_because;
+  }
   if (s.type != source::SourceType::kSqlite) {
     out["host"] = s.host;
     out["port"] = source::EffectivePort(s);

@@ -21,7 +21,10 @@ nlohmann::json ToJson(const store::Exclusion& exclusion);
 nlohmann::json ToJson(const model::Cause& cause);
 
 // Connections as `connection show --json` prints them: never a password,
-// "has_password" instead (server types only).
+// "has_password" instead (server types only); the custom-query policy
+// ("allowed_functions", "allow_custom_query_with_privileged_account"); after
+// an Update that removed the saved password, "password_cleared": true and
+// "password_cleared_because".
 nlohmann::json ToJson(const ConnectionView& view);
 nlohmann::json ToJson(const source::TableInfo& table);    // schema, name, kind
 nlohmann::json ToJson(const source::ColumnInfo& column);  // name, declared_type, kind, nullable

@@ -125,7 +125,7 @@ class MailDeliveryTest : public ::testing::Test {
     options.dry_run = dry_run;
     options.started_by = "test";
     options.clock = &clock_;
-    auto report = sync::Execute(d, source::SourceType::kSqlite, **source, *store_, options);
+    auto report = sync::Execute(d, settings, **source, *store_, options);
     EXPECT_TRUE(report.ok()) << report.status().ToString();
     return report.ok() ? *report : sync::RunReport{};
   }

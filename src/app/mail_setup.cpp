@@ -81,6 +81,23 @@ base::Result<MailSettingsView> GetMailSettings(store::ContactStore& store) {
   return ToView(record);
 }
 
+namespace {
+
+// The first of SMTP host, port, TLS mode, user or CA file that differs
+// between the saved settings and the changed ones ("the SMTP host changed"),
+// or empty: a password given for one server must not go to another.
+std::string WhySmtpPasswordCannotFollow(const store::MailSettingsRecord& before,
+                                        const store::MailSettingsRecord& after) {
+  if (before.smtp_host != after.smtp_host) return "the SMTP host changed";
+  if (before.smtp_port != after.smtp_port) return "the SMTP port changed";
+  if (before.tls_mode != after.tls_mode) return "the TLS mode changed";
+  if (before.smtp_user != after.smtp_user) return "the SMTP user changed";
+  if (before.tls_ca_file != after.tls_ca_file) return "the CA file changed";
+  return "";
+}
+
+}  // namespace
+
 base::Result<MailSettingsView> UpdateMailSettings(store::ContactStore& store,
                                                   const secrets::SecretBox& box,
                                                   const MailSettingsChange& change) {
@@ -104,14 +121,20 @@ base::Result<MailSettingsView> UpdateMailSettings(store::ContactStore& store,
   if (change.from_email) record.from_email = *change.from_email;
   if (change.hourly_cap) record.hourly_cap = *change.hourly_cap;
   if (change.base_url) record.base_url = *change.base_url;
+  std::string cleared_because;
   if (change.password) {
     record.sealed_password =
         change.password->empty()
             ? std::string()
             : box.Seal(*change.password, std::string(kPasswordPurpose) + record.owner_id);
+  } else if (existing && !existing->sealed_password.empty()) {
+    cleared_because = WhySmtpPasswordCannotFollow(*existing, record);
+    if (!cleared_because.empty()) record.sealed_password.clear();
   }
   CS_ASSIGN_OR_RETURN(const store::MailSettingsRecord saved, store.SaveMailSettings(record));
-  return ToView(saved);
+  MailSettingsView view = ToView(saved);
+  view.password_cleared_because = std::move(cleared_because);
+  return view;
 }
 
 base::Result<OutboxSummary> GetOutboxSummary(store::ContactStore& store, const base::Clock& clock) {
@@ -175,12 +198,17 @@ base::Result<MailRuntime> LoadMailRuntime(store::ContactStore& store,
 }
 
 nlohmann::json ToJson(const MailSettingsView& view) {
-  return {{"configured", view.configured},     {"smtp_host", view.smtp_host},
-          {"smtp_port", view.smtp_port},       {"tls_mode", view.tls_mode},
-          {"smtp_user", view.smtp_user},       {"tls_ca_file", view.tls_ca_file},
-          {"has_password", view.has_password}, {"from_name", view.from_name},
-          {"from_email", view.from_email},     {"hourly_cap", view.hourly_cap},
-          {"base_url", view.base_url},         {"updated_at", view.updated_at}};
+  nlohmann::json out = {{"configured", view.configured},     {"smtp_host", view.smtp_host},
+                        {"smtp_port", view.smtp_port},       {"tls_mode", view.tls_mode},
+                        {"smtp_user", view.smtp_user},       {"tls_ca_file", view.tls_ca_file},
+                        {"has_password", view.has_password}, {"from_name", view.from_name},
+                        {"from_email", view.from_email},     {"hourly_cap", view.hourly_cap},
+                        {"base_url", view.base_url},         {"updated_at", view.updated_at}};
+  if (!view.password_cleared_because.empty()) {
+    out["password_cleared"] = true;
+    out["password_cleared_because"] = view.password_cleared_because;
+  }
+  return out;
 }
 
 nlohmann::json ToJson(const OutboxSummary& summary) {

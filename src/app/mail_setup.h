@@ -41,6 +41,9 @@ struct MailSettingsView {
   int64_t hourly_cap = 0;
   std::string base_url;
   std::string updated_at;
+  // Set by UpdateMailSettings only: why the saved SMTP password was removed
+  // ("the SMTP host changed"), empty when it was kept or replaced.
+  std::string password_cleared_because;
 };
 
 // A change to the settings: absent fields keep their value.
@@ -62,7 +65,10 @@ inline constexpr int64_t kMaxHourlyCap = 1'000'000;
 
 base::Result<MailSettingsView> GetMailSettings(store::ContactStore& store);
 // InvalidArgument for an hourly cap outside 0..kMaxHourlyCap; the store
-// checks the rest (ContactStore::SaveMailSettings).
+// checks the rest (ContactStore::SaveMailSettings). A change of SMTP host,
+// port, TLS mode, user or CA file without a new password removes the saved
+// one (the view says why): it was given for another server, and must not be
+// sent to whichever one the settings now name.
 base::Result<MailSettingsView> UpdateMailSettings(store::ContactStore& store,
                                                   const secrets::SecretBox& box,
                                                   const MailSettingsChange& change);
@@ -78,7 +84,8 @@ struct OutboxSummary {
 base::Result<OutboxSummary> GetOutboxSummary(store::ContactStore& store, const base::Clock& clock);
 
 // JSON forms (as `contactsync --json` prints them; for the API too). None
-// holds a password.
+// holds a password. A view whose password was just removed has
+// "password_cleared": true and "password_cleared_because".
 nlohmann::json ToJson(const MailSettingsView& view);
 nlohmann::json ToJson(const OutboxSummary& summary);
 nlohmann::json ToJson(const store::OutboxMessage& message);

@@ -4,6 +4,7 @@
 
 #include "query/custom_query_check.h"
 #include "query/select_builder.h"
+#include "sync/checks.h"
 #include "sync/definition.h"
 
 namespace contactsync::app {
@@ -36,6 +37,17 @@ base::Status ReadFirstRows(source::SourceConnector& connector, const query::Buil
   return base::Status::Ok();
 }
 
+// The gate on the connection's account, then the checker with the
+// connection's policy: the statement ready to describe or wrap.
+base::Result<std::string> PrepareAllowedQuery(source::SourceConnector& connector,
+                                              const ConnectionView& connection,
+                                              const std::string& sql) {
+  CS_ASSIGN_OR_RETURN(const source::SourceInfo info, connector.Check());
+  CS_RETURN_IF_ERROR(sync::CheckCustomQueryAllowed(connection.name, connection.settings, info));
+  return query::PrepareCustomQuery(sync::DialectFor(connection.settings.type), sql,
+                                   sync::PolicyOf(connection.settings));
+}
+
 std::vector<std::string> ColumnNames(const std::vector<source::ColumnInfo>& columns) {
   std::vector<std::string> names;
   for (const auto& column : columns) names.push_back(column.name);
@@ -58,24 +70,24 @@ std::string CellForDisplay(const source::Value& value, std::string_view null_tex
   return std::string(null_text);
 }
 
-base::Result<Preview> PreviewQuery(source::SourceConnector& connector, source::SourceType type,
-                                   const std::string& sql, size_t limit) {
+base::Result<Preview> PreviewQuery(source::SourceConnector& connector,
+                                   const ConnectionView& connection, const std::string& sql,
+                                   size_t limit) {
   CS_RETURN_IF_ERROR(CheckLimit(limit));
-  const query::Dialect dialect = sync::DialectFor(type);
-  CS_ASSIGN_OR_RETURN(const std::string statement, query::PrepareCustomQuery(dialect, sql));
+  CS_ASSIGN_OR_RETURN(const std::string statement, PrepareAllowedQuery(connector, connection, sql));
   Preview preview;
   CS_ASSIGN_OR_RETURN(preview.columns, connector.DescribeQuery(statement));
+  query::CustomQuerySource custom{statement, sync::PolicyOf(connection.settings)};
   CS_ASSIGN_OR_RETURN(query::BuiltQuery built,
-                      query::BuildSelect(dialect, query::CustomQuerySource{statement},
+                      query::BuildSelect(sync::DialectFor(connection.settings.type), custom,
                                          ColumnNames(preview.columns), query::RuleSet{}));
   CS_RETURN_IF_ERROR(ReadFirstRows(connector, built, limit, preview));
   return preview;
 }
 
 base::Result<std::vector<source::ColumnInfo>> DescribeCustomQuery(
-    source::SourceConnector& connector, source::SourceType type, const std::string& sql) {
-  CS_ASSIGN_OR_RETURN(const std::string statement,
-                      query::PrepareCustomQuery(sync::DialectFor(type), sql));
+    source::SourceConnector& connector, const ConnectionView& connection, const std::string& sql) {
+  CS_ASSIGN_OR_RETURN(const std::string statement, PrepareAllowedQuery(connector, connection, sql));
   return connector.DescribeQuery(statement);
 }
 

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "app/connections.h"
 #include "base/status.h"
 #include "source/source.h"
 
@@ -31,17 +32,21 @@ base::Result<Preview> PreviewTable(source::SourceConnector& connector, source::S
                                    const std::string& schema, const std::string& name,
                                    size_t limit);
 
-// The first `limit` rows (1..1000) of a custom query: checked first
-// (query::CheckCustomQuery: one SELECT, nothing that writes or locks),
+// The first `limit` rows (1..1000) of a custom query on saved connection
+// `connection`: allowed on its account first (sync::CheckCustomQueryAllowed:
+// kPermissionDenied on an account that can write or is privileged, unless the
+// connection allows it), checked (query::CheckCustomQuery with the
+// connection's allowed functions: one SELECT, nothing that writes or locks),
 // described without running, then run wrapped as a subquery with a LIMIT.
 // kBadQuery naming what the check found; otherwise errors as
 // SourceConnector's.
-base::Result<Preview> PreviewQuery(source::SourceConnector& connector, source::SourceType type,
-                                   const std::string& sql, size_t limit);
+base::Result<Preview> PreviewQuery(source::SourceConnector& connector,
+                                   const ConnectionView& connection, const std::string& sql,
+                                   size_t limit);
 
-// The columns of a custom query, checked as PreviewQuery checks it and
+// The columns of a custom query, allowed and checked as PreviewQuery does and
 // described without running it.
 base::Result<std::vector<source::ColumnInfo>> DescribeCustomQuery(
-    source::SourceConnector& connector, source::SourceType type, const std::string& sql);
+    source::SourceConnector& connector, const ConnectionView& connection, const std::string& sql);
 
 }  // namespace contactsync::app

@@ -23,7 +23,7 @@ base::Result<sync::Plan> CheckAgainstConnection(const sync::SyncDefinition& defi
                       connections.Settings(definition.connection));
   CS_ASSIGN_OR_RETURN(std::unique_ptr<source::SourceConnector> source,
                       source::OpenSource(settings));
-  return sync::CheckDefinition(definition, settings.type, *source, store);
+  return sync::CheckDefinition(definition, settings, *source, store);
 }
 
 base::Result<sync::RunReport> ExecuteSync(const sync::SyncDefinition& definition,
@@ -33,7 +33,7 @@ base::Result<sync::RunReport> ExecuteSync(const sync::SyncDefinition& definition
                       connections.Settings(definition.connection));
   CS_ASSIGN_OR_RETURN(std::unique_ptr<source::SourceConnector> source,
                       source::OpenSource(settings));
-  return sync::Execute(definition, settings.type, *source, store, options);
+  return sync::Execute(definition, settings, *source, store, options);
 }
 
 nlohmann::json CountsToJson(const store::RunCounts& c) {

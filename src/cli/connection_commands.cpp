@@ -1,6 +1,10 @@
-// `contactsync connection add|ls|show|test|tables|columns|preview|rm`.
+// `contactsync connection add|edit|ls|show|test|tables|columns|preview|rm`.
+
+#include <optional>
+#include <vector>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "app/connections.h"
 #include "app/json_codec.h"
@@ -41,12 +45,54 @@ nlohmann::json CellJson(const source::Value& value) {
   return nullptr;
 }
 
+constexpr const char* kAllowPrivilegedHelp =
+    "Allow custom queries even when the account can write or is privileged (not advised: "
+    "use a SELECT-only account; see docs/read-only.md)";
+
+void AddPolicyOptions(CLI::App& cmd, std::vector<std::string>& allowed_functions) {
+  cmd.add_option("--allow-function", allowed_functions,
+                 "A user-defined function custom queries may call (NAME or SCHEMA.NAME; "
+                 "repeatable). contactsync cannot see inside it")
+      ->allow_extra_args(false);
+}
+
+// What the owner should know about the policy they chose, in plain text.
+void PrintPolicyWarnings(Output& out, const app::ConnectionView& view) {
+  const source::ConnectionSettings& s = view.settings;
+  if (!s.allowed_functions.empty()) {
+    out.Line(fmt::format(
+        "Warning: custom queries may call {}; contactsync cannot see inside these functions, "
+        "so what they do is up to whoever wrote them.",
+        base::Printable(fmt::format("{}", fmt::join(s.allowed_functions, ", ")), 300)));
+  }
+  if (s.allow_custom_query_with_privileged_account) {
+    out.Line(
+        "Warning: custom queries are allowed even if the account can write or is privileged; "
+        "a SELECT-only account is the safe choice (docs/read-only.md).");
+  }
+}
+
+// What `connection test` says of custom queries on an account that can write
+// or is privileged (sync::CheckCustomQueryAllowed decides).
+std::string CustomQueryNote(const app::ConnectionView& view) {
+  if (view.settings.allow_custom_query_with_privileged_account) {
+    return "Custom queries are allowed on this account by the connection's settings.";
+  }
+  return fmt::format(
+      "Custom queries are refused on this account (table syncs with rules still work): use a "
+      "SELECT-only account, or allow them with: contactsync connection edit {} "
+      "--allow-custom-query-with-privileged-account true",
+      base::Printable(view.name, 255));
+}
+
 void AddAdd(CLI::App& group, CommandContext& ctx) {
   auto* cmd = group.add_subcommand("add", "Save a connection to an external database");
   struct Args {
     std::string name, type, host = "127.0.0.1", user, database, tls = "prefer", ca_file;
     int port = 0, connect_timeout = 10, query_timeout = 300;
     bool password_stdin = false;
+    std::vector<std::string> allowed_functions;
+    bool allow_privileged = false;
   };
   auto args = std::make_shared<Args>();
   cmd->add_option("name", args->name, "Connection name (unique)")->required();
@@ -69,9 +115,14 @@ void AddAdd(CLI::App& group, CommandContext& ctx) {
       ->capture_default_str();
   cmd->add_flag("--password-stdin", args->password_stdin,
                 "Read the password from the first line of standard input");
+  AddPolicyOptions(*cmd, args->allowed_functions);
+  cmd->add_flag("--allow-custom-query-with-privileged-account", args->allow_privileged,
+                kAllowPrivilegedHelp);
   cmd->callback([&ctx, args] {
     ctx.action = [&ctx, args]() -> base::Status {
       source::ConnectionSettings settings;
+      settings.allowed_functions = args->allowed_functions;
+      settings.allow_custom_query_with_privileged_account = args->allow_privileged;
       CS_ASSIGN_OR_RETURN(settings.type, source::ParseSourceType(args->type));
       CS_ASSIGN_OR_RETURN(settings.tls_mode, source::ParseTlsMode(args->tls));
       settings.host = args->host;
@@ -96,9 +147,113 @@ void AddAdd(CLI::App& group, CommandContext& ctx) {
       } else {
         out.Line(fmt::format("Saved connection '{}' ({}).", base::Printable(view.name, 255),
                              base::Printable(Where(view), 300)));
+        PrintPolicyWarnings(out, view);
         out.Line(fmt::format("Check it with: contactsync connection test {}",
                              base::Printable(view.name, 255)));
       }
+      return base::Status::Ok();
+    };
+  });
+}
+
+// `connection edit`: what is given replaces the saved value; the rest is kept.
+struct EditArgs {
+  std::string name;
+  std::optional<std::string> host, user, database, tls, ca_file;
+  std::optional<int> port, connect_timeout, query_timeout;
+  bool password_stdin = false;
+  std::vector<std::string> allowed_functions;
+  bool clear_allowed_functions = false;
+  std::optional<bool> allow_privileged;
+};
+
+base::Status ApplyEdit(const EditArgs& args, source::ConnectionSettings& s) {
+  if (args.host) s.host = *args.host;
+  if (args.port) s.port = *args.port;
+  if (args.user) s.user = *args.user;
+  if (args.database) s.database = *args.database;
+  if (args.tls) {
+    CS_ASSIGN_OR_RETURN(s.tls_mode, source::ParseTlsMode(*args.tls));
+  }
+  if (args.ca_file) s.tls_ca_file = *args.ca_file;
+  if (args.connect_timeout) s.connect_timeout_s = *args.connect_timeout;
+  if (args.query_timeout) s.query_timeout_s = *args.query_timeout;
+  if (args.clear_allowed_functions) s.allowed_functions.clear();
+  s.allowed_functions.insert(s.allowed_functions.end(), args.allowed_functions.begin(),
+                             args.allowed_functions.end());
+  if (args.allow_privileged) s.allow_custom_query_with_privileged_account = *args.allow_privileged;
+  return base::Status::Ok();
+}
+
+void AddEdit(CLI::App& group, CommandContext& ctx) {
+  auto* cmd = group.add_subcommand(
+      "edit", "Change a saved connection (what is not given is kept; the type cannot change)");
+  // Bound to the options; copied into `args` only when given.
+  struct Given {
+    std::string host, user, database, tls, ca_file;
+    int port = 0, connect_timeout = 0, query_timeout = 0;
+    bool allow_privileged = false;
+  };
+  auto args = std::make_shared<EditArgs>();
+  auto given = std::make_shared<Given>();
+  cmd->add_option("name", args->name, "Connection name")->required();
+  auto* host = cmd->add_option("--host", given->host, "Server host");
+  auto* port = cmd->add_option("--port", given->port, "Server port (0: the type's default)")
+                   ->check(CLI::Range(0, 65535));
+  auto* user = cmd->add_option("--user", given->user, "Account");
+  auto* database =
+      cmd->add_option("--database", given->database, "Database name, or the file for sqlite");
+  auto* tls = cmd->add_option("--tls", given->tls, "TLS mode")->check(CLI::IsMember(kTlsModes));
+  auto* ca_file =
+      cmd->add_option("--ca-file", given->ca_file, "CA certificate (PEM) for --tls verify_ca");
+  auto* connect_timeout = cmd->add_option("--connect-timeout", given->connect_timeout, "Seconds")
+                              ->check(CLI::Range(1, 3600));
+  auto* query_timeout =
+      cmd->add_option("--query-timeout", given->query_timeout, "Seconds per query")
+          ->check(CLI::Range(1, 86400));
+  cmd->add_flag("--password-stdin", args->password_stdin,
+                "Read a new password from the first line of standard input");
+  AddPolicyOptions(*cmd, args->allowed_functions);
+  cmd->add_flag("--clear-allowed-functions", args->clear_allowed_functions,
+                "Forget the allowed functions (before adding any --allow-function given)");
+  auto* allow_privileged =
+      cmd->add_option("--allow-custom-query-with-privileged-account", given->allow_privileged,
+                      std::string(kAllowPrivilegedHelp) + ": true or false");
+  cmd->callback([&ctx, args, given, host, port, user, database, tls, ca_file, connect_timeout,
+                 query_timeout, allow_privileged] {
+    if (host->count() > 0) args->host = given->host;
+    if (port->count() > 0) args->port = given->port;
+    if (user->count() > 0) args->user = given->user;
+    if (database->count() > 0) args->database = given->database;
+    if (tls->count() > 0) args->tls = given->tls;
+    if (ca_file->count() > 0) args->ca_file = given->ca_file;
+    if (connect_timeout->count() > 0) args->connect_timeout = given->connect_timeout;
+    if (query_timeout->count() > 0) args->query_timeout = given->query_timeout;
+    if (allow_privileged->count() > 0) args->allow_privileged = given->allow_privileged;
+    ctx.action = [&ctx, args]() -> base::Status {
+      CS_ASSIGN_OR_RETURN(app::Connections * connections, ctx.Connections());
+      CS_ASSIGN_OR_RETURN(const app::ConnectionView before, connections->Get(args->name));
+      source::ConnectionSettings settings = before.settings;
+      CS_RETURN_IF_ERROR(ApplyEdit(*args, settings));
+      std::optional<std::string> password;
+      if (args->password_stdin) {
+        CS_ASSIGN_OR_RETURN(password, ReadPasswordLine());
+      }
+      CS_ASSIGN_OR_RETURN(const app::ConnectionView view,
+                          connections->Update(before.name, settings, password));
+      Output out = ctx.out();
+      if (out.json()) {
+        out.Json(ViewToJson(view));
+        return base::Status::Ok();
+      }
+      out.Line(fmt::format("Saved connection '{}' ({}).", base::Printable(view.name, 255),
+                           base::Printable(Where(view), 300)));
+      if (!view.password_cleared_because.empty()) {
+        out.Line(fmt::format(
+            "The saved password was removed because {}; give it again with --password-stdin.",
+            view.password_cleared_because));
+      }
+      PrintPolicyWarnings(out, view);
       return base::Status::Ok();
     };
   });
@@ -169,7 +324,9 @@ void AddTest(CLI::App& group, CommandContext& ctx) {
       AddNamed(group, "test", "Connect, and report the server and the account's rights", name);
   cmd->callback([&ctx, name] {
     ctx.action = [&ctx, name]() -> base::Status {
-      CS_ASSIGN_OR_RETURN(auto connector, ctx.OpenConnection(*name));
+      CS_ASSIGN_OR_RETURN(app::Connections * connections, ctx.Connections());
+      CS_ASSIGN_OR_RETURN(const app::ConnectionView view, connections->Get(*name));
+      CS_ASSIGN_OR_RETURN(auto connector, connections->Open(view.name));
       CS_ASSIGN_OR_RETURN(source::SourceInfo info, connector->Check());
       Output out = ctx.out();
       if (out.json()) {
@@ -177,13 +334,15 @@ void AddTest(CLI::App& group, CommandContext& ctx) {
                   {"server_version", info.server_version},
                   {"database", info.database},
                   {"can_write", info.can_write},
+                  {"privileged", info.privileged},
                   {"warning", info.warning}});
         return base::Status::Ok();
       }
       out.Line(fmt::format("OK: connected to {} ({}).", info.server_version,
                            base::Printable(info.database, 300)));
-      out.Line(info.can_write ? "Warning: " + info.warning
-                              : std::string("The account is read-only. Good."));
+      const bool risky = info.can_write || info.privileged;
+      out.Line(risky ? "Warning: " + info.warning : std::string("The account is read-only. Good."));
+      if (risky) out.Line(CustomQueryNote(view));
       return base::Status::Ok();
     };
   });
@@ -269,12 +428,12 @@ void AddPreview(CLI::App& group, CommandContext& ctx) {
     }
     const bool is_query = query->count() > 0;
     ctx.action = [&ctx, args, sql, is_query]() -> base::Status {
-      CS_ASSIGN_OR_RETURN(source::ConnectionSettings settings,
-                          ctx.ConnectionSettings(args->connection));
-      CS_ASSIGN_OR_RETURN(auto connector, source::OpenSource(settings));
+      CS_ASSIGN_OR_RETURN(app::Connections * connections, ctx.Connections());
+      CS_ASSIGN_OR_RETURN(const app::ConnectionView view, connections->Get(args->connection));
+      CS_ASSIGN_OR_RETURN(auto connector, connections->Open(view.name));
       CS_ASSIGN_OR_RETURN(app::Preview preview,
-                          is_query ? app::PreviewQuery(*connector, settings.type, *sql, args->limit)
-                                   : app::PreviewTable(*connector, settings.type, args->schema,
+                          is_query ? app::PreviewQuery(*connector, view, *sql, args->limit)
+                                   : app::PreviewTable(*connector, view.settings.type, args->schema,
                                                        args->table, args->limit));
       Output out = ctx.out();
       if (out.json()) {
@@ -328,6 +487,7 @@ void AddConnectionCommands(CLI::App& app, CommandContext& ctx) {
   auto* group = app.add_subcommand("connection", "Manage connections to external databases");
   group->require_subcommand(1);
   AddAdd(*group, ctx);
+  AddEdit(*group, ctx);
   AddLs(*group, ctx);
   AddShow(*group, ctx);
   AddTest(*group, ctx);

@@ -99,10 +99,11 @@ base::Status SetUp(CommandContext& ctx, const sync::DemoSource& demo, Output& ou
   if (base::Status found = store->GetSync(kSync).status(); !found.ok()) {
     if (!IsNotFound(found)) return found;
     const sync::SyncDefinition definition = DemoDefinition();
+    CS_ASSIGN_OR_RETURN(const source::ConnectionSettings settings,
+                        ctx.ConnectionSettings(definition.connection));
     CS_ASSIGN_OR_RETURN(std::unique_ptr<source::SourceConnector> source,
-                        ctx.OpenConnection(definition.connection));
-    CS_RETURN_IF_ERROR(
-        sync::CheckDefinition(definition, source::SourceType::kSqlite, *source, *store).status());
+                        source::OpenSource(settings));
+    CS_RETURN_IF_ERROR(sync::CheckDefinition(definition, settings, *source, *store).status());
     CS_RETURN_IF_ERROR(
         store->CreateSync(definition.name, sync::SerializeDefinition(definition)).status());
     if (!out.json()) {

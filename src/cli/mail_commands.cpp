@@ -145,7 +145,15 @@ void AddConfig(CLI::App& group, CommandContext& ctx) {
       CS_ASSIGN_OR_RETURN(const secrets::SecretBox* box, ctx.SecretBox());
       CS_ASSIGN_OR_RETURN(const app::MailSettingsView view,
                           app::UpdateMailSettings(*store, *box, change));
-      if (!out.json()) out.Line("Saved the mail settings.");
+      if (!out.json()) {
+        out.Line("Saved the mail settings.");
+        if (!view.password_cleared_because.empty()) {
+          out.Line(
+              fmt::format("The saved SMTP password was removed because {}; give it again with "
+                          "--password-stdin.",
+                          view.password_cleared_because));
+        }
+      }
       PrintSettings(out, view);
       return base::Status::Ok();
     };

@@ -61,6 +61,34 @@ base::Result<source::ConnectionSettings> SettingsFromBody(const json& body, bool
   return s;
 }
 
+// "allowed_functions": an array of function names (app::NormalizeAllowedFunctions
+// checks each); nullopt when absent or null.
+base::Result<std::optional<std::vector<std::string>>> OptionalNames(const json& body,
+                                                                    const std::string& key) {
+  const auto it = body.find(key);
+  if (it == body.end() || it->is_null()) return std::optional<std::vector<std::string>>();
+  if (!it->is_array()) return base::InvalidArgument(key + " must be an array of function names");
+  std::vector<std::string> names;
+  for (const json& name : *it) {
+    if (!name.is_string()) {
+      return base::InvalidArgument(key + " must be an array of function names");
+    }
+    names.push_back(name.get<std::string>());
+  }
+  return std::optional<std::vector<std::string>>(std::move(names));
+}
+
+// The custom-query policy in a POST/PUT body onto `s`; what is absent keeps
+// the value `s` has (closed for a new connection, the saved one on a PUT).
+base::Status ApplyPolicyFromBody(const json& body, source::ConnectionSettings& s) {
+  CS_ASSIGN_OR_RETURN(const auto functions, OptionalNames(body, "allowed_functions"));
+  CS_ASSIGN_OR_RETURN(const auto allow_privileged,
+                      OptionalBool(body, "allow_custom_query_with_privileged_account"));
+  if (functions) s.allowed_functions = *functions;
+  if (allow_privileged) s.allow_custom_query_with_privileged_account = *allow_privileged;
+  return base::Status::Ok();
+}
+
 base::Result<app::ConnectionView> ViewById(app::Connections& connections, int64_t id) {
   CS_ASSIGN_OR_RETURN(const std::vector<app::ConnectionView> views, connections.List());
   for (const auto& view : views) {
@@ -76,6 +104,7 @@ json TestJson(const source::SourceInfo& info) {
           {"server_version", info.server_version},
           {"database", info.database},
           {"can_write", info.can_write},
+          {"privileged", info.privileged},
           {"warning", info.warning},
           {"warnings", warnings}};
 }
@@ -155,8 +184,8 @@ void AddConnectionRoutes(Router& router) {
     CS_ASSIGN_OR_RETURN(const json body, call.Body());
     CS_ASSIGN_OR_RETURN(const std::string name, RequiredString(body, "name"));
     bool has_password = false;
-    CS_ASSIGN_OR_RETURN(const source::ConnectionSettings settings,
-                        SettingsFromBody(body, has_password));
+    CS_ASSIGN_OR_RETURN(source::ConnectionSettings settings, SettingsFromBody(body, has_password));
+    CS_RETURN_IF_ERROR(ApplyPolicyFromBody(body, settings));
     CS_ASSIGN_OR_RETURN(store::ContactStore * store, call.Store());
     app::Connections connections(*store, call.state.box);
     CS_ASSIGN_OR_RETURN(const app::ConnectionView view, connections.Add(name, settings));
@@ -198,12 +227,20 @@ void AddConnectionRoutes(Router& router) {
     if (name && *name != old.name) {
       return base::InvalidArgument("a connection cannot be renamed; create a new one");
     }
+    settings.allowed_functions = old.settings.allowed_functions;
+    settings.allow_custom_query_with_privileged_account =
+        old.settings.allow_custom_query_with_privileged_account;
+    CS_RETURN_IF_ERROR(ApplyPolicyFromBody(body, settings));
     std::optional<std::string> password;
     if (has_password) password = settings.password;
     settings.password.clear();
     CS_ASSIGN_OR_RETURN(const app::ConnectionView view,
                         connections.Update(old.name, settings, password));
-    call.Json(ViewJson(view));
+    json out = ViewJson(view);
+    // Always present on a PUT, so that a client knows whether to ask for the
+    // password again.
+    out["password_cleared"] = !view.password_cleared_because.empty();
+    call.Json(out);
     return base::Status::Ok();
   });
 
@@ -253,7 +290,7 @@ void AddConnectionRoutes(Router& router) {
     CS_ASSIGN_OR_RETURN(const std::string sql, RequiredString(body, "query"));
     CS_ASSIGN_OR_RETURN(Opened opened, OpenById(call));
     CS_ASSIGN_OR_RETURN(const std::vector<source::ColumnInfo> columns,
-                        app::DescribeCustomQuery(*opened.connector, opened.type, sql));
+                        app::DescribeCustomQuery(*opened.connector, opened.view, sql));
     call.Json(ColumnsJson(columns));
     return base::Status::Ok();
   });
@@ -285,7 +322,7 @@ void AddConnectionRoutes(Router& router) {
     CS_ASSIGN_OR_RETURN(const size_t rows, PreviewLimit(limit));
     CS_ASSIGN_OR_RETURN(Opened opened, OpenById(call));
     CS_ASSIGN_OR_RETURN(const app::Preview preview,
-                        app::PreviewQuery(*opened.connector, opened.type, sql, rows));
+                        app::PreviewQuery(*opened.connector, opened.view, sql, rows));
     call.Json(PreviewJson(preview));
     return base::Status::Ok();
   });

@@ -66,7 +66,11 @@ void AddMailRoutes(Router& router) {
     CS_ASSIGN_OR_RETURN(store::ContactStore * store, call.Store());
     CS_ASSIGN_OR_RETURN(const app::MailSettingsView view,
                         app::UpdateMailSettings(*store, call.state.box, change));
-    call.Json(app::ToJson(view));
+    json out = app::ToJson(view);
+    // Always present on a PUT, so that a client knows whether to ask for the
+    // password again.
+    out["password_cleared"] = !view.password_cleared_because.empty();
+    call.Json(out);
     return base::Status::Ok();
   });
 

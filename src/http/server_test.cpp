@@ -17,6 +17,7 @@
 #include <set>
 #include <sstream>
 #include <thread>
+#include <tuple>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -25,6 +26,7 @@
 #include "app/mail_setup.h"
 #include "secrets/secret_box.h"
 #include "store/contact_store.h"
+#include "support/fake_postgres.h"
 #include "support/process.h"
 #include "support/test_servers.h"
 #include "sync/demo_source.h"
@@ -478,10 +480,11 @@ TEST_F(HttpTest, AConnectionPasswordNeverAppearsInAnyResponse) {
   replies.push_back(As(s, "GET", fmt::format("/api/v1/connections/{}", id)));
   json without_password = settings;
   without_password.erase("password");
-  without_password["user"] = "other";
+  without_password["database"] = "other";
   replies.push_back(As(s, "PUT", fmt::format("/api/v1/connections/{}", id), without_password));
-  EXPECT_EQ(replies.back().body["has_password"], true);  // kept
-  EXPECT_EQ(replies.back().body["user"], "other");
+  EXPECT_EQ(replies.back().body["has_password"], true);  // kept: same account on the same server
+  EXPECT_EQ(replies.back().body["password_cleared"], false);
+  EXPECT_EQ(replies.back().body["database"], "other");
   replies.push_back(As(s, "POST", fmt::format("/api/v1/connections/{}/test", id)));
   EXPECT_GE(replies.back().status, 400);  // nothing listens on port 1
   EXPECT_FALSE(replies.back().body["error"]["message"].get<std::string>().empty());
@@ -745,11 +748,13 @@ TEST_F(HttpTest, TheSmtpPasswordIsSealedKeptWhenAbsentAndNeverInAnyResponse) {
   ASSERT_EQ(replies.back().status, 200) << replies.back().text;
   EXPECT_EQ(replies.back().body["has_password"], true);
   EXPECT_EQ(replies.back().body["from_name"], "Grüße Team");
-  // Without a password the stored one is kept; other fields change.
-  replies.push_back(As(s, "PUT", "/api/v1/mail/settings", {{"smtp_user", "other"}}));
+  // Without a password the stored one is kept while the server and account
+  // stay the same; other fields change.
+  replies.push_back(As(s, "PUT", "/api/v1/mail/settings", {{"from_name", "Other"}}));
   EXPECT_EQ(replies.back().status, 200) << replies.back().text;
   EXPECT_EQ(replies.back().body["has_password"], true);
-  EXPECT_EQ(replies.back().body["smtp_user"], "other");
+  EXPECT_EQ(replies.back().body["password_cleared"], false);
+  EXPECT_EQ(replies.back().body["from_name"], "Other");
   EXPECT_EQ(replies.back().body["smtp_host"], "smtp.example.com");
   // Bad values are refused with a reason and change nothing.
   for (const json& bad :
@@ -782,7 +787,7 @@ TEST_F(HttpTest, TheSmtpPasswordIsSealedKeptWhenAbsentAndNeverInAnyResponse) {
     auto runtime = app::LoadMailRuntime(**store, *box);
     ASSERT_TRUE(runtime.ok()) << runtime.status().ToString();
     EXPECT_EQ(runtime->smtp.password, secret);
-    EXPECT_EQ(runtime->smtp.user, "other");
+    EXPECT_EQ(runtime->smtp.user, "mailer");
   }
   // "" removes it.
   EXPECT_EQ(As(s, "PUT", "/api/v1/mail/settings", {{"password", ""}}).body["has_password"], false);
@@ -907,6 +912,183 @@ TEST_F(HttpTest, TheOutboxSummaryShowsAQueuedConfirmation) {
   const int64_t id = queued.body["items"][0]["id"];
   EXPECT_EQ(As(s, "POST", fmt::format("/api/v1/mail/outbox/{}/retry", id)).status, 409);
   EXPECT_EQ(As(s, "POST", "/api/v1/mail/outbox/999/retry").status, 404);
+}
+
+// Issue 11: a PUT that points a connection at another host, without a
+// password, used to keep the sealed one, and the connection test then sent it
+// to whatever answered there. A fake PostgreSQL server that asks for the
+// password in clear text records what the test sends.
+TEST_F(HttpTest, ASavedPasswordIsNotSentToTheNewHostOfAConnection) {
+  const Session s = SetUpAdmin();
+  const std::string secret = "Pw-S3cret-for-the-old-host";
+  json settings = {{"name", "shop"},     {"type", "postgresql"},  {"host", "127.0.0.1"},
+                   {"port", 1},          {"user", "reader"},      {"password", secret},
+                   {"database", "shop"}, {"tls_mode", "disable"}, {"connect_timeout_s", 5}};
+  const Reply saved = As(s, "POST", "/api/v1/connections", settings);
+  ASSERT_EQ(saved.status, 201) << saved.text;
+  const int64_t id = saved.body["id"];
+  ::contactsync::testing::FakePostgres fake("127.0.0.2");
+  ASSERT_TRUE(fake.ok());
+
+  json moved = settings;
+  moved.erase("password");
+  moved["host"] = "127.0.0.2";
+  moved["port"] = fake.port();
+  const Reply put = As(s, "PUT", fmt::format("/api/v1/connections/{}", id), moved);
+  ASSERT_EQ(put.status, 200) << put.text;
+  EXPECT_EQ(put.body["has_password"], false);
+  EXPECT_EQ(put.body["password_cleared"], true);
+  EXPECT_EQ(put.body["password_cleared_because"], "the host changed");
+  const Reply test = As(s, "POST", fmt::format("/api/v1/connections/{}/test", id));
+  EXPECT_GE(test.status, 400) << test.text;
+  EXPECT_GE(fake.connections(), 1);
+  EXPECT_THAT(fake.Received(), HasSubstr("reader"));  // the startup message came
+  EXPECT_THAT(fake.Received(), Not(HasSubstr(secret)));
+
+  // The fake server does capture a password that is given for it.
+  const std::string typed = "Pw-typed-again-for-the-new-host";
+  moved["password"] = typed;
+  const Reply again = As(s, "PUT", fmt::format("/api/v1/connections/{}", id), moved);
+  EXPECT_EQ(again.body["has_password"], true);
+  EXPECT_EQ(again.body["password_cleared"], false);
+  As(s, "POST", fmt::format("/api/v1/connections/{}/test", id));
+  EXPECT_THAT(fake.Received(), HasSubstr(typed));
+  EXPECT_THAT(fake.Received(), Not(HasSubstr(secret)));
+}
+
+TEST_F(HttpTest, EachChangeOfServerOrAccountDropsTheSavedConnectionPassword) {
+  const Session s = SetUpAdmin();
+  json settings = {{"name", "shop"},     {"type", "mariadb"},    {"host", "db.example"},
+                   {"port", 3306},       {"user", "reader"},     {"password", "pw"},
+                   {"database", "shop"}, {"tls_mode", "require"}};
+  const Reply saved = As(s, "POST", "/api/v1/connections", settings);
+  ASSERT_EQ(saved.status, 201) << saved.text;
+  const std::string path = fmt::format("/api/v1/connections/{}", saved.body["id"].get<int64_t>());
+  for (const auto& [field, value, because] :
+       std::vector<std::tuple<std::string, json, std::string>>{
+           {"type", "postgresql", "the type changed"},
+           {"host", "other.example", "the host changed"},
+           {"port", 3307, "the port changed"},
+           {"user", "admin", "the user changed"},
+           {"tls_mode", "prefer", "the TLS mode changed"}}) {
+    ASSERT_EQ(As(s, "PUT", path, settings).body["has_password"], true);
+    json changed = settings;
+    changed.erase("password");
+    changed[field] = value;
+    const Reply put = As(s, "PUT", path, changed);
+    ASSERT_EQ(put.status, 200) << put.text;
+    EXPECT_EQ(put.body["has_password"], false) << field;
+    EXPECT_EQ(put.body["password_cleared_because"], because) << field;
+  }
+}
+
+TEST_F(HttpTest, AConnectionKeepsItsCustomQueryPolicyAndRefusesBadFunctionNames) {
+  const Session s = SetUpAdmin();
+  json settings = {
+      {"name", "shop"},
+      {"type", "postgresql"},
+      {"host", "127.0.0.1"},
+      {"user", "reader"},
+      {"database", "shop"},
+      {"allowed_functions", json::array({" Shop.Discount ", "shop_score$2", "shop.discount"})},
+      {"allow_custom_query_with_privileged_account", true}};
+  const Reply saved = As(s, "POST", "/api/v1/connections", settings);
+  ASSERT_EQ(saved.status, 201) << saved.text;
+  EXPECT_EQ(saved.body["allowed_functions"], json::array({"shop.discount", "shop_score$2"}));
+  EXPECT_EQ(saved.body["allow_custom_query_with_privileged_account"], true);
+  const std::string path = fmt::format("/api/v1/connections/{}", saved.body["id"].get<int64_t>());
+  // A PUT without the policy keeps it; with it, replaces it.
+  json without_policy = settings;
+  without_policy.erase("allowed_functions");
+  without_policy.erase("allow_custom_query_with_privileged_account");
+  EXPECT_EQ(As(s, "PUT", path, without_policy).body["allowed_functions"].size(), 2u);
+  json cleared = settings;
+  cleared["allowed_functions"] = json::array();
+  cleared["allow_custom_query_with_privileged_account"] = false;
+  const Reply put = As(s, "PUT", path, cleared);
+  EXPECT_EQ(put.body["allowed_functions"], json::array());
+  EXPECT_EQ(put.body["allow_custom_query_with_privileged_account"], false);
+  const Reply a_new = As(s, "GET", path);
+  EXPECT_EQ(a_new.body["allowed_functions"], json::array());
+
+  std::vector<json> many;
+  for (int i = 0; i < 101; ++i) many.push_back(fmt::format("f{}", i));
+  for (const json& bad : {json("f"), json::array({"1abc"}), json::array({"a;b"}),
+                          json::array({"a.b.c"}), json::array({""}), json::array({"f()"}),
+                          json::array({std::string(64, 'a')}), json::array({1}), json(many)}) {
+    json body = settings;
+    body["name"] = "bad";
+    body["allowed_functions"] = bad;
+    const Reply refused = As(s, "POST", "/api/v1/connections", body);
+    EXPECT_EQ(refused.status, 400) << bad.dump() << " " << refused.text;
+    EXPECT_THAT(refused.body["error"]["message"].get<std::string>(), HasSubstr("function"))
+        << bad.dump();
+  }
+  json not_bool = settings;
+  not_bool["name"] = "bad";
+  not_bool["allow_custom_query_with_privileged_account"] = "yes";
+  EXPECT_EQ(As(s, "POST", "/api/v1/connections", not_bool).status, 400);
+  EXPECT_EQ(As(s, "GET", "/api/v1/connections").body.size(), 1u);
+}
+
+// Issue 11, least privilege: an account that can write gets no custom
+// queries unless its connection allows them; its tables stay readable.
+TEST_F(HttpTest, CustomQueriesOnAnAccountThatCanWriteAreRefusedUnlessTheConnectionAllowsThem) {
+  CS_REQUIRE_TEST_ACCOUNT(admin, "PG");
+  const Session s = SetUpAdmin();
+  json settings = ReaderConnection("pg-admin", "postgresql", admin);
+  const Reply saved = As(s, "POST", "/api/v1/connections", settings);
+  ASSERT_EQ(saved.status, 201) << saved.text;
+  const int64_t id = saved.body["id"];
+  const Reply test = As(s, "POST", fmt::format("/api/v1/connections/{}/test", id));
+  ASSERT_EQ(test.status, 200) << test.text;
+  EXPECT_EQ(test.body["can_write"], true);
+  const json query = {{"query", "SELECT 1 AS one"}, {"limit", 1}};
+  for (const char* route : {"preview", "describe"}) {
+    const Reply refused = As(s, "POST", fmt::format("/api/v1/connections/{}/{}", id, route), query);
+    EXPECT_EQ(refused.status, 403) << refused.text;
+    EXPECT_EQ(refused.body["error"]["code"], "permission_denied");
+    const std::string message = refused.body["error"]["message"];
+    EXPECT_THAT(message, HasSubstr("custom queries are refused on connection 'pg-admin': its "
+                                   "account can write"));
+    EXPECT_THAT(message, HasSubstr("use a SELECT-only account (docs/read-only.md) or allow it "
+                                   "with --allow-custom-query-with-privileged-account"));
+  }
+  EXPECT_EQ(As(s, "GET", fmt::format("/api/v1/connections/{}/tables", id)).status, 200);
+
+  settings["allow_custom_query_with_privileged_account"] = true;
+  ASSERT_EQ(As(s, "PUT", fmt::format("/api/v1/connections/{}", id), settings).status, 200);
+  const Reply allowed = As(s, "POST", fmt::format("/api/v1/connections/{}/preview", id), query);
+  ASSERT_EQ(allowed.status, 200) << allowed.text;
+  EXPECT_EQ(allowed.body["rows"][0][0], "1");
+}
+
+TEST_F(HttpTest, TheSmtpPasswordIsDroppedWhenTheServerOrAccountChanges) {
+  const Session s = SetUpAdmin();
+  const json first = {
+      {"smtp_host", "smtp.example.com"}, {"smtp_port", 587},  {"tls_mode", "starttls"},
+      {"smtp_user", "mailer"},           {"tls_ca_file", ""}, {"password", "Smtp-pw"}};
+  for (const auto& [field, value, because] :
+       std::vector<std::tuple<std::string, json, std::string>>{
+           {"smtp_host", "evil.example", "the SMTP host changed"},
+           {"smtp_port", 25, "the SMTP port changed"},
+           {"tls_mode", "none", "the TLS mode changed"},
+           {"smtp_user", "other", "the SMTP user changed"}}) {
+    ASSERT_EQ(As(s, "PUT", "/api/v1/mail/settings", first).body["has_password"], true);
+    const Reply put = As(s, "PUT", "/api/v1/mail/settings", {{field, value}});
+    ASSERT_EQ(put.status, 200) << put.text;
+    EXPECT_EQ(put.body["has_password"], false) << field;
+    EXPECT_EQ(put.body["password_cleared"], true) << field;
+    EXPECT_EQ(put.body["password_cleared_because"], because) << field;
+  }
+  // The sender has no password to give to the new server.
+  store::StoreOptions options;
+  options.url = location_.store_url;
+  auto store = store::OpenStore(options);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  auto record = (*store)->GetMailSettings();
+  ASSERT_TRUE(record.ok() && record->has_value()) << record.status().ToString();
+  EXPECT_TRUE((*record)->sealed_password.empty());
 }
 
 TEST_F(HttpTest, TheOpenApiDocumentListsEveryRouteAndNothingElse) {

@@ -108,7 +108,8 @@ base::Result<BuiltQuery> BuildSelect(Dialect dialect, const SelectSource& source
     sql += name;
   } else {
     const auto& custom = std::get<CustomQuerySource>(source);
-    CS_ASSIGN_OR_RETURN(const std::string body, PrepareCustomQuery(dialect, custom.sql));
+    CS_ASSIGN_OR_RETURN(const std::string body,
+                        PrepareCustomQuery(dialect, custom.sql, custom.policy));
     // A derived table needs an alias in MySQL and PostgreSQL; AS works in all three.
     sql += fmt::format("({}) AS {}", body, kCustomQueryAlias);
   }

@@ -28,10 +28,12 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
 #include "base/status.h"
+#include "query/custom_query_check.h"
 #include "query/dialect.h"
 #include "query/rules.h"
 
@@ -44,9 +46,18 @@ struct TableSource {
   std::string name;
 };
 
-// The text of a user's custom query (SPEC §3 source.query).
+// The text of a user's custom query (SPEC §3 source.query), and the policy of
+// the connection it runs on (the user functions it allows), with which
+// BuildSelect checks it again.
 struct CustomQuerySource {
+  CustomQuerySource() = default;
+  // A constructor rather than an aggregate, so that `CustomQuerySource{sql}`
+  // (no policy: closed) is complete.
+  explicit CustomQuerySource(std::string query_sql, CustomQueryPolicy query_policy = {})
+      : sql(std::move(query_sql)), policy(std::move(query_policy)) {}
+
   std::string sql;
+  CustomQueryPolicy policy;
 };
 
 using SelectSource = std::variant<TableSource, CustomQuerySource>;

@@ -177,6 +177,10 @@ struct ConnectionRecord {
   std::string tls_ca_file;
   int connect_timeout_s = 0;
   int query_timeout_s = 0;
+  // The connection's custom-query policy (source::ConnectionSettings), checked
+  // by the layer above: user functions a custom query may call, kept in order.
+  std::vector<std::string> allowed_functions;
+  bool allow_custom_query_with_privileged_account = false;
   std::string created_at;
   std::string updated_at;
 };

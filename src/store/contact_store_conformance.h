@@ -1006,6 +1006,33 @@ TEST_P(ContactStoreConformance, UpdatesAndDeletesConnections) {
   EXPECT_EQ(all.size(), 1u);
 }
 
+TEST_P(ContactStoreConformance, KeepsEachConnectionsCustomQueryPolicy) {
+  CS_ASSERT_OK_AND_ASSIGN(ConnectionRecord closed,
+                          store_->CreateConnection(ConnectionNamed("closed")));
+  EXPECT_TRUE(closed.allowed_functions.empty());
+  EXPECT_FALSE(closed.allow_custom_query_with_privileged_account);
+  ConnectionRecord permissive = ConnectionNamed("open");
+  permissive.allowed_functions = {"shop.discount", "f\"quoted\"", "shop_discount"};
+  permissive.allow_custom_query_with_privileged_account = true;
+  ASSERT_TRUE(IsOk(store_->CreateConnection(permissive)));
+  CS_ASSERT_OK_AND_ASSIGN(ConnectionRecord read, store_->GetConnection("open"));
+  EXPECT_EQ(read.allowed_functions, permissive.allowed_functions);
+  EXPECT_TRUE(read.allow_custom_query_with_privileged_account);
+
+  read.allowed_functions = {"other"};
+  read.allow_custom_query_with_privileged_account = false;
+  ASSERT_TRUE(IsOk(store_->UpdateConnection(read)));
+  CS_ASSERT_OK_AND_ASSIGN(ConnectionRecord updated, store_->GetConnection("open"));
+  EXPECT_EQ(updated.allowed_functions, std::vector<std::string>{"other"});
+  EXPECT_FALSE(updated.allow_custom_query_with_privileged_account);
+  CS_ASSERT_OK_AND_ASSIGN(ConnectionRecord untouched, store_->GetConnection("closed"));
+  EXPECT_TRUE(untouched.allowed_functions.empty());
+
+  ConnectionRecord bad = ConnectionNamed("bad");
+  bad.allowed_functions = {""};
+  EXPECT_TRUE(HasError(store_->CreateConnection(bad), ErrorCode::kInvalidArgument));
+}
+
 TEST_P(ContactStoreConformance, RefusesBadConnectionNamesAndSettings) {
   EXPECT_TRUE(
       HasError(store_->CreateConnection(ConnectionNamed("  ")), ErrorCode::kInvalidArgument));

@@ -48,6 +48,10 @@ base::Result<ConnectionRecord> ValidateConnectionRecord(const ConnectionRecord& 
   CS_RETURN_IF_ERROR(base::CheckText("user", out.user, kMaxSettingBytes));
   CS_RETURN_IF_ERROR(base::CheckText("database", out.database, kMaxSettingBytes));
   CS_RETURN_IF_ERROR(base::CheckText("CA file", out.tls_ca_file, kMaxSettingBytes));
+  for (const std::string& function : out.allowed_functions) {
+    if (function.empty()) return base::InvalidArgument("an allowed function name is empty");
+    CS_RETURN_IF_ERROR(base::CheckText("allowed function", function, kMaxSettingBytes));
+  }
   return out;
 }
 

@@ -1,13 +1,42 @@
 #include "sync/checks.h"
 
+#include <string>
+#include <variant>
+
 #include <fmt/format.h>
 
 #include "base/text.h"
 #include "query/custom_query_check.h"
 
 namespace contactsync::sync {
+namespace {
 
-base::Result<Plan> CheckDefinition(const SyncDefinition& definition, source::SourceType type,
+// "can write", "is privileged", or both, as the refusal says it.
+std::string WhatTheAccountCanDo(const source::SourceInfo& info) {
+  if (info.can_write && info.privileged) return "can write and is privileged";
+  return info.privileged ? "is privileged" : "can write";
+}
+
+}  // namespace
+
+base::Status CheckCustomQueryAllowed(std::string_view connection_name,
+                                     const source::ConnectionSettings& connection,
+                                     const source::SourceInfo& info) {
+  if (!info.can_write && !info.privileged) return base::Status::Ok();
+  if (connection.allow_custom_query_with_privileged_account) return base::Status::Ok();
+  return base::PermissionDenied(fmt::format(
+      "custom queries are refused on connection '{}': its account {}; use a SELECT-only "
+      "account (docs/read-only.md) or allow it with "
+      "--allow-custom-query-with-privileged-account",
+      base::Printable(connection_name), WhatTheAccountCanDo(info)));
+}
+
+query::CustomQueryPolicy PolicyOf(const source::ConnectionSettings& connection) {
+  return query::CustomQueryPolicy{connection.allowed_functions};
+}
+
+base::Result<Plan> CheckDefinition(const SyncDefinition& definition,
+                                   const source::ConnectionSettings& connection,
                                    source::SourceConnector& source, store::ContactStore& store) {
   Plan plan;
   if (base::Result<store::ListInfo> list = store.GetList(definition.list); !list.ok()) {
@@ -19,13 +48,16 @@ base::Result<Plan> CheckDefinition(const SyncDefinition& definition, source::Sou
     plan.sync_id = saved->id;
   }
 
-  if (base::Result<source::SourceInfo> info = source.Check(); !info.ok()) {
+  base::Result<source::SourceInfo> info = source.Check();
+  if (!info.ok()) {
     return info.status().WithContext(
         fmt::format("connection '{}': ", base::Printable(definition.connection)));
   }
-  const query::Dialect dialect = DialectFor(type);
+  const query::Dialect dialect = DialectFor(connection.type);
   if (!definition.source.query.empty()) {
-    if (base::Status checked = query::CheckCustomQuery(dialect, definition.source.query);
+    CS_RETURN_IF_ERROR(CheckCustomQueryAllowed(definition.connection, connection, *info));
+    if (base::Status checked =
+            query::CheckCustomQuery(dialect, definition.source.query, PolicyOf(connection));
         !checked.ok()) {
       return checked.WithContext("source: ");
     }
@@ -50,8 +82,12 @@ base::Result<Plan> CheckDefinition(const SyncDefinition& definition, source::Sou
   std::vector<std::string> selected;
   selected.reserve(definition.mapping.size());
   for (const mapping::ColumnMapping& entry : definition.mapping) selected.push_back(entry.column);
+  query::SelectSource select_source = SelectSourceOf(definition);
+  if (auto* custom = std::get_if<query::CustomQuerySource>(&select_source)) {
+    custom->policy = PolicyOf(connection);
+  }
   base::Result<query::BuiltQuery> built =
-      query::BuildSelect(dialect, SelectSourceOf(definition), selected, definition.rules);
+      query::BuildSelect(dialect, select_source, selected, definition.rules);
   if (!built.ok()) return built.status().WithContext("source: ");
   plan.query = std::move(built).value();
   return plan;

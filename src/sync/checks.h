@@ -6,11 +6,14 @@
 //
 // Thread safety: as the connector and store passed in (one thread).
 
+#include <string_view>
 #include <vector>
 
 #include "base/status.h"
 #include "model/custom_field.h"
+#include "query/custom_query_check.h"
 #include "query/select_builder.h"
+#include "source/settings.h"
 #include "source/source.h"
 #include "store/contact_store.h"
 #include "sync/definition.h"
@@ -25,15 +28,33 @@ struct Plan {
   int64_t sync_id = 0;                         // 0 when the definition is not saved yet
 };
 
+// The one gate before any custom query is checked, described or run: OK
+// unless the account behind `connection` can write or is privileged
+// (`info`, from SourceConnector::Check) and the connection does not allow
+// custom queries on such an account. A table sync with rules needs no gate:
+// contactsync builds its SQL itself. kPermissionDenied otherwise, one line
+// naming the connection, what the account can do and the two ways out.
+base::Status CheckCustomQueryAllowed(std::string_view connection_name,
+                                     const source::ConnectionSettings& connection,
+                                     const source::SourceInfo& info);
+
+// What the custom-query checker is given for `connection`: the user
+// functions its owner allowed.
+query::CustomQueryPolicy PolicyOf(const source::ConnectionSettings& connection);
+
 // OK with the Plan when: the list exists; the connection answers
 // (SourceConnector::Check); the table exists (or the custom query passes
-// query::CheckCustomQuery and can be described - it is not run); the mapping
+// CheckCustomQueryAllowed and query::CheckCustomQuery with the connection's
+// policy, and can be described - it is not run); the mapping
 // passes mapping::CheckMapping against the real columns and the store's
 // fields; the rules pass query::ValidateRules; the query builds. Otherwise the
 // first problem, its message prefixed with what it concerns ("list: ...",
 // "connection 'shop': ...", "source: ...", "mapping: ...", "rules: ...") and
-// its code kept (kNotFound, kBadQuery, kInvalidArgument, connection errors).
-base::Result<Plan> CheckDefinition(const SyncDefinition& definition, source::SourceType type,
+// its code kept (kNotFound, kBadQuery, kInvalidArgument, kPermissionDenied,
+// connection errors). `connection` is the saved connection's settings (its
+// type and custom-query policy are used; the password is not).
+base::Result<Plan> CheckDefinition(const SyncDefinition& definition,
+                                   const source::ConnectionSettings& connection,
                                    source::SourceConnector& source, store::ContactStore& store);
 
 }  // namespace contactsync::sync

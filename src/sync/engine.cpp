@@ -271,7 +271,8 @@ std::string_view PhaseName(Phase phase) {
   return "finished";
 }
 
-base::Result<RunReport> Execute(const SyncDefinition& definition, source::SourceType type,
+base::Result<RunReport> Execute(const SyncDefinition& definition,
+                                const source::ConnectionSettings& connection,
                                 source::SourceConnector& source, store::ContactStore& store,
                                 const EngineOptions& options) {
   const Clock::time_point started = Clock::now();
@@ -287,7 +288,7 @@ base::Result<RunReport> Execute(const SyncDefinition& definition, source::Source
   };
   notify(Phase::kChecking);
 
-  CS_ASSIGN_OR_RETURN(Plan plan, CheckDefinition(definition, type, source, store));
+  CS_ASSIGN_OR_RETURN(Plan plan, CheckDefinition(definition, connection, source, store));
   report.sql = query::DescribeSql(plan.query);
   progress.sql = report.sql;
   if (!options.dry_run && plan.sync_id == 0) {

@@ -35,6 +35,7 @@
 
 #include "base/clock.h"
 #include "base/status.h"
+#include "source/settings.h"
 #include "source/source.h"
 #include "store/contact_store.h"
 #include "sync/definition.h"
@@ -102,8 +103,9 @@ struct EngineOptions {
 // start: a failed check (checks.h), another run in progress
 // (kFailedPrecondition), the store unavailable. Once a run started, problems
 // (lost connection, cancel) end it with state failed/cancelled in the report,
-// which is also persisted.
-base::Result<RunReport> Execute(const SyncDefinition& definition, source::SourceType type,
+// which is also persisted. `connection`: as CheckDefinition's.
+base::Result<RunReport> Execute(const SyncDefinition& definition,
+                                const source::ConnectionSettings& connection,
                                 source::SourceConnector& source, store::ContactStore& store,
                                 const EngineOptions& options);
 

@@ -53,8 +53,8 @@ class EngineServerLossTest : public source::server_testing::PrivateServersTest {
   // Syncs the kRows rows of `people` (loaded by the caller) once, then runs
   // again in small batches and calls `kill` once 1000 rows were read; checks
   // what the run and the store show afterwards.
-  void KilledMidRun(SourceType type, const source::ConnectionSettings& reader,
-                    const std::string& schema, const std::function<void()>& kill) {
+  void KilledMidRun(const source::ConnectionSettings& reader, const std::string& schema,
+                    const std::function<void()>& kill) {
     testing::TempDir dir;
     const std::string store_path = (dir.path() / "store.db").string();
     auto store = std::move(
@@ -80,7 +80,7 @@ class EngineServerLossTest : public source::server_testing::PrivateServersTest {
     auto run = [&](EngineOptions options) {
       auto source = source::OpenSource(reader);
       EXPECT_TRUE(source.ok()) << source.status().ToString();
-      base::Result<RunReport> report = Execute(definition, type, **source, *store, options);
+      base::Result<RunReport> report = Execute(definition, reader, **source, *store, options);
       EXPECT_TRUE(report.ok()) << report.status().ToString();
       return report.ok() ? std::move(report).value() : RunReport{};
     };
@@ -140,8 +140,7 @@ TEST_F(EngineServerLossTest, MariadbKilledMidRunFailsCleanlyAndDeletesNothing) {
   pid_t pid = 0;
   pid_file >> pid;
   ASSERT_GT(pid, 1);
-  KilledMidRun(SourceType::kMySql, reader, "",
-               [&] { source::server_testing::KillHard(pid, "--datadir=" + datadir); });
+  KilledMidRun(reader, "", [&] { source::server_testing::KillHard(pid, "--datadir=" + datadir); });
 }
 
 TEST_F(EngineServerLossTest, PostgresKilledMidRunFailsCleanlyAndDeletesNothing) {
@@ -155,7 +154,7 @@ TEST_F(EngineServerLossTest, PostgresKilledMidRunFailsCleanlyAndDeletesNothing) 
       "repeat('x', 1000) AS note FROM generate_series(1, {}) AS g; "
       "GRANT SELECT ON public.people TO {}",
       kRows, reader.user));
-  KilledMidRun(SourceType::kPostgreSql, reader, "public", [&] {
+  KilledMidRun(reader, "public", [&] {
     // Every server process reading for the sync (the read and, if still
     // open, the count), then the server itself.
     const std::vector<std::string> backends = db.Column(

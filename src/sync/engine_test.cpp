@@ -59,6 +59,14 @@ class EngineFixture {
     ASSERT_TRUE(IsOk(store_->CreateField(born)));
   }
 
+  // What the engine is told of the connection: its type and the default,
+  // closed custom-query policy (the connector is the read-only account).
+  source::ConnectionSettings Settings() const {
+    source::ConnectionSettings settings;
+    settings.type = source_->type();
+    return settings;
+  }
+
   // Fixture SQL on the source, as its privileged account.
   void Sql(const std::string& sql) { source_->Exec(sql); }
 
@@ -119,7 +127,7 @@ class EngineFixture {
     }
     options.read.max_rows = batch_rows_;
     options.started_by = "test";
-    base::Result<RunReport> report = sync::Execute(d, source_->type(), *source, *store_, options);
+    base::Result<RunReport> report = sync::Execute(d, Settings(), *source, *store_, options);
     EXPECT_TRUE(report.ok()) << report.status().ToString();
     return report.ok() ? std::move(report).value() : RunReport{};
   }
@@ -732,8 +740,7 @@ TEST(PostgresSqlAsciiDatabase, BytesThatAreNotUtf8FailTheRow) {
   {
     auto source = source::OpenSource(legacy_reader);
     ASSERT_TRUE(source.ok()) << source.status().ToString();
-    base::Result<RunReport> report =
-        Execute(d, source::SourceType::kPostgreSql, **source, *store, EngineOptions{});
+    base::Result<RunReport> report = Execute(d, legacy_reader, **source, *store, EngineOptions{});
     ASSERT_TRUE(report.ok()) << report.status().ToString();
     EXPECT_EQ(report->state, RunState::kSucceeded) << report->message;
     EXPECT_EQ(report->counts.selected, 4);
@@ -936,8 +943,7 @@ TEST_P(EngineTest, ASecondRunIsRefusedButAStaleLockIsTakenOver) {
   base::Result<store::RunRecord> held = store_->BeginRun("People", "someone", CurrentHolder());
   ASSERT_TRUE(held.ok());
   auto source = source_->Connect();
-  base::Result<RunReport> refused =
-      sync::Execute(d, source_->type(), *source, *store_, EngineOptions{});
+  base::Result<RunReport> refused = sync::Execute(d, Settings(), *source, *store_, EngineOptions{});
   EXPECT_TRUE(store::testing::HasError(refused.status(), base::ErrorCode::kFailedPrecondition,
                                        "already running"));
   EXPECT_EQ(Count("SELECT count(*) FROM contacts"), 0);
@@ -967,7 +973,7 @@ TEST_P(EngineTest, ChecksNameTheProblem) {
   EngineOptions dry;
   dry.dry_run = true;
   const auto check = [&](const SyncDefinition& def) {
-    return sync::Execute(def, source_->type(), *source, *store_, dry).status();
+    return sync::Execute(def, Settings(), *source, *store_, dry).status();
   };
   SyncDefinition bad = d;
   bad.list = "Nope";

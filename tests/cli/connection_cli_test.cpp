@@ -207,5 +207,50 @@ TEST_F(ConnectionCliTest, UnreachableServerFailsWithinTheTimeout) {
   EXPECT_THAT(outputs_, Not(HasSubstr("irrelevant-Secret-42")));
 }
 
+TEST_F(ConnectionCliTest, EditKeepsWhatIsNotGivenAndDropsThePasswordWhenTheHostChanges) {
+  ProcessResult added =
+      Run({"connection", "add", "shop", "--type", "postgresql", "--host", "db.example", "--user",
+           "reader", "--database", "shop", "--allow-function", "Shop.Discount", "--password-stdin"},
+          "Pw-edit-secret\n");
+  ASSERT_EQ(added.exit_code, 0) << added.err;
+  EXPECT_THAT(added.out, HasSubstr("contactsync cannot see inside these functions"));
+
+  ProcessResult same_server = Run({"connection", "edit", "shop", "--database", "other",
+                                   "--query-timeout", "60", "--allow-function", "shop_score"});
+  ASSERT_EQ(same_server.exit_code, 0) << same_server.err;
+  EXPECT_THAT(same_server.out, Not(HasSubstr("password was removed")));
+  nlohmann::json shown = Json({"connection", "show", "shop"});
+  EXPECT_EQ(shown["database"], "other");
+  EXPECT_EQ(shown["query_timeout_s"], 60);
+  EXPECT_EQ(shown["host"], "db.example");
+  EXPECT_EQ(shown["has_password"], true);
+  EXPECT_EQ(shown["allowed_functions"], nlohmann::json::array({"shop.discount", "shop_score"}));
+  EXPECT_EQ(shown["allow_custom_query_with_privileged_account"], false);
+
+  ProcessResult moved = Run({"connection", "edit", "shop", "--host", "elsewhere.example"});
+  ASSERT_EQ(moved.exit_code, 0) << moved.err;
+  EXPECT_THAT(moved.out, HasSubstr("The saved password was removed because the host changed; "
+                                   "give it again with --password-stdin."));
+  EXPECT_EQ(Json({"connection", "show", "shop"})["has_password"], false);
+  nlohmann::json typed = nlohmann::json::parse(
+      Run({"--json", "connection", "edit", "shop", "--password-stdin"}, "Pw-typed-again\n").out);
+  EXPECT_EQ(typed["has_password"], true);
+  nlohmann::json user_changed = Json({"connection", "edit", "shop", "--user", "admin"});
+  EXPECT_EQ(user_changed["has_password"], false);
+  EXPECT_EQ(user_changed["password_cleared"], true);
+  EXPECT_EQ(user_changed["password_cleared_because"], "the user changed");
+
+  nlohmann::json policy = Json({"connection", "edit", "shop", "--clear-allowed-functions",
+                                "--allow-custom-query-with-privileged-account", "true"});
+  EXPECT_EQ(policy["allowed_functions"], nlohmann::json::array());
+  EXPECT_EQ(policy["allow_custom_query_with_privileged_account"], true);
+  ProcessResult bad_function = Run({"connection", "edit", "shop", "--allow-function", "x;drop"});
+  EXPECT_EQ(bad_function.exit_code, 1);
+  EXPECT_THAT(bad_function.err, HasSubstr("allowed function 'x;drop' is not a function name"));
+  EXPECT_EQ(Run({"connection", "edit", "nope", "--port", "1"}).exit_code, 1);
+  EXPECT_THAT(outputs_, Not(HasSubstr("Pw-edit-secret")));
+  EXPECT_THAT(outputs_, Not(HasSubstr("Pw-typed-again")));
+}
+
 }  // namespace
 }  // namespace contactsync

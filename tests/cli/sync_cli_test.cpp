@@ -71,6 +71,7 @@ class SyncCliTest : public ::testing::TestWithParam<std::string> {
             scratch_ + ".customers TO " + reader.user);
         schema_ = scratch_;
       }
+      database_ = database;
       add.insert(add.end(), {"--host", reader.host, "--port", reader.port, "--user", reader.user,
                              "--database", database, "--connect-timeout", "5", "--password-stdin"});
       password = reader.password + "\n";
@@ -175,8 +176,9 @@ class SyncCliTest : public ::testing::TestWithParam<std::string> {
   testing::TempDir dir_;
   std::string source_;  // SQLite: the file
   testing::TestAccount admin_;
-  std::string scratch_;  // the servers: the database or schema of this test
-  std::string schema_;   // for the definition (PostgreSQL)
+  std::string scratch_;   // the servers: the database or schema of this test
+  std::string schema_;    // for the definition (PostgreSQL)
+  std::string database_;  // the servers: the database the connection names
 };
 
 TEST_P(SyncCliTest, CreateShowRoundTripsAndChecksAreEnforced) {
@@ -216,6 +218,45 @@ TEST_P(SyncCliTest, CreateShowRoundTripsAndChecksAreEnforced) {
   EXPECT_EQ(Run({"sync", "frob"}).exit_code, 2);
   EXPECT_EQ(Run({"report", "abc"}).exit_code, 2);
   EXPECT_EQ(Run({"sync", "show", "Nope"}).exit_code, 1);
+}
+
+// Issue 11, least privilege: a sync on a connection whose account can write
+// may read a table with rules, but not run a custom query unless the
+// connection allows it.
+TEST_P(SyncCliTest, ACustomQuerySyncOnAnAccountThatCanWriteNeedsTheConnectionsConsent) {
+  if (GetParam() == "sqlite") GTEST_SKIP() << "SQLite files are always opened read-only";
+  ProcessResult added = testing::RunProcess(
+      Argv({"connection", "add", "admin", "--type", GetParam(), "--host", admin_.host, "--port",
+            admin_.port, "--user", admin_.user, "--database", database_, "--connect-timeout", "5",
+            "--password-stdin"}),
+      admin_.password + "\n");
+  ASSERT_EQ(added.exit_code, 0) << added.err;
+  const std::string query_sync =
+      R"({"name": "Q", "connection": "admin", "list": "Newsletter", "source": {"query":
+        "SELECT email FROM )" +
+      Table() + R"("}, "mapping": {"email": "email"}})";
+  ProcessResult refused = Run({"sync", "create", "--file", WriteFile("q.json", query_sync)});
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_THAT(refused.err,
+              HasSubstr("custom queries are refused on connection 'admin': its account can write"));
+  std::string table_sync = Definition();
+  table_sync.replace(table_sync.find(R"("connection": "shop")"), 20, R"("connection": "admin")");
+  ASSERT_EQ(Run({"sync", "create", "--file", WriteFile("t.json", table_sync)}).exit_code, 0);
+  EXPECT_EQ(Json({"sync", "test", "Shop"})["counts"]["added"], 2);
+
+  ASSERT_EQ(
+      Run({"connection", "edit", "admin", "--allow-custom-query-with-privileged-account", "true"})
+          .exit_code,
+      0);
+  ProcessResult allowed = Run({"sync", "create", "--file", WriteFile("q.json", query_sync)});
+  EXPECT_EQ(allowed.exit_code, 0) << allowed.err;
+  ASSERT_EQ(
+      Run({"connection", "edit", "admin", "--allow-custom-query-with-privileged-account", "false"})
+          .exit_code,
+      0);
+  ProcessResult run_refused = Run({"sync", "run", "Q"});
+  EXPECT_EQ(run_refused.exit_code, 1);
+  EXPECT_THAT(run_refused.err, HasSubstr("custom queries are refused on connection 'admin'"));
 }
 
 TEST_P(SyncCliTest, TestRunRunsAndReport) {

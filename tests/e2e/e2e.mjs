@@ -299,9 +299,18 @@ async function scenario(page, { base, dataDir }) {
   await page.getByLabel("TLS").selectOption("disable");
   await page.getByRole("button", { name: "Test connection" }).click();
   await page.getByRole("alert").filter({ hasText: "Connection failed" }).waitFor();
+  // An account that can write: the test warns that custom queries are refused
+  // on it and offers the explicit consent; the sync then uses the reader.
+  await page.getByLabel("User", { exact: true }).fill(admin.user);
+  await page.getByLabel("Password").fill(admin.password);
+  await page.getByRole("button", { name: "Test connection" }).click();
+  await page.locator(".test-out .privileged").filter({ hasText: "Custom queries are refused" }).waitFor();
+  assert.equal(await page.getByLabel(/Allow custom queries on this account anyway/).isChecked(), false);
+  await page.getByLabel("User", { exact: true }).fill(reader.user);
   await page.getByLabel("Password").fill(reader.password);
   await page.getByRole("button", { name: "Test connection" }).click();
   await page.locator(".test-out .msg-ok").filter({ hasText: "Connected" }).waitFor();
+  assert.equal(await page.locator(".test-out .privileged").count(), 0, "no warning for the reader");
   assert.equal(await page.getByLabel("List", { exact: true }).inputValue(), LIST_NAME);
   await page.getByLabel("Status of new contacts").selectOption("active");
   await shot(page, "wizard-1-source-database");

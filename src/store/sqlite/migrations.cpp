@@ -291,12 +291,25 @@ CREATE TABLE api_tokens (
 CREATE INDEX api_tokens_by_user ON api_tokens (user_id);
 )sql";
 
+// Each connection's custom-query policy (issue 11, docs/read-only.md): the user
+// functions its owner vouches for, as a JSON array of names, and whether custom
+// queries may run on an account that can write or is privileged. Closed by
+// default: connections saved before get neither.
+constexpr std::string_view kConnectionPolicy = R"sql(
+ALTER TABLE connections ADD COLUMN allowed_functions TEXT NOT NULL DEFAULT '[]'
+  CHECK (json_valid(allowed_functions) AND json_type(allowed_functions) = 'array');
+ALTER TABLE connections ADD COLUMN allow_custom_query_with_privileged_account INTEGER NOT NULL
+  DEFAULT 0 CHECK (allow_custom_query_with_privileged_account IN (0, 1));
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "lists, custom fields, contacts, subscriptions, history, exclusions", kInitialSchema},
     {2, "saved connections to external databases", kConnections},
     {3, "sync definitions, runs, run failures, synced-value hashes", kSyncs},
     {4, "mail settings, autoresponders, outbox", kMail},
     {5, "accounts: users, sessions, API tokens", kAccounts},
+    {6, "connections: custom-query policy (allowed functions, privileged accounts)",
+     kConnectionPolicy},
 };
 
 constexpr std::string_view kCreateMigrationsTable = R"sql(

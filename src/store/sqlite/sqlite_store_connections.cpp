@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <nlohmann/json.hpp>
+
 #include "base/text.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/sqlite/transaction.h"
@@ -12,8 +14,26 @@ namespace {
 
 constexpr std::string_view kConnectionColumns =
     "SELECT id, owner_id, name, type, host, port, user_name, sealed_password, database_name, "
-    "tls_mode, tls_ca_file, connect_timeout_s, query_timeout_s, created_at, updated_at "
+    "tls_mode, tls_ca_file, connect_timeout_s, query_timeout_s, created_at, updated_at, "
+    "allowed_functions, allow_custom_query_with_privileged_account "
     "FROM connections";
+
+// The allowed functions as the column keeps them: a JSON array of names.
+std::string FunctionsToJson(const std::vector<std::string>& names) {
+  return nlohmann::json(names).dump();
+}
+
+// The column's CHECK keeps it an array; anything but strings in it is skipped
+// rather than trusted.
+std::vector<std::string> FunctionsFromJson(const std::string& text) {
+  std::vector<std::string> names;
+  const nlohmann::json array = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!array.is_array()) return names;
+  for (const nlohmann::json& name : array) {
+    if (name.is_string()) names.push_back(name.get<std::string>());
+  }
+  return names;
+}
 
 ConnectionRecord ReadConnection(const Statement& row) {
   ConnectionRecord record;
@@ -32,6 +52,8 @@ ConnectionRecord ReadConnection(const Statement& row) {
   record.query_timeout_s = static_cast<int>(row.ColumnInt64(12));
   record.created_at = row.ColumnText(13);
   record.updated_at = row.ColumnText(14);
+  record.allowed_functions = FunctionsFromJson(row.ColumnText(15));
+  record.allow_custom_query_with_privileged_account = row.ColumnInt64(16) != 0;
   return record;
 }
 
@@ -60,8 +82,10 @@ base::Result<ConnectionRecord> SqliteContactStore::CreateConnection(const Connec
         CachedStatement insert,
         db_.Cached("INSERT INTO connections (owner_id, name, type, host, port, user_name, "
                    "sealed_password, database_name, tls_mode, tls_ca_file, connect_timeout_s, "
-                   "query_timeout_s, created_at, updated_at) "
-                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"));
+                   "query_timeout_s, created_at, updated_at, allowed_functions, "
+                   "allow_custom_query_with_privileged_account) "
+                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
+                   "?16)"));
     insert->Bind(1, record.owner_id)
         .Bind(2, record.name)
         .Bind(3, record.type)
@@ -75,7 +99,9 @@ base::Result<ConnectionRecord> SqliteContactStore::CreateConnection(const Connec
         .Bind(11, int64_t{record.connect_timeout_s})
         .Bind(12, int64_t{record.query_timeout_s})
         .Bind(13, record.created_at)
-        .Bind(14, record.updated_at);
+        .Bind(14, record.updated_at)
+        .Bind(15, FunctionsToJson(record.allowed_functions))
+        .Bind(16, int64_t{record.allow_custom_query_with_privileged_account ? 1 : 0});
     CS_RETURN_IF_ERROR(insert->Run());
     record.id = db_.LastInsertRowId();
     return record;
@@ -95,7 +121,8 @@ base::Result<ConnectionRecord> SqliteContactStore::UpdateConnection(const Connec
         CachedStatement update,
         db_.Cached("UPDATE connections SET type = ?2, host = ?3, port = ?4, user_name = ?5, "
                    "sealed_password = ?6, database_name = ?7, tls_mode = ?8, tls_ca_file = ?9, "
-                   "connect_timeout_s = ?10, query_timeout_s = ?11, updated_at = ?12 "
+                   "connect_timeout_s = ?10, query_timeout_s = ?11, updated_at = ?12, "
+                   "allowed_functions = ?13, allow_custom_query_with_privileged_account = ?14 "
                    "WHERE id = ?1"));
     update->Bind(1, record.id)
         .Bind(2, record.type)
@@ -108,7 +135,9 @@ base::Result<ConnectionRecord> SqliteContactStore::UpdateConnection(const Connec
         .Bind(9, record.tls_ca_file)
         .Bind(10, int64_t{record.connect_timeout_s})
         .Bind(11, int64_t{record.query_timeout_s})
-        .Bind(12, record.updated_at);
+        .Bind(12, record.updated_at)
+        .Bind(13, FunctionsToJson(record.allowed_functions))
+        .Bind(14, int64_t{record.allow_custom_query_with_privileged_account ? 1 : 0});
     CS_RETURN_IF_ERROR(update->Run());
     return record;
   });

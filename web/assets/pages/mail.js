@@ -56,6 +56,12 @@ function settingsForm(settings) {
     password.value = "";
     removePassword.input.checked = false;
     showPasswordState(saved.has_password);
+    // The server drops a saved password that would otherwise go to another
+    // server or account; the user has to type it again.
+    if (saved.password_cleared) {
+      password.focus();
+      return `Mail settings saved. The stored password was removed because ${saved.password_cleared_because}: enter it again.`;
+    }
     return "Mail settings saved.";
   });
   return form;

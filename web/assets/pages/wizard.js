@@ -7,7 +7,7 @@
 //   5 Add (save), Test, Run
 // The server repeats every check on save; the wizard's checks only say it sooner.
 import { api, qs } from "../api.js";
-import { h, replace, field, select, checkbox, message, val, table, uid } from "../dom.js";
+import { h, replace, append, field, select, checkbox, message, val, table, uid } from "../dom.js";
 import { runPanel } from "../runpanel.js";
 import { testResult } from "./testresult.js";
 
@@ -39,7 +39,8 @@ function freshState() {
     id: null, savedJson: null, name: "",
     connMode: "existing", connectionId: null, connection: "",
     conn: { name: "", type: "mariadb", host: "127.0.0.1", port: "", user: "", password: "",
-      database: "", tls_mode: "prefer", tls_ca_file: "" },
+      database: "", tls_mode: "prefer", tls_ca_file: "", allowed_functions: "",
+      allow_privileged: false },
     list: "", status: "active", send_autoresponders: false,
     sourceMode: "table", schema: "", table: "", query: "",
     columns: null, columnsKey: "", preview: null,
@@ -189,7 +190,20 @@ export async function wizardPage(syncId) {
       if (c.port) out.port = Number(c.port);
       if (c.tls_mode === "verify_ca") out.tls_ca_file = c.tls_ca_file;
     }
+    out.allowed_functions = c.allowed_functions.split(/[\s,]+/).filter((f) => f !== "");
+    out.allow_custom_query_with_privileged_account = c.allow_privileged;
     return out;
+  }
+
+  // A saved connection's settings as a PUT takes them: no password, so the
+  // stored one is kept (nothing that names the server or account changes).
+  function savedSettings(conn, changes) {
+    const keys = ["type", "host", "port", "user", "database", "tls_mode", "tls_ca_file",
+      "connect_timeout_s", "query_timeout_s", "allowed_functions",
+      "allow_custom_query_with_privileged_account"];
+    const out = {};
+    for (const k of keys) if (conn[k] !== undefined) out[k] = conn[k];
+    return { ...out, ...changes };
   }
 
   async function step1() {
@@ -237,15 +251,54 @@ export async function wizardPage(syncId) {
     };
     type.addEventListener("change", sync);
     tls.addEventListener("change", sync);
+    const functions = h("input", { name: "conn_allowed_functions", value: c.allowed_functions,
+      autocomplete: "off", placeholder: "shop.discount, score" });
+    functions.addEventListener("input", () => { c.allowed_functions = functions.value; });
+    const advanced = h("details.advanced", h("summary", "Advanced: custom-query policy"),
+      field("Allowed functions", functions,
+        "User-defined functions your custom queries may call, separated by commas (NAME or " +
+        "SCHEMA.NAME). contactsync cannot see inside them: list only functions you trust " +
+        "not to change anything."));
     const dbField = field(dbLabel.textContent, dbInput);
     dbField.querySelector("label").replaceChildren(dbLabel);
     const newBox = h("div.sub",
       h("div.form-grid", field("Connection name", input("name", { required: true }),
         "Saved under this name for other syncs."), field("Database type", type), dbField),
-      network);
+      network, advanced);
     sync();
 
     const testOut = h("div.test-out", { "aria-live": "polite" });
+    // Shown when the account can write or is privileged: custom queries are
+    // refused on it unless the owner ticks this (docs/read-only.md).
+    const allowPrivileged = checkbox(
+      "Allow custom queries on this account anyway (not advised: a SELECT-only account is safer)",
+      false, { name: "allow_privileged" });
+    const savedConn = () => connections.find((x) => x.id === st.connectionId) || {};
+    allowPrivileged.input.addEventListener("change", async () => {
+      const allow = allowPrivileged.input.checked;
+      if (st.connMode === "new") { c.allow_privileged = allow; return; }
+      try {
+        const updated = await api.put(`/connections/${st.connectionId}`,
+          savedSettings(savedConn(), { allow_custom_query_with_privileged_account: allow }));
+        Object.assign(savedConn(), updated);
+        if (updated.password_cleared) {
+          append(testOut, message("warn", `The saved password was removed because ${updated.password_cleared_because}: enter it again as a new connection.`));
+        }
+      } catch (err) {
+        allowPrivileged.input.checked = !allow;
+        append(testOut, message("error", `Could not save: ${err.message}`));
+      }
+    });
+    const privilegeWarning = (r) => {
+      if (!r.can_write && !r.privileged) return null;
+      allowPrivileged.input.checked = st.connMode === "new" ? c.allow_privileged
+        : Boolean(savedConn().allow_custom_query_with_privileged_account);
+      const what = r.can_write && r.privileged ? "can change data and has rights beyond data"
+        : r.can_write ? "can change data" : "has rights beyond data";
+      return h("div.privileged", message("warn", `This account ${what}. Custom queries are refused ` +
+        "on it unless you allow them below; a table with rules works either way. Safer: give " +
+        "contactsync an account that can only SELECT (see docs/read-only.md)."), allowPrivileged.el);
+    };
     const testBtn = h("button", { type: "button" }, "Test connection");
     testBtn.addEventListener("click", async () => {
       testBtn.disabled = true;
@@ -254,9 +307,9 @@ export async function wizardPage(syncId) {
         const r = st.connMode === "existing"
           ? await api.post(`/connections/${st.connectionId}/test`)
           : await api.post("/connections/test", connSettings());
-        const warnings = [...(r.warnings || []), ...(r.warning ? [r.warning] : [])];
+        const warnings = [...new Set([...(r.warnings || []), ...(r.warning ? [r.warning] : [])])];
         replace(testOut, message("ok", `Connected${r.server_version ? ` to ${r.server_version}` : ""}.`),
-          warnings.map((w) => message("warn", w)));
+          warnings.map((w) => message("warn", w)), privilegeWarning(r));
       } catch (err) {
         replace(testOut, message("error", `Connection failed: ${err.message}`));
       } finally {
