@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cctype>
 #include <cerrno>
 #include <charconv>
@@ -34,15 +35,21 @@ std::string_view Trim(std::string_view text) {
   return text;
 }
 
-// Waits until `fd` is ready for `events` or `timeout` passes (EINTR
-// retried with the same timeout: a signal only delays the answer).
-bool WaitFor(int fd, short events, std::chrono::milliseconds timeout) {
-  if (timeout.count() <= 0) return false;
+// Waits until `fd` is ready for `events`, `timeout` passes or the server
+// stops (its listening socket closed: Stop() then waits for no idle or
+// slow client).
+bool WaitFor(int fd, short events, std::chrono::milliseconds timeout,
+             const std::atomic<socket_t>& listening) {
+  constexpr std::chrono::milliseconds kSlice(200);
+  const auto end = std::chrono::steady_clock::now() + timeout;
   pollfd entry{fd, events, 0};
   for (;;) {
-    const int ready = ::poll(&entry, 1, static_cast<int>(timeout.count()));
-    if (ready >= 0) return ready > 0;
-    if (errno != EINTR) return false;
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        end - std::chrono::steady_clock::now());
+    if (left.count() <= 0 || listening == INVALID_SOCKET) return false;
+    const int ready = ::poll(&entry, 1, static_cast<int>(std::min(left, kSlice).count()));
+    if (ready > 0) return true;
+    if (ready < 0 && errno != EINTR) return false;
   }
 }
 
@@ -52,11 +59,12 @@ bool WaitFor(int fd, short events, std::chrono::milliseconds timeout) {
 // limit).
 class GuardedStream final : public httplib::Stream {
  public:
-  GuardedStream(int fd, const ConnectionLimits& limits) : fd_(fd), limits_(limits) {}
+  GuardedStream(int fd, const ConnectionLimits& limits, const std::atomic<socket_t>& listening)
+      : fd_(fd), limits_(limits), listening_(listening) {}
 
   // Waits up to the idle timeout for the first byte of a request.
   bool WaitForRequest() const {
-    return buffered() > 0 || WaitFor(fd_, POLLIN, limits_.idle_timeout);
+    return buffered() > 0 || WaitFor(fd_, POLLIN, limits_.idle_timeout, listening_);
   }
 
   // A new request: its own deadline and budget (bytes already buffered, a
@@ -71,10 +79,12 @@ class GuardedStream final : public httplib::Stream {
     if (buffered() > 0) return true;
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline_ - std::chrono::steady_clock::now());
-    return WaitFor(fd_, POLLIN, left);
+    return WaitFor(fd_, POLLIN, left, listening_);
   }
 
-  bool is_writable() const override { return WaitFor(fd_, POLLOUT, limits_.write_timeout); }
+  bool is_writable() const override {
+    return WaitFor(fd_, POLLOUT, limits_.write_timeout, listening_);
+  }
 
   ssize_t read(char* ptr, size_t size) override {
     if (buffered() == 0 && !Fill()) return -1;
@@ -139,6 +149,7 @@ class GuardedStream final : public httplib::Stream {
 
   const int fd_;
   const ConnectionLimits& limits_;
+  const std::atomic<socket_t>& listening_;
   std::array<char, 4096> buffer_{};
   size_t begin_ = 0;
   size_t end_ = 0;
@@ -268,7 +279,7 @@ bool GuardedServer::process_and_close_socket(socket_t sock) {
     RefuseBusy(sock);
     return false;
   }
-  GuardedStream stream(sock, limits_);
+  GuardedStream stream(sock, limits_, svr_sock_);
   bool ok = true;
   for (size_t served = 0; served < keep_alive_max_count_ && svr_sock_ != INVALID_SOCKET; ++served) {
     if (!stream.WaitForRequest()) break;
