@@ -28,10 +28,12 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "app/accounts.h"
 #include "app/connections.h"
 #include "app/data_dir.h"
 #include "http/server.h"
 #include "secrets/secret_box.h"
+#include "store/account_store.h"
 #include "store/contact_store.h"
 #include "support/process.h"
 #include "sync/demo_source.h"
@@ -387,9 +389,16 @@ TEST_F(FrontDoorTest, IdleConnectionsAreClosedAndConnectionsBeyondTheCapRefusedA
 TEST_F(FrontDoorTest, ParallelWrongLoginsGetAtMostTheLimitOf401sAndTheRest429) {
   StartServer([](ServerOptions& options) {
     options.max_failures_per_user = 5;
-    options.login_window = std::chrono::seconds(4);
+    options.login_window = std::chrono::seconds(60);
   });
   SetUpAdmin();
+  {
+    store::StoreOptions options;
+    options.url = location_.store_url;
+    auto accounts = store::OpenAccountStore(options);
+    ASSERT_TRUE(accounts.ok());
+    ASSERT_TRUE((*accounts)->CreateUser("bob", app::HashPassword(kPassword).value()).ok());
+  }
   std::atomic<int> unauthorized{0}, limited{0}, other{0};
   std::vector<std::thread> clients;
   for (int i = 0; i < 40; ++i) {
@@ -418,9 +427,8 @@ TEST_F(FrontDoorTest, ParallelWrongLoginsGetAtMostTheLimitOf401sAndTheRest429) {
   }
   EXPECT_EQ(unauthorized.load() + sequential_unauthorized, 5);
   EXPECT_EQ(Send("POST", "/api/v1/session", Credentials("admin", kPassword)).status, 429);
-  // After the window the right password works.
-  std::this_thread::sleep_for(std::chrono::milliseconds(4100));
-  EXPECT_EQ(Send("POST", "/api/v1/session", Credentials("admin", kPassword)).status, 200);
+  // Another user from the same address still logs in.
+  EXPECT_EQ(Send("POST", "/api/v1/session", Credentials("bob", kPassword)).status, 200);
 }
 
 // --- SQLite sources ---
