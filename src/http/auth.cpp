@@ -291,8 +291,13 @@ void Authenticator::Login(Call& call, const std::string& username, const std::st
                                  "the server is busy checking other logins; try again in 1 s", 1});
     return;
   }
-  const base::Result<bool> valid = CheckPassword(call, username, password);
-  EndPasswordCheck();
+  base::Result<bool> valid = false;
+  {
+    // Released however the check ends (an exception included).
+    std::unique_ptr<Authenticator, void (*)(Authenticator*)> slot(
+        this, [](Authenticator* self) { self->EndPasswordCheck(); });
+    valid = CheckPassword(call, username, password);
+  }
   if (!valid.ok()) return SendError(call.res, valid.status());
   if (!*valid) return SendError(call.res, Unauthenticated("wrong user name or password"));
   Forget(user_key);
