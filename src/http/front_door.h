@@ -25,6 +25,7 @@
 // httplib as documented on each.
 
 #include <httplib.h>
+#include <sys/socket.h>
 
 #include <chrono>
 #include <condition_variable>
@@ -81,8 +82,23 @@ struct ConnectionLimits {
   size_t request_bytes = 0;  // request line + headers + body, framing included
 };
 
+// An httplib server whose listen backlog can be widened after bind:
+// httplib listens with a backlog of 5, so in a burst of connections the
+// sixth and later ones wait for the client's SYN-ACK retransmission (one
+// second, then three, seven...) before they can even be accepted.
+template <class Base>
+class ListeningServer : public Base {
+ public:
+  using Base::Base;
+  void WidenBacklog(int backlog) {
+    if (this->svr_sock_ != INVALID_SOCKET) ::listen(this->svr_sock_, backlog);
+  }
+};
+
+using TlsServer = ListeningServer<httplib::SSLServer>;
+
 // Plain-HTTP server whose connections are read through GuardedStream.
-class GuardedServer final : public httplib::Server {
+class GuardedServer final : public ListeningServer<httplib::Server> {
  public:
   explicit GuardedServer(ConnectionLimits limits) : limits_(limits) {}
 

@@ -2,6 +2,7 @@
 
 #include <httplib.h>
 
+#include <algorithm>
 #include <exception>
 #include <iostream>
 
@@ -93,14 +94,17 @@ base::Result<std::unique_ptr<Server>> Server::Create(ServerOptions options) {
   const bool tls = !opts.tls_cert_file.empty();
   if (tls) {
     auto tls_server =
-        std::make_unique<httplib::SSLServer>(opts.tls_cert_file.c_str(), opts.tls_key_file.c_str());
+        std::make_unique<TlsServer>(opts.tls_cert_file.c_str(), opts.tls_key_file.c_str());
     if (!tls_server->is_valid()) {
       return base::InvalidArgument(fmt::format("cannot use the TLS certificate {} with key {}",
                                                opts.tls_cert_file, opts.tls_key_file));
     }
+    server->widen_backlog_ = [tls = tls_server.get()](int backlog) { tls->WidenBacklog(backlog); };
     server->http_ = std::move(tls_server);
   } else {
-    server->http_ = std::make_unique<GuardedServer>(LimitsOf(opts));
+    auto plain = std::make_unique<GuardedServer>(LimitsOf(opts));
+    server->widen_backlog_ = [plain = plain.get()](int backlog) { plain->WidenBacklog(backlog); };
+    server->http_ = std::move(plain);
   }
   httplib::Server& http = *server->http_;
   ServerState& state = *server->state_;
@@ -189,6 +193,9 @@ base::Status Server::Bind() {
     }
     port_ = options_.port;
   }
+  // Room for a burst of connections up to the cap (beyond it they are
+  // accepted and refused at once rather than left in SYN retransmission).
+  widen_backlog_(std::max(options_.max_connections, 128));
   CS_ASSIGN_OR_RETURN(HostAllowList hosts,
                       HostAllowList::Make(options_.allowed_hosts, options_.host, port_));
   *state_->hosts = std::move(hosts);

@@ -174,6 +174,7 @@ class Server {
 
   ServerOptions options_;
   std::unique_ptr<httplib::Server> http_;
+  std::function<void(int)> widen_backlog_;  // of http_'s listening socket
   std::unique_ptr<ServerState> state_;
   int port_ = 0;
   std::thread thread_;
