@@ -1,12 +1,15 @@
-// `contactsync serve [--listen ADDR:PORT]`: the HTTP server (REST API and
-// web UI) until Ctrl-C or SIGTERM.
+// `contactsync serve [--listen ADDR:PORT] [--allowed-host NAME]...
+// [--sqlite-dir DIR]...`: the HTTP server (REST API and web UI) until Ctrl-C
+// or SIGTERM.
 
 #include <pthread.h>
 #include <signal.h>
 
 #include <iostream>
 #include <mutex>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -50,6 +53,8 @@ void AddServeCommand(CLI::App& app, CommandContext& ctx) {
     std::string listen = "127.0.0.1:8080";
     std::string tls_cert, tls_key;
     bool secure_cookies = false;
+    std::vector<std::string> allowed_hosts;
+    std::vector<std::string> sqlite_dirs;
   };
   auto args = std::make_shared<Args>();
   cmd->add_option("--listen", args->listen, "Address and port")->capture_default_str();
@@ -57,6 +62,13 @@ void AddServeCommand(CLI::App& app, CommandContext& ctx) {
   cmd->add_option("--tls-key", args->tls_key, "The certificate's private key (PEM)");
   cmd->add_flag("--secure-cookies", args->secure_cookies,
                 "Mark cookies Secure without --tls-cert (behind a TLS proxy)");
+  cmd->add_option("--allowed-host", args->allowed_hosts,
+                  "A host name (or host:port) browsers use to reach this server; repeatable. "
+                  "Requests naming another host are refused (DNS rebinding). Default on a "
+                  "loopback --listen: localhost, 127.0.0.1 and [::1]; required otherwise");
+  cmd->add_option("--sqlite-dir", args->sqlite_dirs,
+                  "A directory whose SQLite files connections made in the web UI or API may "
+                  "open; repeatable. None by default (SQLite connections then come from the CLI)");
   cmd->callback([&ctx, args] {
     ctx.action = [&ctx, args]() -> base::Status {
       http::ServerOptions options;
@@ -68,6 +80,9 @@ void AddServeCommand(CLI::App& app, CommandContext& ctx) {
       options.tls_cert_file = args->tls_cert;
       options.tls_key_file = args->tls_key;
       options.secure_cookies = args->secure_cookies;
+      options.allowed_hosts = args->allowed_hosts;
+      options.sqlite_dirs = args->sqlite_dirs;
+      options.data_dir = location.data_dir;
       // The web UI, as main wired it (CommandContext).
       options.assets = ctx.serve_assets;
       // The mail links (public) and the outbox sender, each on a store

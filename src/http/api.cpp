@@ -6,7 +6,9 @@
 #include <fmt/format.h>
 
 #include "http/auth.h"
+#include "http/front_door.h"
 #include "http/run_manager.h"
+#include "http/sqlite_policy.h"
 
 namespace contactsync::http {
 namespace {
@@ -38,12 +40,12 @@ std::string PathRegex(const std::string& path) {
 }
 
 template <typename JsonT>
-base::Result<JsonT> ParseObject(const httplib::Request& req) {
-  if (req.body.empty()) return base::InvalidArgument("the request needs a JSON object body");
+base::Result<JsonT> ParseObject(const std::string& text) {
+  if (text.empty()) return base::InvalidArgument("the request needs a JSON object body");
   JsonT body;
   try {
     // nlohmann's parser rejects strings that are not well-formed UTF-8.
-    body = JsonT::parse(req.body);
+    body = JsonT::parse(text);
   } catch (const json::exception& e) {
     return base::InvalidArgument(fmt::format("the body is not valid JSON (UTF-8): {}", e.what()));
   }
@@ -117,12 +119,15 @@ base::Result<StorePool::Lease> StorePool::Acquire() {
   return Lease(this, std::move(contacts), std::move(accounts));
 }
 
-ServerState::ServerState(const ServerOptions& server_options, secrets::SecretBox secret_box)
+ServerState::ServerState(const ServerOptions& server_options, secrets::SecretBox secret_box,
+                         std::unique_ptr<SqlitePathPolicy> sqlite_policy)
     : options(server_options),
       stores(server_options.store, static_cast<size_t>(server_options.RequestThreads())),
       box(std::move(secret_box)),
       auth(std::make_unique<Authenticator>(*this)),
-      runs(std::make_unique<RunManager>(*this)) {}
+      runs(std::make_unique<RunManager>(*this)),
+      hosts(std::make_unique<HostAllowList>()),
+      sqlite_paths(std::move(sqlite_policy)) {}
 
 ServerState::~ServerState() = default;
 
@@ -153,10 +158,10 @@ std::string Call::Param(size_t index) const {
   return index < req.matches.size() ? std::string(req.matches[index]) : std::string();
 }
 
-base::Result<json> Call::Body() const { return ParseObject<json>(req); }
+base::Result<json> Call::Body() const { return ParseObject<json>(body_); }
 
 base::Result<nlohmann::ordered_json> Call::OrderedBody() const {
-  return ParseObject<nlohmann::ordered_json>(req);
+  return ParseObject<nlohmann::ordered_json>(body_);
 }
 
 std::optional<std::string> Call::Query(const std::string& name) const {
@@ -236,30 +241,50 @@ void Router::Delete(const std::string& path, Handler handler) {
 void Router::Add(const std::string& method, const std::string& path, Handler handler,
                  bool is_public) {
   state_.routes.push_back({method, path, is_public});
+  const std::string pattern = PathRegex(path);
+  // The Router is gone once routes are registered: the handlers hold the
+  // state, not the Router.
   ServerState& state = state_;
-  auto wrapped = [&state, handler = std::move(handler), is_public](const httplib::Request& req,
-                                                                   httplib::Response& res) {
-    const Principal* who = CurrentPrincipal();
-    if (!is_public && who == nullptr) {
-      // Unreachable while the pre-routing check runs; kept so that a route
-      // can never answer unauthenticated by mistake.
-      SendError(res, ApiError{401, "unauthenticated", "log in first", 0});
+  if (method == "GET") {
+    server_.Get(pattern,
+                [&state, handler, is_public](const httplib::Request& req, httplib::Response& res) {
+                  Dispatch(state, handler, is_public, req, res, "");
+                });
+    return;
+  }
+  auto with_body = [&state, handler = std::move(handler), is_public](
+                       const httplib::Request& req, httplib::Response& res,
+                       const httplib::ContentReader& reader) {
+    std::string body;
+    if (const std::optional<ApiError> refused =
+            ReadRequestBody(req, reader, state.options.max_body_bytes, body)) {
+      SendError(res, *refused);
+      res.set_header("Connection", "close");
       return;
     }
-    Call call(req, res, state, who);
-    const base::Status status = handler(call);
-    if (!status.ok()) SendError(res, status);
+    Dispatch(state, handler, is_public, req, res, std::move(body));
   };
-  const std::string pattern = PathRegex(path);
-  if (method == "GET") {
-    server_.Get(pattern, wrapped);
-  } else if (method == "POST") {
-    server_.Post(pattern, wrapped);
+  if (method == "POST") {
+    server_.Post(pattern, with_body);
   } else if (method == "PUT") {
-    server_.Put(pattern, wrapped);
+    server_.Put(pattern, with_body);
   } else {
-    server_.Delete(pattern, wrapped);
+    server_.Delete(pattern, with_body);
   }
+}
+
+void Router::Dispatch(ServerState& state, const Handler& handler, bool is_public,
+                      const httplib::Request& req, httplib::Response& res, std::string body) {
+  const Principal* who = CurrentPrincipal();
+  if (!is_public && who == nullptr) {
+    // Unreachable while the pre-routing check runs; kept so that a route
+    // can never answer unauthenticated by mistake.
+    SendError(res, ApiError{401, "unauthenticated", "log in first", 0});
+    return;
+  }
+  Call call(req, res, state, who, std::move(body));
+  const base::Status status = handler(call);
+  if (!status.ok()) SendError(res, status);
 }
 
 }  // namespace contactsync::http

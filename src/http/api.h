@@ -31,6 +31,8 @@ namespace contactsync::http {
 
 class Authenticator;
 class RunManager;
+class HostAllowList;
+class SqlitePathPolicy;
 
 // An error response: HTTP status, stable code, one-line message.
 struct ApiError {
@@ -100,7 +102,8 @@ struct Principal {
 
 class ServerState {
  public:
-  ServerState(const ServerOptions& server_options, secrets::SecretBox secret_box);
+  ServerState(const ServerOptions& server_options, secrets::SecretBox secret_box,
+              std::unique_ptr<SqlitePathPolicy> sqlite_policy);
   ~ServerState();
 
   const ServerOptions& options;
@@ -109,14 +112,22 @@ class ServerState {
   std::unique_ptr<Authenticator> auth;
   std::unique_ptr<RunManager> runs;
   std::vector<RouteInfo> routes;  // filled before serving, then read-only
+  // The Host names answered (set by Server::Bind, once the port is known;
+  // read-only while serving).
+  std::unique_ptr<HostAllowList> hosts;
+  // Which SQLite files connections may open (immutable).
+  const std::unique_ptr<SqlitePathPolicy> sqlite_paths;
+  // Scheme of the URLs browsers use: https with TLS here or behind a proxy
+  // (secure cookies).
+  bool https() const { return options.secure_cookies || !options.tls_cert_file.empty(); }
 };
 
 // One request being handled.
 class Call {
  public:
   Call(const httplib::Request& request, httplib::Response& response, ServerState& server,
-       const Principal* who)
-      : req(request), res(response), state(server), who_(who) {}
+       const Principal* who, std::string body = "")
+      : req(request), res(response), state(server), who_(who), body_(std::move(body)) {}
 
   const httplib::Request& req;
   httplib::Response& res;
@@ -149,6 +160,7 @@ class Call {
 
  private:
   const Principal* who_;
+  const std::string body_;  // read by the Router within max_body_bytes
   std::optional<StorePool::Lease> lease_;
 };
 
@@ -170,6 +182,9 @@ using Handler = std::function<base::Status(Call&)>;
 // Paths use OpenAPI templates: {id} matches digits, {key} a field key. A
 // handler's non-OK Status becomes the error response; exceptions reach the
 // server's exception handler (500, logged without the request body).
+// POST, PUT and DELETE read their body themselves (httplib content readers),
+// so that max_body_bytes holds whatever the framing: a chunked body is cut
+// off at the limit with 413 instead of being read whole.
 class Router {
  public:
   Router(httplib::Server& server, ServerState& state) : server_(server), state_(state) {}
@@ -181,6 +196,8 @@ class Router {
 
  private:
   void Add(const std::string& method, const std::string& path, Handler handler, bool is_public);
+  static void Dispatch(ServerState& state, const Handler& handler, bool is_public,
+                       const httplib::Request& req, httplib::Response& res, std::string body);
 
   httplib::Server& server_;
   ServerState& state_;

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "app/accounts.h"
+#include "http/front_door.h"
 
 namespace contactsync::http {
 namespace {
@@ -105,10 +106,13 @@ httplib::Server::HandlerResponse Authenticator::PreRoute(const httplib::Request&
     // SameSite=Strict already keeps the cookie off cross-site requests; the
     // Origin check and the CSRF token hold even where a browser does not
     // honour it.
+    // The origin is compared with the hosts the operator allowed, never
+    // with the request's own Host header, which a DNS-rebinding page
+    // controls.
     const std::string origin = req.get_header_value("Origin");
     if (!origin.empty()) {
       const auto& allowed = state_.options.allowed_origins;
-      if (origin != OwnOrigin(req) &&
+      if (!state_.hosts->AllowsOrigin(origin, state_.https()) &&
           std::find(allowed.begin(), allowed.end(), origin) == allowed.end()) {
         SendError(res, Forbidden("cross-origin request refused"));
         return httplib::Server::HandlerResponse::Handled;
@@ -188,11 +192,6 @@ base::Result<Principal> Authenticator::Authenticate(const httplib::Request& req,
   return who;
 }
 
-std::string Authenticator::OwnOrigin(const httplib::Request& req) const {
-  const bool tls = !state_.options.tls_cert_file.empty();
-  return fmt::format("{}://{}", tls ? "https" : "http", req.get_header_value("Host"));
-}
-
 std::string Authenticator::CookieHeader(const std::string& value, bool clear) const {
   const bool secure = state_.options.secure_cookies || !state_.options.tls_cert_file.empty();
   return fmt::format("{}={}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}{}", kCookieName, value,
@@ -200,39 +199,57 @@ std::string Authenticator::CookieHeader(const std::string& value, bool clear) co
                      secure ? "; Secure" : "");
 }
 
-int Authenticator::RetryAfter(const std::string& key, int limit) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  const auto it = failures_.find(key);
-  if (it == failures_.end()) return 0;
-  const auto now = std::chrono::steady_clock::now();
-  const auto window_end = it->second.window_start + state_.options.login_window;
-  if (now >= window_end) {
-    failures_.erase(it);
-    return 0;
-  }
-  if (it->second.count < limit) return 0;
-  return static_cast<int>(
-             std::chrono::duration_cast<std::chrono::seconds>(window_end - now).count()) +
-         1;
-}
-
-void Authenticator::NoteFailure(const std::string& key) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  const auto now = std::chrono::steady_clock::now();
+int Authenticator::ReserveAttempt(const std::string& key, int limit,
+                                  std::chrono::steady_clock::time_point now) {
   Failures& f = failures_[key];
-  if (f.count == 0 || now >= f.window_start + state_.options.login_window) {
+  const auto window_end = f.window_start + state_.options.login_window;
+  if (f.count == 0 || now >= window_end) {
     f.window_start = now;
     f.count = 0;
   }
+  if (f.count >= limit) {
+    return static_cast<int>(std::chrono::duration_cast<std::chrono::seconds>(
+                                f.window_start + state_.options.login_window - now)
+                                .count()) +
+           1;
+  }
   ++f.count;
+  return 0;
+}
+
+int Authenticator::ReserveAttempts(const std::string& user_key, const std::string& address_key) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  const auto now = std::chrono::steady_clock::now();
+  DropExpired(now);
+  const int user_wait = ReserveAttempt(user_key, state_.options.max_failures_per_user, now);
+  if (user_wait > 0) return user_wait;
+  const int address_wait =
+      ReserveAttempt(address_key, state_.options.max_failures_per_address, now);
+  if (address_wait > 0) {
+    RefundLocked(user_key);
+    return address_wait;
+  }
+  return 0;
+}
+
+void Authenticator::DropExpired(std::chrono::steady_clock::time_point now) {
   // Bounded memory whatever a client sends: drop expired entries when the
   // table grows.
-  if (failures_.size() > 10000) {
-    for (auto it = failures_.begin(); it != failures_.end();) {
-      it = now >= it->second.window_start + state_.options.login_window ? failures_.erase(it)
-                                                                        : std::next(it);
-    }
+  if (failures_.size() <= 10000) return;
+  for (auto it = failures_.begin(); it != failures_.end();) {
+    it = now >= it->second.window_start + state_.options.login_window ? failures_.erase(it)
+                                                                      : std::next(it);
   }
+}
+
+void Authenticator::RefundLocked(const std::string& key) {
+  const auto it = failures_.find(key);
+  if (it != failures_.end() && it->second.count > 0) --it->second.count;
+}
+
+void Authenticator::Refund(const std::string& key) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  RefundLocked(key);
 }
 
 void Authenticator::Forget(const std::string& key) {
@@ -240,33 +257,66 @@ void Authenticator::Forget(const std::string& key) {
   failures_.erase(key);
 }
 
+bool Authenticator::TryStartPasswordCheck() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (password_checks_ >= state_.options.max_concurrent_password_checks) return false;
+  ++password_checks_;
+  return true;
+}
+
+void Authenticator::EndPasswordCheck() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  --password_checks_;
+}
+
 void Authenticator::Login(Call& call, const std::string& username, const std::string& password) {
   const std::string user_key = "user:" + username;
   const std::string address_key = "addr:" + call.req.remote_addr;
-  const int wait = std::max(RetryAfter(user_key, state_.options.max_failures_per_user),
-                            RetryAfter(address_key, state_.options.max_failures_per_address));
+  // Every attempt is counted before the password is checked, in one locked
+  // step with the limit check: parallel guesses cannot all pass the check
+  // before the first failure is counted. A success gives its attempt back.
+  const int wait = ReserveAttempts(user_key, address_key);
   if (wait > 0) {
     SendError(call.res,
               ApiError{429, "too_many_requests",
                        fmt::format("too many failed logins; try again in {} s", wait), wait});
     return;
   }
+  // Each check takes about 64 MiB (argon2): a few at a time, the others are
+  // told to come back (their attempt is given back: not a failure).
+  if (!TryStartPasswordCheck()) {
+    Refund(user_key);
+    Refund(address_key);
+    SendError(call.res, ApiError{429, "too_many_requests",
+                                 "the server is busy checking other logins; try again in 1 s", 1});
+    return;
+  }
+  base::Result<bool> valid = false;
+  {
+    // Released however the check ends (an exception included).
+    std::unique_ptr<Authenticator, void (*)(Authenticator*)> slot(
+        this, [](Authenticator* self) { self->EndPasswordCheck(); });
+    valid = CheckPassword(call, username, password);
+  }
+  if (!valid.ok()) return SendError(call.res, valid.status());
+  if (!*valid) return SendError(call.res, Unauthenticated("wrong user name or password"));
+  Forget(user_key);
+  Refund(address_key);
   base::Result<store::AccountStore*> accounts = call.Accounts();
   if (!accounts.ok()) return SendError(call.res, accounts.status());
   base::Result<store::User> user = (*accounts)->GetUser(username);
-  if (!user.ok() && user.status().code() != base::ErrorCode::kNotFound) {
-    return SendError(call.res, user.status());
-  }
-  const bool valid = user.ok() ? app::VerifyPassword(user->password_hash, password)
-                               : (app::VerifyPassword(DummyHash(), password), false);
-  if (!valid) {
-    NoteFailure(user_key);
-    NoteFailure(address_key);
-    return SendError(call.res, Unauthenticated("wrong user name or password"));
-  }
-  Forget(user_key);
+  if (!user.ok()) return SendError(call.res, user.status());
   const base::Status started = StartSession(call, *user);
   if (!started.ok()) SendError(call.res, started);
+}
+
+base::Result<bool> Authenticator::CheckPassword(Call& call, const std::string& username,
+                                                const std::string& password) {
+  CS_ASSIGN_OR_RETURN(store::AccountStore * accounts, call.Accounts());
+  base::Result<store::User> user = accounts->GetUser(username);
+  if (!user.ok() && user.status().code() != base::ErrorCode::kNotFound) return user.status();
+  return user.ok() ? app::VerifyPassword(user->password_hash, password)
+                   : (app::VerifyPassword(DummyHash(), password), false);
 }
 
 base::Status Authenticator::StartSession(Call& call, const store::User& user) {

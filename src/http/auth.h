@@ -36,7 +36,9 @@ class Authenticator {
   // (CurrentPrincipal()).
   httplib::Server::HandlerResponse PreRoute(const httplib::Request& req, httplib::Response& res);
 
-  // Login: checks the rate limits (429), the password (401 unauthenticated),
+  // Login: counts the attempt against the rate limits (429), waits for no
+  // password check (429 when max_concurrent_password_checks run), checks
+  // the password (401 unauthenticated),
   // then creates a new session, sets its cookie and answers like
   // GET /api/v1/session. `old_session_hash` (the cookie the request came
   // with, if any) is deleted: a login never keeps an old session id.
@@ -49,14 +51,24 @@ class Authenticator {
 
  private:
   base::Result<Principal> Authenticate(const httplib::Request& req, store::AccountStore& accounts);
-  std::string OwnOrigin(const httplib::Request& req) const;
   std::string CookieHeader(const std::string& value, bool clear) const;
 
-  // Failures within the window per key ("user:NAME", "addr:IP"). Returns the
-  // seconds to wait when the key is over its limit, else 0.
-  int RetryAfter(const std::string& key, int limit);
-  void NoteFailure(const std::string& key);
+  // Login attempts within the window per key ("user:NAME", "addr:IP"),
+  // counted before the password is checked. ReserveAttempts counts one for
+  // both keys, or none and returns the seconds to wait when either is at
+  // its limit.
+  int ReserveAttempts(const std::string& user_key, const std::string& address_key);
+  int ReserveAttempt(const std::string& key, int limit, std::chrono::steady_clock::time_point now);
+  void DropExpired(std::chrono::steady_clock::time_point now);
+  void Refund(const std::string& key);
+  void RefundLocked(const std::string& key);
   void Forget(const std::string& key);
+  // At most max_concurrent_password_checks at once.
+  bool TryStartPasswordCheck();
+  void EndPasswordCheck();
+  // True when `password` is the user's (an unknown user takes as long).
+  base::Result<bool> CheckPassword(Call& call, const std::string& username,
+                                   const std::string& password);
 
   struct Failures {
     std::chrono::steady_clock::time_point window_start;
@@ -65,6 +77,7 @@ class Authenticator {
   ServerState& state_;
   std::mutex mutex_;
   std::map<std::string, Failures> failures_;
+  int password_checks_ = 0;
   std::map<int64_t, std::chrono::steady_clock::time_point> token_touched_;  // by token id
 };
 

@@ -8,6 +8,7 @@
 #include "app/json_codec.h"
 #include "app/source_queries.h"
 #include "http/api.h"
+#include "http/sqlite_policy.h"
 
 namespace contactsync::http {
 namespace {
@@ -89,6 +90,13 @@ base::Status ApplyPolicyFromBody(const json& body, source::ConnectionSettings& s
   return base::Status::Ok();
 }
 
+// A SQLite path given through the API must be in a directory the operator
+// allowed (serve --sqlite-dir); see sqlite_policy.h.
+base::Status CheckGivenSqlitePath(const Call& call, const source::ConnectionSettings& settings) {
+  if (settings.type != source::SourceType::kSqlite) return base::Status::Ok();
+  return call.state.sqlite_paths->CheckNewPath(settings.database);
+}
+
 base::Result<app::ConnectionView> ViewById(app::Connections& connections, int64_t id) {
   CS_ASSIGN_OR_RETURN(const std::vector<app::ConnectionView> views, connections.List());
   for (const auto& view : views) {
@@ -155,6 +163,9 @@ base::Result<Opened> OpenById(Call& call) {
   CS_ASSIGN_OR_RETURN(store::ContactStore * store, call.Store());
   app::Connections connections(*store, call.state.box);
   CS_ASSIGN_OR_RETURN(app::ConnectionView view, ViewById(connections, id));
+  if (view.settings.type == source::SourceType::kSqlite) {
+    CS_RETURN_IF_ERROR(call.state.sqlite_paths->CheckSavedPath(view.settings.database));
+  }
   CS_ASSIGN_OR_RETURN(std::unique_ptr<source::SourceConnector> connector,
                       connections.Open(view.name));
   const source::SourceType type = view.settings.type;
@@ -186,6 +197,7 @@ void AddConnectionRoutes(Router& router) {
     bool has_password = false;
     CS_ASSIGN_OR_RETURN(source::ConnectionSettings settings, SettingsFromBody(body, has_password));
     CS_RETURN_IF_ERROR(ApplyPolicyFromBody(body, settings));
+    CS_RETURN_IF_ERROR(CheckGivenSqlitePath(call, settings));
     CS_ASSIGN_OR_RETURN(store::ContactStore * store, call.Store());
     app::Connections connections(*store, call.state.box);
     CS_ASSIGN_OR_RETURN(const app::ConnectionView view, connections.Add(name, settings));
@@ -199,6 +211,7 @@ void AddConnectionRoutes(Router& router) {
     bool has_password = false;
     CS_ASSIGN_OR_RETURN(const source::ConnectionSettings settings,
                         SettingsFromBody(body, has_password));
+    CS_RETURN_IF_ERROR(CheckGivenSqlitePath(call, settings));
     CS_ASSIGN_OR_RETURN(std::unique_ptr<source::SourceConnector> connector,
                         app::OpenConnector(settings));
     CS_ASSIGN_OR_RETURN(const source::SourceInfo info, connector->Check());
@@ -220,6 +233,7 @@ void AddConnectionRoutes(Router& router) {
     CS_ASSIGN_OR_RETURN(const json body, call.Body());
     bool has_password = false;
     CS_ASSIGN_OR_RETURN(source::ConnectionSettings settings, SettingsFromBody(body, has_password));
+    CS_RETURN_IF_ERROR(CheckGivenSqlitePath(call, settings));
     CS_ASSIGN_OR_RETURN(store::ContactStore * store, call.Store());
     app::Connections connections(*store, call.state.box);
     CS_ASSIGN_OR_RETURN(const app::ConnectionView old, ViewById(connections, id));

@@ -2,6 +2,7 @@
 
 #include <httplib.h>
 
+#include <algorithm>
 #include <exception>
 #include <iostream>
 
@@ -9,7 +10,9 @@
 
 #include "http/api.h"
 #include "http/auth.h"
+#include "http/front_door.h"
 #include "http/run_manager.h"
+#include "http/sqlite_policy.h"
 
 namespace contactsync::http {
 namespace {
@@ -36,6 +39,29 @@ void ServeAsset(const ServerOptions& options, const httplib::Request& req, httpl
   }
 }
 
+ConnectionLimits LimitsOf(const ServerOptions& options) {
+  ConnectionLimits limits;
+  limits.idle_timeout = options.idle_timeout;
+  limits.request_read_timeout = options.request_read_timeout;
+  // Request line and headers (httplib allows 8 KiB a line) plus the body
+  // with room for chunk framing; the Router's own count gives the exact 413.
+  limits.request_bytes = 256 * 1024 + options.max_body_bytes + options.max_body_bytes / 4;
+  return limits;
+}
+
+// The checks made before authentication, in order: the Host names this
+// server (DNS rebinding), the framing bounds the body, and API writes are
+// JSON (an HTML form cannot send application/json to another origin).
+std::optional<ApiError> FrontDoorRefusal(const ServerState& state, const httplib::Request& req) {
+  if (req.get_header_value_count("Host") != 1 ||
+      !state.hosts->AllowsHost(req.get_header_value("Host"), state.https())) {
+    return ApiError{421, "host_not_allowed",
+                    "this server does not answer to that host name (serve --allowed-host)", 0};
+  }
+  if (auto refused = CheckRequestFraming(req, state.options.max_body_bytes)) return refused;
+  return CheckJsonContentType(req);
+}
+
 }  // namespace
 
 Server::Server(ServerOptions options) : options_(std::move(options)) {}
@@ -54,30 +80,59 @@ base::Result<std::unique_ptr<Server>> Server::Create(ServerOptions options) {
   if (options.tls_cert_file.empty() != options.tls_key_file.empty()) {
     return base::InvalidArgument("give both the TLS certificate and its key, or neither");
   }
+  // Closed by default: a server on another address than loopback must be
+  // told its name (the port does not matter for this check).
+  CS_RETURN_IF_ERROR(HostAllowList::Make(options.allowed_hosts, options.host, 0).status());
+  if (options.max_connections < 1) return base::InvalidArgument("max_connections must be >= 1");
+  CS_ASSIGN_OR_RETURN(
+      std::unique_ptr<SqlitePathPolicy> sqlite_policy,
+      SqlitePathPolicy::Make(options.sqlite_dirs, options.data_dir,
+                             {SqliteStoreFile(options.store.url), options.key_path}));
   std::unique_ptr<Server> server(new Server(std::move(options)));
   const ServerOptions& opts = server->options_;
-  server->state_ = std::make_unique<ServerState>(opts, std::move(box));
-  if (!opts.tls_cert_file.empty()) {
-    auto tls =
-        std::make_unique<httplib::SSLServer>(opts.tls_cert_file.c_str(), opts.tls_key_file.c_str());
-    if (!tls->is_valid()) {
+  server->state_ = std::make_unique<ServerState>(opts, std::move(box), std::move(sqlite_policy));
+  const bool tls = !opts.tls_cert_file.empty();
+  if (tls) {
+    auto tls_server =
+        std::make_unique<TlsServer>(opts.tls_cert_file.c_str(), opts.tls_key_file.c_str());
+    if (!tls_server->is_valid()) {
       return base::InvalidArgument(fmt::format("cannot use the TLS certificate {} with key {}",
                                                opts.tls_cert_file, opts.tls_key_file));
     }
-    server->http_ = std::move(tls);
+    server->widen_backlog_ = [tls = tls_server.get()](int backlog) { tls->WidenBacklog(backlog); };
+    server->http_ = std::move(tls_server);
   } else {
-    server->http_ = std::make_unique<httplib::Server>();
+    auto plain = std::make_unique<GuardedServer>(LimitsOf(opts));
+    server->widen_backlog_ = [plain = plain.get()](int backlog) { plain->WidenBacklog(backlog); };
+    server->http_ = std::move(plain);
   }
   httplib::Server& http = *server->http_;
   ServerState& state = *server->state_;
-  const int threads = opts.RequestThreads();
-  http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  // A thread per open connection, up to max_connections. httplib's TLS
+  // server reads its connections itself, so with TLS a connection beyond
+  // the cap waits for a thread instead of being refused.
+  const auto max_connections = static_cast<size_t>(opts.max_connections);
+  http.new_task_queue = [max_connections, tls] {
+    return new ConnectionThreads(max_connections, /*refuse_when_full=*/!tls);
+  };
   http.set_payload_max_length(opts.max_body_bytes);
+  http.set_keep_alive_timeout(opts.idle_timeout.count());
+  http.set_keep_alive_max_count(100);
+  http.set_read_timeout(opts.idle_timeout.count());
   http.set_default_headers({{"X-Content-Type-Options", "nosniff"},
                             {"X-Frame-Options", "DENY"},
                             {"Referrer-Policy", "no-referrer"}});
   http.set_pre_routing_handler([&state](const httplib::Request& req, httplib::Response& res) {
-    return state.auth->PreRoute(req, res);
+    if (const std::optional<ApiError> refused = FrontDoorRefusal(state, req)) {
+      SendError(res, *refused);
+      res.set_header("Connection", "close");
+      CloseConnectionAfterResponse();
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    const auto handled = state.auth->PreRoute(req, res);
+    // A refused request's body is never read: its connection is closed.
+    if (handled == httplib::Server::HandlerResponse::Handled) CloseConnectionAfterResponse();
+    return handled;
   });
   // Handlers return Status for what can go wrong; an exception is a bug. It
   // is answered as a 500 without details (which could hold request data) and
@@ -138,6 +193,12 @@ base::Status Server::Bind() {
     }
     port_ = options_.port;
   }
+  // Room for a burst of connections up to the cap (beyond it they are
+  // accepted and refused at once rather than left in SYN retransmission).
+  widen_backlog_(std::max(options_.max_connections, 128));
+  CS_ASSIGN_OR_RETURN(HostAllowList hosts,
+                      HostAllowList::Make(options_.allowed_hosts, options_.host, port_));
+  *state_->hosts = std::move(hosts);
   return base::Status::Ok();
 }
 

@@ -85,9 +85,25 @@ struct ServerOptions {
   std::string tls_key_file;
   // Secure cookies without TLS here, for a server behind a TLS proxy.
   bool secure_cookies = false;
-  // Origins accepted besides the server's own (e.g. "https://contacts.example.com"
-  // behind a proxy).
+  // Origins accepted besides those of the allowed hosts (e.g.
+  // "https://contacts.example.com" behind a proxy).
   std::vector<std::string> allowed_origins;
+
+  // The Host header values this server answers to ("name" or "name:port";
+  // "[v6]:port"; a name without a port matches any port). Requests naming
+  // another host get 421: this is what stops a DNS-rebinding page, whose
+  // requests carry its own name. Empty: on a loopback address, localhost,
+  // 127.0.0.1 and [::1] with the bound port; on any other address Create()
+  // fails (closed by default: the operator names the host).
+  std::vector<std::string> allowed_hosts;
+
+  // Directories whose SQLite files connections made through the API may
+  // open (realpath, symlinks followed). Empty: SQLite connections cannot be
+  // created, changed or tested through the API. Never the data directory.
+  std::vector<std::string> sqlite_dirs;
+  // The data directory (app::Location::data_dir; may be empty when --store
+  // was given): never a SQLite source through the API.
+  std::string data_dir;
 
   // Sessions: idle and absolute lifetimes. 30 minutes idle logs out an
   // abandoned browser; 12 hours bounds a stolen cookie even when used.
@@ -102,13 +118,28 @@ struct ServerOptions {
   int max_failures_per_address = 20;
   std::chrono::seconds login_window = std::chrono::minutes(15);
 
-  // Request threads. Each server-sent event stream holds one while open, so
-  // keep well above the expected number of open run panels.
-  int worker_threads = 32;
-  // The request threads actually started (at least 4).
-  int RequestThreads() const { return worker_threads < 4 ? 4 : worker_threads; }
+  // Password checks (argon2, about 64 MiB each) running at once; more
+  // logins meanwhile get 429 with Retry-After, which bounds the memory an
+  // unauthenticated flood can take.
+  int max_concurrent_password_checks = 2;
 
-  // Largest request body accepted (a sync definition or contact is small).
+  // Request threads kept for reuse between connections. A connection holds
+  // a thread while it is open (httplib serves one connection per thread);
+  // threads are started on demand up to max_connections.
+  int worker_threads = 32;
+  // The request threads kept idle (at least 4).
+  int RequestThreads() const { return worker_threads < 4 ? 4 : worker_threads; }
+  // Open connections served at once; one more is answered 503 and closed at
+  // once. Each server-sent event stream holds one while open.
+  int max_connections = 512;
+  // A connection that sends nothing is closed after `idle_timeout` (before
+  // its first request and between requests); a request whose line, headers
+  // and body take longer than `request_read_timeout` to arrive is dropped.
+  std::chrono::seconds idle_timeout = std::chrono::seconds(5);
+  std::chrono::seconds request_read_timeout = std::chrono::seconds(30);
+
+  // Largest request body accepted (a sync definition or contact is small),
+  // whatever the framing (Content-Length or chunked).
   size_t max_body_bytes = 4 * 1024 * 1024;
 };
 
@@ -143,6 +174,7 @@ class Server {
 
   ServerOptions options_;
   std::unique_ptr<httplib::Server> http_;
+  std::function<void(int)> widen_backlog_;  // of http_'s listening socket
   std::unique_ptr<ServerState> state_;
   int port_ = 0;
   std::thread thread_;

@@ -79,6 +79,8 @@ class HttpTest : public ::testing::Test {
     options.port = 0;
     options.store.url = location_.store_url;
     options.key_path = location_.key_path;
+    options.data_dir = location_.data_dir;
+    options.sqlite_dirs = {sources_.path()};
     options.max_failures_per_user = 3;
     options.assets = [](std::string_view path) -> std::optional<StaticAsset> {
       if (path == "/index.html") return StaticAsset{"text/html; charset=utf-8", "<h1>ui</h1>"};
@@ -177,7 +179,7 @@ class HttpTest : public ::testing::Test {
   // A saved SQLite connection to a demo shop of `rows` customers, a list
   // and a custom field, and a sync over them; returns the sync id.
   int64_t CreateDemoSync(const Session& s, int rows) {
-    const std::string path = dir_.path() + "/shop.db";
+    const std::string path = sources_.path() + "/shop.db";
     EXPECT_TRUE(sync::WriteDemoSource(path, rows).ok());
     EXPECT_EQ(As(s, "POST", "/api/v1/connections",
                  {{"name", "shop"}, {"type", "sqlite"}, {"database", path}})
@@ -218,7 +220,8 @@ class HttpTest : public ::testing::Test {
     return nullptr;
   }
 
-  testing::TempDir dir_;
+  testing::TempDir dir_;      // the data directory
+  testing::TempDir sources_;  // SQLite sources (serve --sqlite-dir)
   app::Location location_;
   std::unique_ptr<Server> server_;
   std::unique_ptr<httplib::Client> client_;
