@@ -25,7 +25,9 @@
 #
 # Settings (environment): CONTACTSYNC_TEST_SERVERS_WAIT_S  how long to wait for a server to
 # accept connections (default 60); CONTACTSYNC_TEST_PG_BINDIR  PostgreSQL bin directory (default:
-# the newest /usr/lib/postgresql/*/bin).
+# the newest /usr/lib/postgresql/*/bin); CONTACTSYNC_TEST_MARIADB_ARGS  extra mariadbd options,
+# separated by spaces, given after the defaults so that they win (tests of a server whose
+# sql_mode or character set differ, e.g. "--sql-mode=ANSI_QUOTES --character-set-server=gbk").
 
 set -euo pipefail
 
@@ -194,15 +196,16 @@ start_mariadb() {
     # --no-defaults: /etc/mysql/*.cnf belongs to the system service (its socket, its datadir).
     # Native AIO is off because containers often forbid io_setup/io_uring; the small buffer pool
     # and log keep a test server light. --skip-name-resolve makes TCP accounts match by IP.
-    local as_user=()
+    local as_user=() extra=()
     ((EUID == 0)) && as_user=(--user=root)
+    read -r -a extra <<<"${CONTACTSYNC_TEST_MARIADB_ARGS:-}"
     setsid mariadbd --no-defaults "${as_user[@]}" \
       --datadir="$dir/data" --tmpdir="$dir/tmp" --socket="$MARIADB_SOCKET" \
       --pid-file="$dir/mariadbd.pid" --log-error="$dir/error.log" \
       --port="$MARIADB_PORT" --bind-address=127.0.0.1 --skip-networking=0 \
       --skip-name-resolve --skip-log-bin --innodb-use-native-aio=0 \
       --innodb-buffer-pool-size=32M --innodb-log-file-size=16M \
-      --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
+      --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci "${extra[@]}" \
       </dev/null >>"$dir/error.log" 2>&1 &
     local pid=$! waited=0
     echo "$pid" >"$dir/launcher.pid"

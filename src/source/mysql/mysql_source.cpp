@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "base/text.h"
+#include "source/account_warning.h"
 #include "source/mysql/dialect.h"
 #include "source/mysql/grants.h"
 #include "source/mysql/handle.h"
@@ -21,10 +22,6 @@ namespace {
 using base::ErrorCode;
 using base::Result;
 using base::Status;
-
-constexpr std::string_view kCanWriteWarning =
-    "this account can change data; contactsync never writes, but a SELECT-only account is safer "
-    "(see docs/read-only.md)";
 
 Status NoRows() {
   return Status(ErrorCode::kBadQuery,
@@ -49,14 +46,17 @@ class MySqlSource final : public SourceConnector {
     info.server_version = CellText(rows[0][0]);
     info.database = rows[0][1].is_null() ? settings().database : CellText(rows[0][1]);
 
-    CS_ASSIGN_OR_RETURN(std::vector<Row> grant_rows,
-                        session_->QueryAll("SHOW GRANTS FOR CURRENT_USER()", {}));
+    // Without FOR: MariaDB then lists the grants of the account's default role too, which the
+    // account holds as soon as it logs in.
+    CS_ASSIGN_OR_RETURN(std::vector<Row> grant_rows, session_->QueryAll("SHOW GRANTS", {}));
     std::vector<std::string> grants;
     for (const Row& row : grant_rows) {
       if (!row.empty()) grants.push_back(CellText(row[0]));
     }
     info.can_write = GrantsCanWrite(grants, info.database);
-    if (info.can_write) info.warning = std::string(kCanWriteWarning);
+    const std::vector<std::string> privileges = GrantsPrivileges(grants);
+    info.privileged = !privileges.empty();
+    info.warning = AccountWarning(info.can_write, privileges);
     return info;
   }
 

@@ -3,8 +3,10 @@
 // The MySQL/MariaDB source: reads a user's MySQL or MariaDB database and never changes it.
 //
 // Layers that keep the database unchanged (DESIGN.md "Never writing to the external database"):
-//  1. Check() reads SHOW GRANTS and reports can_write with a warning for accounts that could
-//     change data;
+//  0. every session fixes sql_mode and utf8mb4 and reads them back (session.h), so the server
+//     lexes a custom query as the checker in src/query does;
+//  1. Check() reads SHOW GRANTS and reports can_write and privileged (grants.h), with one
+//     warning line for accounts that could change data or hold rights beyond data;
 //  2. one statement per call: user SQL only through server-side prepared statements on a
 //     connection without CLIENT_MULTI_STATEMENTS (nor LOAD DATA LOCAL);
 //  3. statements without result columns (INSERT, DDL, SET, CALL, SELECT ... INTO OUTFILE) are

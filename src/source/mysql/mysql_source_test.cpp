@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "source/mysql/dialect.h"
+#include "source/mysql/session.h"
 #include "source/mysql/test_server.h"
 
 namespace contactsync::source::mysql {
@@ -80,17 +81,68 @@ TEST(MySqlSourceTest, CheckReportsVersionDatabaseAndWritePrivileges) {
   EXPECT_NE(admin_info->server_version.find("MariaDB"), std::string::npos);
   EXPECT_EQ(admin_info->database, db.name());
   EXPECT_TRUE(admin_info->can_write);
+  EXPECT_TRUE(admin_info->privileged);
+  // One line, said once, naming what was found.
   EXPECT_EQ(admin_info->warning,
-            "this account can change data; contactsync never writes, but a SELECT-only account "
-            "is safer (see docs/read-only.md)");
+            "this account can change data and is privileged (ALL PRIVILEGES, GRANT OPTION): "
+            "custom queries are refused on it unless the connection allows them "
+            "(--allow-custom-query-with-privileged-account); contactsync never writes, but a "
+            "SELECT-only account is safer (see docs/read-only.md)");
 
   auto reader = MustOpen(db.Reader());
   ASSERT_NE(reader, nullptr);
   auto reader_info = reader->Check();
   ASSERT_TRUE(reader_info.ok()) << reader_info.status().ToString();
   EXPECT_FALSE(reader_info->can_write);
+  EXPECT_FALSE(reader_info->privileged);
   EXPECT_EQ(reader_info->warning, "");
   EXPECT_EQ(reader_info->database, db.name());
+}
+
+// Issue 11: rights beyond data make an account privileged, also when they come with the
+// account's default role, and also when it cannot write.
+TEST(MySqlSourceTest, CheckFindsPrivilegesGivenThroughTheDefaultRole) {
+  CS_REQUIRE_MARIADB(server);
+  ScratchDatabase db(server);
+  const std::string user = "u_" + db.name();
+  const std::string role = "r_" + db.name();
+  AdminConnection& admin = db.admin();
+  admin.Exec(fmt::format("CREATE USER '{}'@'%' IDENTIFIED BY 'pw-{}'", user, db.name()));
+  admin.Exec(fmt::format("CREATE ROLE {}", role));
+  admin.Exec(fmt::format("GRANT PROCESS, BINLOG MONITOR ON *.* TO {}", role));
+  admin.Exec(fmt::format("GRANT {} TO '{}'@'%'", role, user));
+  admin.Exec(fmt::format("SET DEFAULT ROLE {} FOR '{}'@'%'", role, user));
+  admin.Exec(fmt::format("GRANT SELECT ON {}.* TO '{}'@'%'", Quote(db.name()), user));
+  ConnectionSettings settings = db.Reader();
+  settings.user = user;
+  settings.password = "pw-" + db.name();
+  {
+    auto source = MustOpen(settings);
+    ASSERT_NE(source, nullptr);
+    auto info = source->Check();
+    ASSERT_TRUE(info.ok()) << info.status().ToString();
+    EXPECT_FALSE(info->can_write);
+    EXPECT_TRUE(info->privileged);
+    EXPECT_EQ(info->warning.rfind("this account is privileged (PROCESS, BINLOG MONITOR): ", 0), 0u)
+        << info->warning;
+  }
+  admin.Exec(fmt::format("DROP USER '{}'@'%'", user));
+  admin.Exec(fmt::format("DROP ROLE {}", role));
+}
+
+// Issue 11: the session's sql_mode and character sets are the ones the custom-query checker
+// lexes with, whatever the server's defaults (the shared server's add NO_AUTO_CREATE_USER).
+TEST(MySqlSourceTest, SessionsUseTheFixedSqlModeAndUtf8mb4) {
+  CS_REQUIRE_MARIADB(server);
+  auto source = MustOpen(server.reader);
+  ASSERT_NE(source, nullptr);
+  const std::vector<Row> rows =
+      ReadAll(*source,
+              "SELECT @@session.sql_mode, @@session.character_set_client, "
+              "@@session.character_set_connection, @@session.character_set_results");
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0], (Row{Value::Text(kSessionSqlMode), Value::Text("utf8mb4"),
+                          Value::Text("utf8mb4"), Value::Text("utf8mb4")}));
 }
 
 TEST(MySqlSourceTest, ConnectionFailuresAreClearAndNeverShowThePassword) {

@@ -5,7 +5,9 @@
 #include <cstring>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <system_error>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -19,6 +21,12 @@ namespace {
 using base::ErrorCode;
 using base::Result;
 using base::Status;
+
+constexpr const char* kSetSessionSqlMode =
+    "SET SESSION sql_mode = 'STRICT_TRANS_TABLES,ERROR_FOR_DIVISION_BY_ZERO,"
+    "NO_ENGINE_SUBSTITUTION'";
+static_assert(std::string_view(kSetSessionSqlMode).find(kSessionSqlMode) != std::string_view::npos,
+              "the statement must set exactly kSessionSqlMode");
 
 // libmariadb's global state must be set up once before connections are made from several
 // threads (mysql_init would do it lazily, but not thread-safely).
@@ -141,6 +149,7 @@ Result<std::unique_ptr<Session>> Session::Open(const ConnectionSettings& setting
 }
 
 Status Session::SetUp(StatementTimeout timeout) {
+  CS_RETURN_IF_ERROR(FixLexing());
   CS_RETURN_IF_ERROR(RunFixed("SET SESSION TRANSACTION READ ONLY"));
   // The value is an integer from validated settings, so formatting it is safe.
   const int seconds = timeout == StatementTimeout::kServer ? settings_.query_timeout_s : 0;
@@ -148,6 +157,45 @@ Status Session::SetUp(StatementTimeout timeout) {
       is_mariadb_ ? fmt::format("SET SESSION max_statement_time = {}", seconds)
                   : fmt::format("SET SESSION max_execution_time = {}", seconds * 1000);
   if (mysql_real_query(raw(), statement.data(), statement.size()) != 0) return Error();
+  return Status::Ok();
+}
+
+Status Session::FixLexing() {
+  // SET NAMES, also when the server ignores the handshake's character set
+  // (--skip-character-set-client-handshake); libmariadb then knows it too.
+  if (mysql_set_character_set(raw(), kSessionCharset) != 0) return Error();
+  CS_RETURN_IF_ERROR(RunFixed(kSetSessionSqlMode));
+  return VerifyLexing();
+}
+
+Status Session::VerifyLexing() {
+  CS_ASSIGN_OR_RETURN(std::vector<Row> rows,
+                      QueryAll("SELECT @@session.sql_mode, @@session.character_set_client, "
+                               "@@session.character_set_connection, "
+                               "@@session.character_set_results",
+                               {}));
+  if (rows.size() != 1 || rows[0].size() != 4) {
+    return base::Internal("reading the session's sql_mode and character sets gave no row");
+  }
+  const std::pair<std::string_view, std::string_view> expected[] = {
+      {"sql_mode", kSessionSqlMode},
+      {"character_set_client", kSessionCharset},
+      {"character_set_connection", kSessionCharset},
+      {"character_set_results", kSessionCharset},
+  };
+  for (size_t i = 0; i < std::size(expected); ++i) {
+    const Value& cell = rows[0][i];
+    const std::string actual = cell.is_null() ? "NULL" : cell.bytes();
+    if (actual == expected[i].second) continue;
+    return Status(
+        ErrorCode::kFailedPrecondition,
+        fmt::format("{} at {}:{} kept {} '{}' after contactsync set it to '{}'; contactsync checks "
+                    "custom queries as the server reads them with that setting, so connect to "
+                    "the server directly rather than through a proxy that rewrites session "
+                    "settings",
+                    server_name(), base::Printable(settings_.host), EffectivePort(settings_),
+                    expected[i].first, base::Printable(actual), expected[i].second));
+  }
   return Status::Ok();
 }
 

@@ -42,6 +42,16 @@ class FixedSql {
   const char* text_;
 };
 
+// The session settings the custom-query checker (src/query) lexes with: a known sql_mode
+// without ANSI_QUOTES (double quotes stay strings), without NO_BACKSLASH_ESCAPES (a backslash
+// escapes inside strings) and without the MSSQL/ORACLE/DB2/POSTGRESQL/MAXDB modes (no `[name]`
+// identifiers or other dialects' syntax), and utf8mb4 on both sides of the connection (a
+// GBK/Big5/SJIS byte could otherwise swallow the backslash after it). Session::Open sets
+// them and reads them back; a server that keeps anything else is refused.
+inline constexpr const char* kSessionSqlMode =
+    "STRICT_TRANS_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION";
+inline constexpr const char* kSessionCharset = "utf8mb4";
+
 enum class StatementTimeout {
   // The server stops any statement after query_timeout_s: for catalog queries and checks.
   kServer,
@@ -86,6 +96,8 @@ class Session {
   MYSQL* raw() const { return connection_.get(); }
   unsigned long thread_id() const { return mysql_thread_id(connection_.get()); }
   bool is_mariadb() const { return is_mariadb_; }
+  // "MariaDB" or "MySQL", for messages.
+  std::string_view server_name() const { return is_mariadb_ ? "MariaDB" : "MySQL"; }
   const ConnectionSettings& settings() const { return settings_; }
 
   // Closes the connection without reading what is left of a result; statements of this
@@ -95,6 +107,11 @@ class Session {
  private:
   explicit Session(const ConnectionSettings& settings) : settings_(settings) {}
   base::Status SetUp(StatementTimeout timeout);
+  // Sets kSessionSqlMode and kSessionCharset, then VerifyLexing.
+  base::Status FixLexing();
+  // kFailedPrecondition naming the setting when the session's sql_mode or character sets are
+  // not the ones FixLexing set.
+  base::Status VerifyLexing();
 
   ConnectionSettings settings_;
   ConnectionHandle connection_;

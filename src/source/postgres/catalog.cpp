@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "base/text.h"
+#include "source/account_warning.h"
 #include "source/postgres/dialect.h"
 #include "source/postgres/types.h"
 
@@ -34,7 +35,39 @@ constexpr const char* kCheckSql =
     "WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') "
     "AND n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> 'information_schema' "
     "AND (has_table_privilege(c.oid, 'INSERT, UPDATE, DELETE, TRUNCATE') "
-    "OR has_any_column_privilege(c.oid, 'INSERT, UPDATE')))";
+    "OR has_any_column_privilege(c.oid, 'INSERT, UPDATE'))), "
+    // The rights beyond data (see kPrivilegedRoles in catalog.h), comma-separated; '' for none.
+    "(SELECT CASE WHEN r.rolsuper THEN 'superuser' ELSE concat_ws(', ', "
+    "CASE WHEN r.rolreplication THEN 'replication' END, "
+    "CASE WHEN r.rolbypassrls THEN 'bypassrls' END, "
+    "CASE WHEN r.rolcreaterole THEN 'createrole' END, "
+    "CASE WHEN r.rolcreatedb THEN 'createdb' END, "
+    "(SELECT string_agg(p.rolname, ', ' ORDER BY p.rolname) FROM pg_roles p "
+    "WHERE p.rolname = ANY ($1::text[]) AND pg_has_role(r.oid, p.oid, 'MEMBER'))) END "
+    "FROM pg_roles r WHERE r.rolname = current_user)";
+
+// kPrivilegedRoles as a PostgreSQL array literal for $1 (the names need no quoting).
+std::string PrivilegedRolesArray() {
+  std::string array = "{";
+  for (std::string_view role : kPrivilegedRoles) {
+    if (array.size() > 1) array += ',';
+    array += role;
+  }
+  return array + "}";
+}
+
+// "superuser" or "replication, pg_read_server_files" as a list.
+std::vector<std::string> SplitPrivileges(std::string_view text) {
+  std::vector<std::string> privileges;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find(", ", start);
+    if (end == std::string_view::npos) end = text.size();
+    if (end > start) privileges.emplace_back(text.substr(start, end - start));
+    start = end + 2;
+  }
+  return privileges;
+}
 
 constexpr const char* kListTablesSql =
     "SELECT n.nspname, c.relname, c.relkind FROM pg_class c "
@@ -104,8 +137,9 @@ Status TableNotFound(std::string_view schema, std::string_view name) {
 
 Result<SourceInfo> CheckConnection(Connection& connection) {
   return InReadOnlyTransaction(connection, [&]() -> Result<SourceInfo> {
-    CS_ASSIGN_OR_RETURN(ResultHandle result, connection.Exec(kCheckSql));
-    if (PQntuples(result.get()) != 1 || PQnfields(result.get()) != 3) {
+    CS_ASSIGN_OR_RETURN(ResultHandle result,
+                        connection.Exec(kCheckSql, {Value::FromText(PrivilegedRolesArray())}));
+    if (PQntuples(result.get()) != 1 || PQnfields(result.get()) != 4) {
       return Unexpected("the connection test");
     }
     SourceInfo info;
@@ -117,7 +151,9 @@ Result<SourceInfo> CheckConnection(Connection& connection) {
     }
     info.database = Text(result.get(), 0, 1);
     info.can_write = Bool(result.get(), 0, 2);
-    if (info.can_write) info.warning = std::string(kCanWriteWarning);
+    const std::vector<std::string> privileges = SplitPrivileges(Text(result.get(), 0, 3));
+    info.privileged = !privileges.empty();
+    info.warning = AccountWarning(info.can_write, privileges);
     return info;
   });
 }

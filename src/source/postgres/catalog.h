@@ -18,14 +18,25 @@
 
 namespace contactsync::source::postgres {
 
-// The warning SourceInfo carries when the account could change data.
-inline constexpr std::string_view kCanWriteWarning =
-    "this account can change data; contactsync never writes, but a SELECT-only account is safer "
-    "(see docs/read-only.md)";
+// Predefined roles whose members (direct or inherited, whether or not they INHERIT) count as
+// privileged: they act outside the data of the database — server files and programs, other
+// sessions, checkpoints, maintenance and long locks on any table, subscriptions that connect
+// elsewhere. pg_read_all_settings, pg_read_all_stats and pg_read_all_data only read, so they
+// are not on it; pg_monitor counts, through pg_stat_scan_tables, which it contains (its
+// functions take locks on any table). pg_write_all_data is a write right (can_write). Roles
+// that a server version lacks simply match no one.
+inline constexpr std::string_view kPrivilegedRoles[] = {
+    "pg_read_server_files", "pg_write_server_files", "pg_execute_server_program",
+    "pg_signal_backend",    "pg_checkpoint",         "pg_stat_scan_tables",
+    "pg_maintain",          "pg_create_subscription"};
 
-// Server version ("PostgreSQL 15.5 (Debian 15.5-1)"), the current database, and can_write:
-// true when the account is a superuser, may CREATE in the database or in any non-system
-// schema, or holds INSERT, UPDATE, DELETE or TRUNCATE on any table or view there.
+// Server version ("PostgreSQL 15.5 (Debian 15.5-1)"), the current database, and
+//  - can_write: true when the account is a superuser, may CREATE in the database or in any
+//    non-system schema, or holds INSERT, UPDATE, DELETE or TRUNCATE on any table or view there;
+//  - privileged: true when it is a superuser, has REPLICATION, BYPASSRLS, CREATEROLE (before
+//    PostgreSQL 16 it can grant itself any predefined role) or CREATEDB, or is a member of one
+//    of kPrivilegedRoles;
+//  - warning: one line (AccountWarning) naming what was found.
 base::Result<SourceInfo> CheckConnection(Connection& connection);
 
 // Tables (plain, partitioned, foreign) and views (plain, materialized) in every schema but

@@ -106,7 +106,8 @@ Result<std::shared_ptr<Connection>> Connection::Open(const ConnectionSettings& s
   const std::string options = fmt::format(
       "-c default_transaction_read_only=on -c statement_timeout={} "
       "-c idle_in_transaction_session_timeout={} -c DateStyle=ISO,YMD -c TimeZone=UTC "
-      "-c IntervalStyle=iso_8601 -c extra_float_digits=3 -c bytea_output=hex",
+      "-c IntervalStyle=iso_8601 -c extra_float_digits=3 -c bytea_output=hex "
+      "-c standard_conforming_strings=on",
       statement_timeout_ms, kIdleInTransactionMs);
   const std::string port = std::to_string(connection->port_);
   const std::string connect_timeout = std::to_string(settings.connect_timeout_s);
@@ -182,12 +183,15 @@ Result<std::shared_ptr<Connection>> Connection::Open(const ConnectionSettings& s
                               ParameterStatus(conn, "server_version")));
   }
   // The server reports these settings back; if they differ, dates and numbers would not be
-  // read as ISO 8601 and exact text.
+  // read as ISO 8601 and exact text, or (standard_conforming_strings) the server would read a
+  // backslash in '...' as an escape where the custom-query checker does not, and a string the
+  // checker saw closed would stay open.
   const std::pair<const char*, std::string_view> expected[] = {
       {"DateStyle", "ISO, YMD"},
       {"TimeZone", "UTC"},
       {"IntervalStyle", "iso_8601"},
       {"client_encoding", "UTF8"},
+      {"standard_conforming_strings", "on"},
   };
   for (const auto& [name, value] : expected) {
     const std::string actual = ParameterStatus(conn, name);

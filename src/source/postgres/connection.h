@@ -10,7 +10,8 @@
 //  - startup `options`: default_transaction_read_only=on, statement_timeout (query_timeout_s),
 //    idle_in_transaction_session_timeout, and the settings that make text results exact
 //    (DateStyle 'ISO, YMD', TimeZone 'UTC', IntervalStyle 'iso_8601', extra_float_digits 3,
-//    bytea_output 'hex'); client_encoding UTF8; application_name contactsync;
+//    bytea_output 'hex'), standard_conforming_strings on (how the custom-query checker lexes
+//    '...'); client_encoding UTF8; application_name contactsync;
 //  - a check that the server applied them (a pooler that drops startup options would otherwise
 //    change every date silently).
 // Every statement goes through the extended protocol (PQsendQueryParams / PQsendPrepare), which

@@ -6,8 +6,10 @@
 // Layers that keep the database unchanged (DESIGN.md "Never writing to the external
 // database"):
 //  1. Check() reports can_write (superuser, CREATE on the database or a schema, or INSERT,
-//     UPDATE, DELETE, TRUNCATE on any table) with a warning asking for a SELECT-only account;
-//  2. the session starts with default_transaction_read_only=on and a statement_timeout;
+//     UPDATE, DELETE, TRUNCATE on any table) and privileged (catalog.h) with one warning line
+//     asking for a SELECT-only account;
+//  2. the session starts with default_transaction_read_only=on, standard_conforming_strings=on
+//     (verified: the custom-query checker lexes strings that way) and a statement_timeout;
 //  3. every operation runs in its own BEGIN READ ONLY ... ROLLBACK (connection.h);
 //  4. user SQL only through the extended protocol (one statement per call), parsed and
 //     described before it runs (statements without result columns are refused), and run as

@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 
 #include "source/postgres/dialect.h"
+#include "source/postgres/reader.h"
 #include "source/postgres/test_server.h"
 
 namespace contactsync::source::postgres {
@@ -747,6 +748,127 @@ TEST_F(PostgresTest, RejectsWrongSettings) {
   ASSERT_NE(connector, nullptr);
   EXPECT_EQ(connector->OpenReader("SELECT 1", {}, {.max_rows = 0}).status().code(),
             ErrorCode::kInvalidArgument);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Issue 11: sessions the custom-query checker can trust, privileged accounts, FETCH by bytes.
+
+// A login role made for one test (unique name, CONNECT on the test database) and dropped after.
+class TemporaryRole {
+ public:
+  TemporaryRole(testing::AdminSession& session, const ConnectionSettings& admin,
+                const std::string& attributes)
+      : session_(session), name_(testing::UniqueName()), settings_(admin) {
+    settings_.user = name_;
+    settings_.password = "pw-" + name_;
+    session_.Exec(fmt::format(
+        "CREATE ROLE {} LOGIN {} PASSWORD '{}'; GRANT CONNECT ON DATABASE {} "
+        "TO {}",
+        name_, attributes, settings_.password, *QuoteIdentifier(admin.database), name_));
+  }
+  ~TemporaryRole() {
+    session_.Exec(fmt::format("REVOKE CONNECT ON DATABASE {} FROM {}; DROP ROLE {}",
+                              *QuoteIdentifier(settings_.database), name_, name_));
+  }
+  TemporaryRole(const TemporaryRole&) = delete;
+  TemporaryRole& operator=(const TemporaryRole&) = delete;
+
+  const std::string& name() const { return name_; }
+  const ConnectionSettings& settings() const { return settings_; }
+
+ private:
+  testing::AdminSession& session_;
+  std::string name_;
+  ConnectionSettings settings_;
+};
+
+TEST_F(PostgresTest, StandardConformingStringsIsOnWhateverTheRoleDefaultSays) {
+  // A role whose own default would make the server read '\' as an escape: the checker, which
+  // lexes with standard strings, would then see a string end where the server does not.
+  TemporaryRole role(*session_, admin_, "");
+  session_->Exec(fmt::format("ALTER ROLE {} SET standard_conforming_strings = off", role.name()));
+  auto connector = Open(role.settings());
+  ASSERT_NE(connector, nullptr);
+  const std::vector<Row> rows = ReadAll(
+      *connector, "SELECT 'a\\' AS c, current_setting('standard_conforming_strings') AS scs");
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0][0].bytes(), "a\\");
+  EXPECT_EQ(rows[0][1].bytes(), "on");
+}
+
+TEST_F(PostgresTest, CheckSaysOnceWhatMakesAnAccountPrivileged) {
+  auto admin = Open(admin_);
+  ASSERT_NE(admin, nullptr);
+  auto info = admin->Check();
+  ASSERT_TRUE(info.ok()) << info.status().ToString();
+  EXPECT_TRUE(info->privileged);
+  EXPECT_TRUE(info->can_write);
+  EXPECT_NE(info->warning.find("can change data and is privileged (superuser)"), std::string::npos)
+      << info->warning;
+  EXPECT_NE(info->warning.find("--allow-custom-query-with-privileged-account"), std::string::npos);
+  // One line, said once.
+  EXPECT_EQ(info->warning.find('\n'), std::string::npos);
+  EXPECT_EQ(info->warning.find("SELECT-only"), info->warning.rfind("SELECT-only"));
+
+  auto reader = Open(reader_);
+  ASSERT_NE(reader, nullptr);
+  info = reader->Check();
+  ASSERT_TRUE(info.ok()) << info.status().ToString();
+  EXPECT_FALSE(info->privileged);
+  EXPECT_EQ(info->warning, "");
+
+  // Reading server files is a right beyond data, even for an account that cannot write.
+  TemporaryRole files(*session_, admin_, "");
+  session_->Exec(fmt::format("GRANT pg_read_server_files TO {}", files.name()));
+  auto connector = Open(files.settings());
+  ASSERT_NE(connector, nullptr);
+  info = connector->Check();
+  ASSERT_TRUE(info.ok()) << info.status().ToString();
+  EXPECT_TRUE(info->privileged);
+  EXPECT_FALSE(info->can_write);
+  EXPECT_NE(info->warning.find("this account is privileged (pg_read_server_files)"),
+            std::string::npos)
+      << info->warning;
+
+  // Membership through another role counts too (pg_monitor holds pg_stat_scan_tables).
+  TemporaryRole monitor(*session_, admin_, "CREATEDB");
+  session_->Exec(fmt::format("GRANT pg_monitor TO {}", monitor.name()));
+  connector = Open(monitor.settings());
+  ASSERT_NE(connector, nullptr);
+  info = connector->Check();
+  ASSERT_TRUE(info.ok()) << info.status().ToString();
+  EXPECT_TRUE(info->privileged);
+  EXPECT_NE(info->warning.find("(createdb, pg_stat_scan_tables)"), std::string::npos)
+      << info->warning;
+}
+
+TEST_F(PostgresTest, FetchesAreSizedByBytesFromTheFirstOne) {
+  // 40 rows of 2 MiB with a 4 MiB bound: a FETCH of a fixed 16 rows would hold 32 MiB.
+  constexpr size_t kRow = 2 * 1024 * 1024;
+  constexpr size_t kBound = 4 * 1024 * 1024;
+  auto connector = Open(admin_);
+  ASSERT_NE(connector, nullptr);
+  auto opened =
+      connector->OpenReader(fmt::format("SELECT repeat('w', {}) FROM generate_series(1, 40)", kRow),
+                            {}, {.max_rows = 1000, .max_bytes = kBound});
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  auto* reader = dynamic_cast<PostgresRowReader*>(opened->get());
+  ASSERT_NE(reader, nullptr);
+  Batch batch;
+  size_t rows = 0;
+  while (true) {
+    auto state = reader->ReadBatch(batch);
+    ASSERT_TRUE(state.ok()) << state.status().ToString();
+    rows += batch.rows.size();
+    if (!batch.rows.empty()) {
+      // Over the bound by one row at most.
+      EXPECT_LT(batch.bytes - batch.rows.back()[0].ByteCost(), kBound);
+    }
+    if (*state == ReadState::kFinished) break;
+  }
+  EXPECT_EQ(rows, 40u);
+  EXPECT_GE(reader->peak_fetch_bytes(), kRow);
+  EXPECT_LE(reader->peak_fetch_bytes(), kBound + kRow);
 }
 
 }  // namespace

@@ -20,8 +20,27 @@ using base::Status;
 // exactly one query there.
 constexpr std::string_view kDeclare = "DECLARE contactsync_rows NO SCROLL CURSOR FOR ";
 
-// Rows asked for before any row size is known: small, because a first row may be megabytes.
-constexpr size_t kFirstFetchRows = 16;
+// Rows asked for before any row size is known: one, because a first row may be a gigabyte.
+constexpr size_t kFirstFetchRows = 1;
+
+// A FETCH asks for at most this many times the rows of the largest FETCH before it: the
+// average row size learnt from a few narrow rows says little about the next ones, so the row
+// count grows only as the rows keep fitting (1, 2, 4, ... up to the byte estimate and
+// max_rows).
+constexpr size_t kFetchGrowth = 2;
+
+// The bytes a FETCH result holds in its cells (what the byte bound is about).
+size_t ResultBytes(const PGresult* result) {
+  size_t bytes = 0;
+  const int rows = PQntuples(result);
+  const int columns = PQnfields(result);
+  for (int row = 0; row < rows; ++row) {
+    for (int column = 0; column < columns; ++column) {
+      bytes += static_cast<size_t>(PQgetlength(result, row, column));
+    }
+  }
+  return bytes;
+}
 
 Status Cancelled() { return Status(ErrorCode::kCancelled, "the read was cancelled"); }
 
@@ -134,7 +153,10 @@ size_t PostgresRowReader::NextFetchSize(const Batch& batch) const {
   if (rows_read_ == 0) return std::min(rows_left, kFirstFetchRows);
   const size_t average = std::max<size_t>(1, bytes_read_ / rows_read_);
   const size_t bytes_left = options_.max_bytes > batch.bytes ? options_.max_bytes - batch.bytes : 0;
-  return std::clamp<size_t>(bytes_left / average + 1, 1, rows_left);
+  // The row that reaches the bound ends the batch, so the bytes left may hold one row more.
+  const size_t by_bytes = bytes_left / average + 1;
+  const size_t by_growth = std::max<size_t>(1, largest_fetch_rows_) * kFetchGrowth;
+  return std::clamp<size_t>(std::min(by_bytes, by_growth), 1, rows_left);
 }
 
 bool PostgresRowReader::TakePending(Batch& batch) {
@@ -184,7 +206,10 @@ Result<ReadState> PostgresRowReader::ReadBatch(Batch& batch) {
     if (PQnfields(fetched->get()) != static_cast<int>(columns_.size())) {
       return Fail(base::Internal("the cursor returned a different number of columns"));
     }
-    if (static_cast<size_t>(PQntuples(fetched->get())) < want) exhausted_ = true;
+    const auto got = static_cast<size_t>(PQntuples(fetched->get()));
+    if (got < want) exhausted_ = true;
+    largest_fetch_rows_ = std::max(largest_fetch_rows_, got);
+    peak_fetch_bytes_ = std::max(peak_fetch_bytes_, ResultBytes(fetched->get()));
     pending_ = std::move(fetched).value();
     pending_row_ = 0;
   }

@@ -9,8 +9,10 @@
 // a slow consumer processes earlier rows); nothing runs on the server between two ReadBatch
 // calls, so dropping a reader needs only a ROLLBACK; and DECLARE ... CURSOR FOR accepts
 // nothing but a query (no EXPLAIN ANALYZE, SHOW, EXECUTE, or data-modifying WITH), one more
-// layer against writes. FETCH sizes follow the byte bound (the average row size so far), so
-// memory stays near ReadOptions::max_bytes.
+// layer against writes. FETCH sizes follow the byte bound: the first FETCH asks for one row,
+// each later one for what the bytes left in the batch hold at the average row size so far, and
+// never more than twice the rows of the largest FETCH before, so memory stays near
+// ReadOptions::max_bytes even when the first rows are huge or the rows widen.
 //
 // Opening: BEGIN READ ONLY; the statement is parsed and described first (PQprepare +
 // PQdescribePrepared), so statements without result columns (INSERT, COPY, DDL, SET, ...) are
@@ -65,6 +67,10 @@ class PostgresRowReader final : public RowReader {
   base::Result<ReadState> ReadBatch(Batch& batch) override;
   void Cancel() override;
 
+  // The most bytes (cell contents) one FETCH result has held so far: what the byte bound keeps
+  // near ReadOptions::max_bytes (plus one row) rather than max_rows rows of any size.
+  size_t peak_fetch_bytes() const { return peak_fetch_bytes_; }
+
  private:
   PostgresRowReader(std::shared_ptr<Connection> connection, std::vector<ColumnInfo> columns,
                     const ReadOptions& options);
@@ -97,6 +103,8 @@ class PostgresRowReader final : public RowReader {
 
   size_t rows_read_ = 0;  // totals, for the FETCH size estimate
   size_t bytes_read_ = 0;
+  size_t largest_fetch_rows_ = 0;  // the most rows one FETCH returned, for the growth bound
+  size_t peak_fetch_bytes_ = 0;
 };
 
 }  // namespace contactsync::source::postgres

@@ -422,6 +422,9 @@ class SqliteSource final : public SourceConnector {
     // Opened read-only, so the connection cannot write whatever the file permissions are.
     info.can_write = sqlite3_db_readonly(connection_->db(), "main") == 0;
     if (info.can_write) info.warning = "the SQLite file was opened writable; this is a bug";
+    // No accounts and no rights beyond the file: it is opened read-only, and the authorizer
+    // refuses ATTACH, PRAGMA writes and every other action a query could take beyond reading.
+    info.privileged = false;
     return info;
   }
 

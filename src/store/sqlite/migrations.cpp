@@ -302,6 +302,89 @@ ALTER TABLE connections ADD COLUMN allow_custom_query_with_privileged_account IN
   DEFAULT 0 CHECK (allow_custom_query_with_privileged_account IN (0, 1));
 )sql";
 
+// Ids that are never handed out twice (issue 11, "mail-link ids are reused"): a confirm or
+// unsubscribe link carries a contact id and a list id, and an outbox row is claimed by id, so
+// an id freed by a delete must not go to the next contact, list or message. AUTOINCREMENT
+// keeps the highest id ever used in sqlite_sequence, which copying the rows seeds with the
+// current maximum. SQLite cannot add AUTOINCREMENT to a table, so each is rebuilt by its
+// documented procedure (ApplyMigrations turns foreign keys off around it and runs
+// foreign_key_check before committing): the same columns, constraints, indexes and triggers,
+// the rows copied with their ids, the old table dropped, the new one renamed. The tables that
+// point at these keep their foreign keys, which name the tables, not their storage.
+constexpr std::string_view kIdsNeverReused = R"sql(
+CREATE TABLE lists_new (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  name TEXT NOT NULL UNIQUE,
+  sender_name TEXT NOT NULL DEFAULT '',
+  sender_email TEXT NOT NULL DEFAULT '',
+  description TEXT NOT NULL DEFAULT '',
+  created_at TEXT NOT NULL
+) STRICT;
+INSERT INTO lists_new (id, name, sender_name, sender_email, description, created_at)
+  SELECT id, name, sender_name, sender_email, description, created_at FROM lists;
+DROP TABLE lists;
+ALTER TABLE lists_new RENAME TO lists;
+
+CREATE TABLE contacts_new (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  email TEXT NOT NULL,            -- as first given, trimmed
+  email_key TEXT NOT NULL UNIQUE, -- model::EmailKey: the identity of a contact
+  first_name TEXT NOT NULL DEFAULT '',
+  last_name TEXT NOT NULL DEFAULT '',
+  phone TEXT NOT NULL DEFAULT '',
+  bounced INTEGER NOT NULL DEFAULT 0 CHECK (bounced IN (0, 1)),
+  ever_unsubscribed INTEGER NOT NULL DEFAULT 0 CHECK (ever_unsubscribed IN (0, 1)),
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  last_change_cause TEXT NOT NULL,
+  last_change_detail TEXT NOT NULL DEFAULT ''
+) STRICT;
+INSERT INTO contacts_new (id, email, email_key, first_name, last_name, phone, bounced,
+                          ever_unsubscribed, created_at, updated_at, last_change_cause,
+                          last_change_detail)
+  SELECT id, email, email_key, first_name, last_name, phone, bounced, ever_unsubscribed,
+         created_at, updated_at, last_change_cause, last_change_detail FROM contacts;
+DROP TABLE contacts;
+ALTER TABLE contacts_new RENAME TO contacts;
+-- Dropped with the old table (migration 3).
+CREATE TRIGGER contacts_update_forgets_sync_hashes AFTER UPDATE ON contacts
+BEGIN
+  DELETE FROM sync_hashes WHERE contact_id = NEW.id;
+END;
+
+CREATE TABLE mail_outbox_new (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  idempotency_key TEXT NOT NULL UNIQUE,
+  kind TEXT NOT NULL CHECK (kind IN ('confirmation', 'autoresponder')),
+  contact_id INTEGER NOT NULL REFERENCES contacts (id) ON DELETE CASCADE,
+  list_id INTEGER NOT NULL REFERENCES lists (id) ON DELETE CASCADE,
+  autoresponder_id INTEGER REFERENCES mail_autoresponders (id) ON DELETE CASCADE,
+  autoresponders_on_confirm INTEGER NOT NULL DEFAULT 0 CHECK (autoresponders_on_confirm IN (0, 1)),
+  state TEXT NOT NULL CHECK (state IN ('queued', 'sending', 'sent', 'failed', 'cancelled')),
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at TEXT NOT NULL,
+  claimed_at TEXT NOT NULL DEFAULT '',
+  sent_at TEXT NOT NULL DEFAULT '',
+  last_error TEXT NOT NULL DEFAULT '',
+  recipient TEXT NOT NULL DEFAULT '',
+  subject TEXT NOT NULL DEFAULT '',
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+) STRICT;
+INSERT INTO mail_outbox_new (id, idempotency_key, kind, contact_id, list_id, autoresponder_id,
+                             autoresponders_on_confirm, state, attempts, next_attempt_at,
+                             claimed_at, sent_at, last_error, recipient, subject, created_at,
+                             updated_at)
+  SELECT id, idempotency_key, kind, contact_id, list_id, autoresponder_id,
+         autoresponders_on_confirm, state, attempts, next_attempt_at, claimed_at, sent_at,
+         last_error, recipient, subject, created_at, updated_at FROM mail_outbox;
+DROP TABLE mail_outbox;
+ALTER TABLE mail_outbox_new RENAME TO mail_outbox;
+CREATE INDEX mail_outbox_due ON mail_outbox (state, next_attempt_at, id);
+CREATE INDEX mail_outbox_sent ON mail_outbox (sent_at) WHERE state = 'sent';
+CREATE INDEX mail_outbox_by_subscription ON mail_outbox (contact_id, list_id);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "lists, custom fields, contacts, subscriptions, history, exclusions", kInitialSchema},
     {2, "saved connections to external databases", kConnections},
@@ -310,6 +393,7 @@ constexpr Migration kMigrations[] = {
     {5, "accounts: users, sessions, API tokens", kAccounts},
     {6, "connections: custom-query policy (allowed functions, privileged accounts)",
      kConnectionPolicy},
+    {7, "ids of contacts, lists and outbox messages never reused (AUTOINCREMENT)", kIdsNeverReused},
 };
 
 constexpr std::string_view kCreateMigrationsTable = R"sql(
@@ -340,15 +424,27 @@ base::Result<int> CurrentSchemaVersion(Database& db) {
   return row ? static_cast<int>(max->ColumnInt64(0)) : 0;
 }
 
-base::Status ApplyMigrations(Database& db, std::span<const Migration> migrations,
-                             const base::Clock& clock) {
-  const int latest = migrations.empty() ? 0 : migrations.back().version;
-  CS_ASSIGN_OR_RETURN(const int current, CurrentSchemaVersion(db));
-  if (current > latest) {
-    return base::FailedPrecondition(fmt::format(
-        "store schema version {} is newer than this contactsync ({}); upgrade contactsync", current,
-        latest));
-  }
+namespace {
+
+// Fails when a row's foreign key points at no row: the rebuild of a table (migration 7) runs
+// with foreign keys off, so nothing else would notice a copy that lost a parent.
+base::Status CheckForeignKeys(Database& db) {
+  CS_ASSIGN_OR_RETURN(Statement check, db.Prepare("PRAGMA foreign_key_check"));
+  CS_ASSIGN_OR_RETURN(const bool row, check.Step());
+  if (!row) return base::Status::Ok();
+  return base::Internal(fmt::format("a row of table {} (rowid {}) refers to a missing row of {}",
+                                    check.ColumnText(0), check.ColumnInt64(1),
+                                    check.ColumnText(2)));
+}
+
+base::Result<bool> ForeignKeysOn(Database& db) {
+  CS_ASSIGN_OR_RETURN(Statement pragma, db.Prepare("PRAGMA foreign_keys"));
+  CS_ASSIGN_OR_RETURN(const bool row, pragma.Step());
+  return row && pragma.ColumnInt64(0) != 0;
+}
+
+base::Status ApplyEach(Database& db, std::span<const Migration> migrations, int current,
+                       const base::Clock& clock) {
   for (const Migration& migration : migrations) {
     if (migration.version <= current) continue;
     const base::Status status = InTransaction(db, TransactionKind::kWrite, [&]() -> base::Status {
@@ -357,6 +453,7 @@ base::Status ApplyMigrations(Database& db, std::span<const Migration> migrations
       CS_ASSIGN_OR_RETURN(const int now_at, CurrentSchemaVersion(db));
       if (now_at >= migration.version) return base::Status::Ok();
       CS_RETURN_IF_ERROR(db.Exec(migration.sql));
+      CS_RETURN_IF_ERROR(CheckForeignKeys(db));
       CS_ASSIGN_OR_RETURN(CachedStatement record,
                           db.Cached("INSERT INTO schema_migrations (version, description, "
                                     "applied_at) VALUES (?1, ?2, ?3)"));
@@ -371,6 +468,31 @@ base::Status ApplyMigrations(Database& db, std::span<const Migration> migrations
     }
   }
   return base::Status::Ok();
+}
+
+}  // namespace
+
+base::Status ApplyMigrations(Database& db, std::span<const Migration> migrations,
+                             const base::Clock& clock) {
+  const int latest = migrations.empty() ? 0 : migrations.back().version;
+  CS_ASSIGN_OR_RETURN(const int current, CurrentSchemaVersion(db));
+  if (current > latest) {
+    return base::FailedPrecondition(fmt::format(
+        "store schema version {} is newer than this contactsync ({}); upgrade contactsync", current,
+        latest));
+  }
+  if (current == latest) return base::Status::Ok();
+  // Foreign keys off while migrating, as SQLite's table-rebuild procedure needs: with them on,
+  // dropping the old copy of a table would cascade its deletes into every table that points
+  // at it. The pragma is a no-op inside a transaction, so it is set here, around them all.
+  CS_ASSIGN_OR_RETURN(const bool foreign_keys, ForeignKeysOn(db));
+  if (foreign_keys) CS_RETURN_IF_ERROR(db.Exec("PRAGMA foreign_keys = OFF"));
+  const base::Status applied = ApplyEach(db, migrations, current, clock);
+  if (foreign_keys) {
+    const base::Status restored = db.Exec("PRAGMA foreign_keys = ON");
+    if (applied.ok()) return restored;
+  }
+  return applied;
 }
 
 }  // namespace contactsync::store::sqlite
