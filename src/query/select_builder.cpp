@@ -108,9 +108,9 @@ base::Result<BuiltQuery> BuildSelect(Dialect dialect, const SelectSource& source
     sql += name;
   } else {
     const auto& custom = std::get<CustomQuerySource>(source);
-    CS_ASSIGN_OR_RETURN(const std::string body, PrepareCustomQuery(dialect, custom.sql));
-    // A derived table needs an alias in MySQL and PostgreSQL; AS works in all three.
-    sql += fmt::format("({}) AS {}", body, kCustomQueryAlias);
+    CS_ASSIGN_OR_RETURN(const std::string body,
+                        PrepareCustomQuery(dialect, custom.sql, custom.policy));
+    sql += CustomQueryAsSubquery(body);
   }
 
   if (!rule_set.rules.empty()) {
@@ -128,6 +128,11 @@ base::Result<BuiltQuery> BuildSelect(Dialect dialect, const SelectSource& source
     }
   }
   return built;
+}
+
+std::string CustomQueryAsSubquery(std::string_view body) {
+  // A derived table needs an alias in MySQL and PostgreSQL; AS works in all three.
+  return fmt::format("(\n{}\n) AS {}", body, kCustomQueryAlias);
 }
 
 std::string DescribeSql(const BuiltQuery& query) {
