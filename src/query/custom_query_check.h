@@ -1,17 +1,22 @@
 #pragma once
 
 // The custom-query checker: layer 4 of "never writing to the external database"
-// (docs/architecture.md). A custom query (SPEC §3 source.query) must be one
-// read-only SELECT; this refuses, before anything is sent to a server, the
-// statements and functions that a read-only transaction is known to let through
-// (INTO OUTFILE, DDL with implicit commit, lo_from_bytea, dblink_exec, ...), a
-// second statement, and anything it cannot read unambiguously.
-//
-// The check is lexical for every dialect (sql_tokenizer.h) and, for PostgreSQL,
-// also a parse with PostgreSQL's own grammar (libpg_query). It errs towards
-// refusing: an unquoted column named like a forbidden keyword (`copy`, `set`)
-// must be quoted, and in PostgreSQL a WITH RECURSIVE ... CYCLE ... SET clause is
-// refused because of its SET. It is not the only layer: the connection is
+// (docs/read-only.md, "The custom-query check"). A custom query (SPEC §3
+// source.query) must be one read-only SELECT, and it is closed by default:
+// - it is lexed exactly as its server lexes it (sql_tokenizer.h), so comments,
+//   strings and identifiers end where the server ends them;
+// - one statement, starting with SELECT or WITH, no writing keyword (INTO,
+//   DDL, ...), no row lock (FOR UPDATE/SHARE, LOCK IN SHARE MODE, NOWAIT,
+//   SKIP LOCKED), no bound parameter, no MySQL executable comment, no MySQL
+//   assignment or sequence syntax;
+// - every function call must be a built-in on the dialect's allow-list
+//   (function_allow_list.h) or a function the connection vouches for
+//   (CustomQueryPolicy); the never-list wins over both. MySQL/MariaDB and SQLite
+//   calls are found on the tokens; PostgreSQL's come from its own parse tree
+//   (libpg_query), whose every node kind, type, operator and sampling method
+//   must be on an allow-list too.
+// It errs towards refusing: an unquoted column named like a forbidden keyword
+// (`copy`, `set`) must be quoted. It is not the only layer: the connection is
 // read-only and runs one statement per call.
 //
 // All functions are pure and thread safe (libpg_query keeps per-thread state).
@@ -37,12 +42,12 @@ struct CustomQueryPolicy {
 };
 
 // OK when `sql` is a single SELECT (or WITH ... SELECT) statement, optionally
-// followed by one ';' and white space or comments, free of the forbidden
-// keywords and functions listed in custom_query_check.cpp, of bound-parameter
-// placeholders, and (MySQL) of executable comments. Otherwise kBadQuery with a
-// one-line message naming what was found and where, e.g. "custom query: only one
-// SELECT statement is allowed; found a second statement at line 1, column 11
-// after ';'".
+// followed by one ';' and white space or comments, that passes every rule
+// above. Otherwise kBadQuery with a one-line message naming what was found and
+// where, e.g. "custom query: function 'x' is not allowed (found at line 1,
+// column 8): only built-in functions without side effects may be called; if
+// 'x' is your own function and you trust it, allow it on the connection with
+// --allow-function x".
 base::Status CheckCustomQuery(Dialect dialect, std::string_view sql,
                               const CustomQueryPolicy& policy = {});
 
@@ -54,15 +59,11 @@ base::Result<std::string> PrepareCustomQuery(Dialect dialect, std::string_view s
 
 // The PostgreSQL half of CheckCustomQuery on its own: parses `sql` with
 // PostgreSQL's grammar (libpg_query) and requires exactly one SelectStmt with no
-// INTO, no locking clause, no data-modifying statement or CTE anywhere, and no
-// call to a denied function. kBadQuery with the parser's message and position
-// on a syntax error. CheckCustomQuery(kPostgreSql, ...) runs it after the
-// lexical checks; it is public so that each layer can be tested alone.
-base::Status CheckWithPostgresParser(std::string_view sql);
-
-// True when `name` (any case, unqualified) is a function on the deny list for
-// `dialect`: one with effects outside the query (files, locks, sleeps,
-// sequences, server signals, extension loading).
-bool IsDeniedFunction(Dialect dialect, std::string_view name);
+// INTO, no locking clause, no data-modifying statement or CTE anywhere, only
+// allowed node kinds, and only allowed functions, types, operators and
+// TABLESAMPLE methods. kBadQuery with the parser's message and position on a
+// syntax error. CheckCustomQuery(kPostgreSql, ...) runs it after the lexical
+// checks; it is public so that each layer can be tested alone.
+base::Status CheckWithPostgresParser(std::string_view sql, const CustomQueryPolicy& policy = {});
 
 }  // namespace contactsync::query

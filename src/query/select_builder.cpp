@@ -110,8 +110,7 @@ base::Result<BuiltQuery> BuildSelect(Dialect dialect, const SelectSource& source
     const auto& custom = std::get<CustomQuerySource>(source);
     CS_ASSIGN_OR_RETURN(const std::string body,
                         PrepareCustomQuery(dialect, custom.sql, custom.policy));
-    // A derived table needs an alias in MySQL and PostgreSQL; AS works in all three.
-    sql += fmt::format("({}) AS {}", body, kCustomQueryAlias);
+    sql += CustomQueryAsSubquery(body);
   }
 
   if (!rule_set.rules.empty()) {
@@ -129,6 +128,11 @@ base::Result<BuiltQuery> BuildSelect(Dialect dialect, const SelectSource& source
     }
   }
   return built;
+}
+
+std::string CustomQueryAsSubquery(std::string_view body) {
+  // A derived table needs an alias in MySQL and PostgreSQL; AS works in all three.
+  return fmt::format("(\n{}\n) AS {}", body, kCustomQueryAlias);
 }
 
 std::string DescribeSql(const BuiltQuery& query) {

@@ -29,6 +29,7 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -75,8 +76,9 @@ struct BuiltQuery {
 };
 
 // SELECT <columns> FROM <table> [WHERE ...], or for a custom query
-// SELECT <columns> FROM (<query>) AS cs_source [WHERE ...], where <query> is the
-// checked statement without its trailing ';' (PrepareCustomQuery). The WHERE
+// SELECT <columns> FROM (\n<query>\n) AS cs_source [WHERE ...], where <query> is
+// the checked statement without its trailing ';' (PrepareCustomQuery with the
+// source's policy) on lines of its own (CustomQueryAsSubquery). The WHERE
 // clause holds one parenthesised condition per rule, joined by AND (all) or OR
 // (any); no rules, no WHERE.
 //
@@ -88,6 +90,13 @@ struct BuiltQuery {
 base::Result<BuiltQuery> BuildSelect(Dialect dialect, const SelectSource& source,
                                      const std::vector<std::string>& columns,
                                      const RuleSet& rule_set);
+
+// "(\n<body>\n) AS cs_source": the user's statement on lines of its own, so that
+// no comment in it - not even one only the server sees, at its very end - can
+// reach the closing parenthesis or what follows it (a WHERE, a LIMIT): every
+// line comment form of the three servers ends at a line feed, and a block
+// comment left open is refused by the checker and by the server.
+std::string CustomQueryAsSubquery(std::string_view body);
 
 // The SQL followed by its parameters, for reports and logs only:
 // "SELECT ... WHERE (`a` = ?) -- params: $1='x', $2=NULL". Values are quoted

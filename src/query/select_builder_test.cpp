@@ -4,7 +4,10 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <utility>
 #include <vector>
+
+#include "query/sql_tokenizer.h"
 
 namespace contactsync::query {
 namespace {
@@ -175,21 +178,51 @@ TEST(SelectBuilderTest, WrapsCustomQuery) {
                       CustomQuerySource{"  -- shop\nSELECT email, name FROM c WHERE x = 1 ;  \n"},
                       {"email", "name"}, rules)
                 .sql,
-            "SELECT `email`, `name` FROM (SELECT email, name FROM c WHERE x = 1) AS cs_source "
+            "SELECT `email`, `name` FROM (\nSELECT email, name FROM c WHERE x = 1\n) AS cs_source "
             "WHERE (`email` LIKE ? ESCAPE '!')");
   // A trailing line comment is cut, or it would swallow ") AS cs_source".
   EXPECT_EQ(
       MustBuild(Dialect::kPostgreSql, CustomQuerySource{"SELECT 1 AS a -- note"}, {"a"}, {}).sql,
-      "SELECT \"a\" FROM (SELECT 1 AS a) AS cs_source");
+      "SELECT \"a\" FROM (\nSELECT 1 AS a\n) AS cs_source");
   EXPECT_EQ(MustBuild(Dialect::kSqlite,
                       CustomQuerySource{"WITH x AS (SELECT 1 AS a)\nSELECT a "
                                         "FROM x; /* end */"},
                       {"a"}, RuleSet{Match::kAny, {{"a", RuleOp::kIn, {"1", "2"}}}}),
-            (BuiltQuery{"SELECT \"a\" FROM (WITH x AS (SELECT 1 AS a)\nSELECT a FROM x) AS "
+            (BuiltQuery{"SELECT \"a\" FROM (\nWITH x AS (SELECT 1 AS a)\nSELECT a FROM x\n) AS "
                         "cs_source WHERE (\"a\" IN (?, ?))",
                         {"1", "2"}}));
   EXPECT_EQ(MustBuild(Dialect::kMySql, CustomQuerySource{"SELECT 'a;b' AS v # c"}, {"v"}, {}).sql,
-            "SELECT `v` FROM (SELECT 'a;b' AS v) AS cs_source");
+            "SELECT `v` FROM (\nSELECT 'a;b' AS v\n) AS cs_source");
+  // The source's policy reaches the check.
+  EXPECT_FALSE(
+      BuildSelect(Dialect::kMySql, CustomQuerySource{"SELECT shop_fn(1) AS v"}, {"v"}, {}).ok());
+  EXPECT_TRUE(BuildSelect(Dialect::kMySql,
+                          CustomQuerySource{"SELECT shop_fn(1) AS v", {{"shop_fn"}}}, {"v"}, {})
+                  .ok());
+}
+
+// Issue 11: a comment at the end of the user's statement that only the server
+// sees (the checker would have cut it otherwise) must not swallow the
+// wrapper's ") AS cs_source ... LIMIT n". Read with each server's own lexing.
+TEST(SelectBuilderTest, WrapperCannotBeCommentedOut) {
+  const std::pair<Dialect, std::string> bodies[] = {
+      {Dialect::kMySql, "SELECT 1 AS c -- only the server sees this"},
+      {Dialect::kMySql, "SELECT 1 AS c # only the server sees this\r"},
+      {Dialect::kMySql, "SELECT 1 AS c -- \r, 2 AS d"},
+      {Dialect::kPostgreSql, "SELECT 1 AS c -- only the server sees this"},
+      {Dialect::kSqlite, "SELECT 1 AS c -- \r"},
+  };
+  for (const auto& [dialect, body] : bodies) {
+    const std::string sql = "SELECT c FROM " + CustomQueryAsSubquery(body) + " LIMIT 5";
+    auto tokens = Tokenize(sql, {dialect, dialect == Dialect::kMySql, false});
+    ASSERT_TRUE(tokens.ok()) << tokens.status().message();
+    ASSERT_GE(tokens->size(), 5u) << body;
+    std::string tail;
+    for (size_t i = tokens->size() - 5; i < tokens->size(); ++i) {
+      tail += std::string((*tokens)[i].text) + " ";
+    }
+    EXPECT_EQ(tail, ") AS cs_source LIMIT 5 ") << DialectName(dialect) << ": " << body;
+  }
 }
 
 TEST(SelectBuilderTest, CustomQueryIsChecked) {

@@ -40,6 +40,8 @@ class Lexer {
         CS_RETURN_IF_ERROR(LexBracketIdentifier());
       } else if (IsDigit(c) || (c == '.' && IsDigit(Peek(1)))) {
         LexNumber();
+      } else if (dialect() == Dialect::kSqlite && (c == '$' || c == '@' || c == ':' || c == '#')) {
+        LexSqliteVariable();
       } else if (c == '$') {
         CS_RETURN_IF_ERROR(LexDollar());
       } else if (IsIdentStart(c)) {
@@ -49,8 +51,6 @@ class Lexer {
         size_t end = pos_ + 1;
         if (dialect() == Dialect::kSqlite) end = SkipWhile(end, IsDigit);
         Emit(TokenKind::kParameter, pos_, end);
-      } else if ((c == ':' || c == '@') && dialect() == Dialect::kSqlite && IsIdentChar(Peek(1))) {
-        Emit(TokenKind::kParameter, pos_, SkipWhile(pos_ + 1, IsIdentChar));
       } else if (c == '@' && dialect() == Dialect::kMySql) {
         const size_t name = Peek(1) == '@' ? pos_ + 2 : pos_ + 1;
         if (name < sql_.size() && IsIdentChar(sql_[name])) {
@@ -107,10 +107,40 @@ class Lexer {
     return pos_ + 2 >= sql_.size() || next <= 0x20 || next == 0x7f;
   }
 
+  // Where each server ends a line comment: PostgreSQL's scan.l at '\n' or '\r'
+  // (non_newline is [^\n\r]); MySQL/MariaDB (sql_lex.cc) and SQLite
+  // (tokenize.c) only at '\n'. Ending at '\r' for them would let
+  // "-- <CR>'<LF>" hide code inside what the checker takes for a string.
   void SkipLineComment() {
-    // Ending at '\r' too is never wrong in the unsafe direction: at worst the
-    // rest of a comment is checked as code.
-    while (pos_ < sql_.size() && sql_[pos_] != '\n' && sql_[pos_] != '\r') ++pos_;
+    const bool cr_ends = dialect() == Dialect::kPostgreSql;
+    while (pos_ < sql_.size() && sql_[pos_] != '\n' && !(cr_ends && sql_[pos_] == '\r')) ++pos_;
+  }
+
+  // SQLite's variables as tokenize.c reads them: '$', '@', ':' or '#', then
+  // identifier characters, where "::" continues the name and a '(' after at
+  // least one name character swallows everything up to the next ')' or white
+  // space (TCL array syntax): "$a(')" is ONE token. Without a name character
+  // SQLite reads an illegal token; either way the checker refuses it.
+  void LexSqliteVariable() {
+    size_t i = pos_ + 1;
+    size_t name_chars = 0;
+    while (i < sql_.size()) {
+      const char c = sql_[i];
+      if (IsIdentChar(c)) {
+        ++name_chars;
+        ++i;
+      } else if (c == '(' && name_chars > 0) {
+        ++i;
+        while (i < sql_.size() && !IsSpace(sql_[i]) && sql_[i] != ')') ++i;
+        if (i < sql_.size() && sql_[i] == ')') ++i;
+        break;
+      } else if (c == ':' && i + 1 < sql_.size() && sql_[i + 1] == ':') {
+        i += 2;
+      } else {
+        break;
+      }
+    }
+    Emit(TokenKind::kParameter, pos_, i);
   }
 
   base::Status SkipBlockComment() {
@@ -196,6 +226,14 @@ class Lexer {
 
   void LexNumber() {
     size_t i = SkipWhile(pos_, IsDigit);
+    // MySQL/MariaDB read digits followed by identifier characters ("1abs",
+    // "0x1f") as one identifier unless they form an exponent ("1e5"): a call
+    // "1abs(" is to a function named "1abs", not abs.
+    if (dialect() == Dialect::kMySql && i > pos_ && i < sql_.size() && IsIdentChar(sql_[i]) &&
+        !StartsExponent(i)) {
+      Emit(TokenKind::kWord, pos_, SkipWhile(i, IsIdentChar));
+      return;
+    }
     // "1." is a number in all three dialects (so "1.into" is 1. INTO); "1..2"
     // is not.
     if (i < sql_.size() && sql_[i] == '.' && !(i + 1 < sql_.size() && sql_[i + 1] == '.')) {
@@ -213,16 +251,15 @@ class Lexer {
     Emit(TokenKind::kNumber, pos_, i);
   }
 
+  bool StartsExponent(size_t i) const {
+    if (i >= sql_.size() || (sql_[i] != 'e' && sql_[i] != 'E')) return false;
+    size_t j = i + 1;
+    if (j < sql_.size() && (sql_[j] == '+' || sql_[j] == '-')) ++j;
+    return j < sql_.size() && IsDigit(sql_[j]);
+  }
+
   base::Status LexDollar() {
     if (dialect() == Dialect::kMySql) return LexWord();  // '$' may start a MySQL name
-    if (dialect() == Dialect::kSqlite) {
-      if (IsIdentChar(Peek(1))) {
-        Emit(TokenKind::kParameter, pos_, SkipWhile(pos_ + 1, IsIdentChar));
-      } else {
-        Emit(TokenKind::kSymbol, pos_, pos_ + 1);
-      }
-      return base::Status::Ok();
-    }
     if (IsDigit(Peek(1))) {
       Emit(TokenKind::kParameter, pos_, SkipWhile(pos_ + 1, IsDigit));
       return base::Status::Ok();

@@ -71,7 +71,10 @@ TEST(SqlTokenizerTest, Tokenizes) {
       {Dialect::kMySql, "select $a, 1.5e3, .5, 1.into",
        "w:select w:$a , n:1.5e3 , n:.5 , n:1. w:into"},
       {Dialect::kMySql, "select 0x1F, N'x', _utf8mb4'y'",
-       "w:select n:0 w:x1f , w:n s:'x' , w:_utf8mb4 s:'y'"},
+       "w:select w:0x1f , w:n s:'x' , w:_utf8mb4 s:'y'"},
+      // MySQL reads digits then letters as one identifier, unless an exponent.
+      {Dialect::kMySql, "select 1abs(2), 1e5, 2e+1, 12",
+       "w:select w:1abs ( n:2 ) , n:1e5 , n:2e+1 , n:12"},
       {Dialect::kMySql, "select [x]", "w:select [ w:x ]"},
       {Dialect::kPostgreSql, "SELECT \"Up\"\"d\", 'a\\', E'b\\'c'",
        "w:select q:Up\"d , s:'a\\' , s:E'b\\'c'"},
@@ -87,8 +90,42 @@ TEST(SqlTokenizerTest, Tokenizes) {
        "w:select q:a b , q:c`d , q:e\"f , s:'g'"},
       {Dialect::kSqlite, "select 'a\\', ?1, :n, @m, $o",
        "w:select s:'a\\' , p:?1 , p::n , p:@m , p:$o"},
-      {Dialect::kSqlite, "select 1 -- x\n # y", "w:select n:1 # w:y"},
+      {Dialect::kSqlite, "select 1 -- x\n # y", "w:select n:1 p:# w:y"},
       {Dialect::kSqlite, "select x'00'", "w:select w:x s:'00'"},
+  };
+  for (const auto& c : cases) {
+    EXPECT_EQ(Render(c.dialect, c.sql), c.expected) << c.sql;
+  }
+}
+
+// Issue 11: a line comment ends where the server ends it. MariaDB and SQLite
+// end "--" and "#" only at a line feed, so the quote after a carriage return
+// is still comment; PostgreSQL's scan.l ends "--" at '\r' too.
+TEST(SqlTokenizerTest, LineCommentsEndWhereTheServerEndsThem) {
+  const Case cases[] = {
+      {Dialect::kMySql, "select 1 AS c -- \r'\n, load_file('/x') AS d -- '\nFROM DUAL",
+       "w:select n:1 w:as w:c , w:load_file ( s:'/x' ) w:as w:d w:from w:dual"},
+      {Dialect::kMySql, "select 1 # \r'\n, 2", "w:select n:1 , n:2"},
+      {Dialect::kMySql, "select 1 -- \r\n, 2", "w:select n:1 , n:2"},
+      {Dialect::kSqlite, "select 1 -- \r'\n, 2", "w:select n:1 , n:2"},
+      {Dialect::kPostgreSql, "select 1 -- \r'x'", "w:select n:1 s:'x'"},
+      {Dialect::kPostgreSql, "select 1 -- \n'x'", "w:select n:1 s:'x'"},
+  };
+  for (const auto& c : cases) {
+    EXPECT_EQ(Render(c.dialect, c.sql), c.expected) << c.sql;
+  }
+}
+
+// Issue 11: SQLite's variables as tokenize.c reads them; "#a(')" is one token,
+// so the quote inside it opens no string.
+TEST(SqlTokenizerTest, SqliteVariablesAreOneTokenAsSqliteReadsThem) {
+  const Case cases[] = {
+      {Dialect::kSqlite, "select #a(') , load_extension(x) -- '",
+       "w:select p:#a(') , w:load_extension ( w:x )"},
+      {Dialect::kSqlite, "select $a::b::c, @x, :y, ?7", "w:select p:$a::b::c , p:@x , p::y , p:?7"},
+      {Dialect::kSqlite, "select $a(b c)", "w:select p:$a(b w:c )"},
+      {Dialect::kSqlite, "select $(x)", "w:select p:$ ( w:x )"},
+      {Dialect::kSqlite, "select :a$b", "w:select p::a$b"},
   };
   for (const auto& c : cases) {
     EXPECT_EQ(Render(c.dialect, c.sql), c.expected) << c.sql;
