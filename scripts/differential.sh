@@ -3,7 +3,7 @@
 # (src/app/custom_query_differential_test.cpp): generated hostile queries go
 # through the custom-query check, and every one it accepts runs against real
 # MariaDB, PostgreSQL and SQLite servers as a privileged account, with probes
-# that show anything the check did not see. CI runs 1,500 queries per dialect
+# that show anything the check did not see. CI runs 2,500 queries per dialect
 # with one fixed seed; this runs as many as you like, with new seeds.
 #
 #   scripts/differential.sh [--queries N] [--seed S] [--rounds R] [--filter F]

@@ -51,7 +51,7 @@ using testing::HostileQueryGenerator;
 using testing::Payload;
 
 constexpr uint32_t kDefaultSeed = 20261207;
-constexpr size_t kDefaultQueries = 1500;
+constexpr size_t kDefaultQueries = 2500;
 // Enough to show a pattern; the run stops there so that a broken check (every
 // hidden sleep taking seconds) cannot make the test run for long.
 constexpr size_t kMaxFindings = 40;
@@ -153,6 +153,7 @@ struct RunResult {
   size_t generated = 0;
   size_t accepted = 0;
   size_t ran = 0;            // accepted and read without error
+  size_t hostile_ran = 0;    // of those, the ones that were not plain
   size_t server_errors = 0;  // accepted, then refused or failed by the server
   size_t plain_clean = 0;    // plain queries without a payload
   std::vector<std::string> findings;
@@ -226,6 +227,7 @@ class DifferentialRun {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (preview.ok()) {
       ++result_.ran;
+      if (!query.plain) ++result_.hostile_ran;
     } else {
       ++result_.server_errors;
       if (query.plain && !query.has_payload) {
@@ -349,22 +351,23 @@ void ExpectDetectorsWork(Target& target, const ScratchDir& scratch) {
 // The verdict of one run, readable when it fails.
 void ExpectNothingRan(const RunResult& result, const RunConfig& config, query::Dialect dialect) {
   std::cout << fmt::format(
-      "[ differential ] {}: seed {}, {} queries, {} accepted, {} ran, {} failed on the server, "
-      "{} findings\n",
+      "[ differential ] {}: seed {}, {} queries, {} accepted, {} ran ({} hostile), {} failed on "
+      "the server, {} findings\n",
       query::DialectName(dialect), config.seed, result.generated, result.accepted, result.ran,
-      result.server_errors, result.findings.size());
+      result.hostile_ran, result.server_errors, result.findings.size());
   for (const auto& finding : result.findings) ADD_FAILURE() << finding;
   for (const auto& failure : result.plain_clean_failures) {
     ADD_FAILURE() << "a plain query without payload must be accepted and run: " << failure;
   }
-  // Not vacuous: the runs finished, the check accepted a good share, and most
-  // accepted queries were read by the server rather than refused by it.
+  // Not vacuous: the run finished, plain queries were there, and the server
+  // read a share of the hostile queries the check accepted (comments, strings
+  // and quoted names that a correct check lets through).
   if (result.findings.size() < kMaxFindings) {
     EXPECT_EQ(result.generated, config.queries);
   }
-  EXPECT_GE(result.accepted, result.generated / 20) << "the check accepted too few queries";
-  EXPECT_GE(result.ran, result.accepted / 4) << "the server refused most accepted queries";
   EXPECT_GT(result.plain_clean, 0u);
+  EXPECT_GE(result.hostile_ran, result.generated / 100)
+      << "too few hostile queries were both accepted and run";
 }
 
 // ---------------------------------------------------------------------------

@@ -139,7 +139,8 @@ std::string HostileQueryGenerator::Gadget() {
 }
 
 std::string HostileQueryGenerator::Smuggled() {
-  const auto& [open, close] = OneOf(OpenClosePairs(dialect_));
+  // Copies: the lists are temporaries.
+  const auto [open, close] = OneOf(OpenClosePairs(dialect_));
   const std::string& maybe_end = OneOf(kMaybeEnds);
   std::string before;
   std::string after;
@@ -147,7 +148,7 @@ std::string HostileQueryGenerator::Smuggled() {
     case 0: {
       // A line comment that the server ends at LF only, holding something
       // that opens a string or comment if the comment ended earlier.
-      const std::string& opener = OneOf(LineCommentOpeners(dialect_));
+      const std::string opener = OneOf(LineCommentOpeners(dialect_));
       before = opener + maybe_end + open + OneOf(kLineEnds);
       after = " " + OneOf(LineCommentOpeners(dialect_)) + close + OneOf(kLineEnds);
       break;
