@@ -606,8 +606,11 @@ class PostgresTarget : public Target {
     return fmt::format("SELECT pg_read_file('{}') AS s", scratch_.secret());
   }
 
-  // Rows written to the scratch tables, by the statistics collector.
+  // Rows written to the scratch tables, by the cumulative statistics. This
+  // session's own pending counts (the fixture's inserts) are flushed first;
+  // other sessions flush theirs when they end.
   std::string WriteCounters() {
+    session_->Exec("SELECT pg_stat_force_next_flush()");
     return session_->Scalar(
         "SELECT string_agg(relname || ':' || n_tup_ins || '/' || n_tup_upd || '/' || n_tup_del, "
         "',' ORDER BY relname) FROM pg_stat_user_tables");
