@@ -222,7 +222,7 @@ class DifferentialRun {
     if (!connector_) Reconnect();
     if (!connector_) return;
     const auto start = std::chrono::steady_clock::now();
-    auto preview = PreviewQuery(*connector_, source_type(), query.sql, 5);
+    auto preview = PreviewQuery(*connector_, View(), query.sql, 5);
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (preview.ok()) {
@@ -256,16 +256,14 @@ class DifferentialRun {
     }
   }
 
-  source::SourceType source_type() const {
-    switch (target_.dialect()) {
-      case query::Dialect::kMySql:
-        return source::SourceType::kMySql;
-      case query::Dialect::kPostgreSql:
-        return source::SourceType::kPostgreSql;
-      case query::Dialect::kSqlite:
-        return source::SourceType::kSqlite;
-    }
-    return source::SourceType::kSqlite;
+  // The connection as the product's preview sees it: the target's settings
+  // (the gate allows custom queries on this privileged account), no password.
+  ConnectionView View() const {
+    ConnectionView view;
+    view.name = "differential";
+    view.settings = target_.Settings();
+    view.settings.password.clear();
+    return view;
   }
 
   void AddEvidence(const GeneratedQuery& query, const base::Result<Preview>& preview,
