@@ -1,5 +1,7 @@
 #include "app/sync_runs.h"
 
+#include <optional>
+
 #include <fmt/format.h>
 
 #include "base/text.h"
@@ -34,6 +36,65 @@ base::Result<sync::RunReport> ExecuteSync(const sync::SyncDefinition& definition
   CS_ASSIGN_OR_RETURN(std::unique_ptr<source::SourceConnector> source,
                       source::OpenSource(settings));
   return sync::Execute(definition, settings, *source, store, options);
+}
+
+namespace {
+
+// The saved syncs for which `uses` is true of their definition.
+template <typename Uses>
+base::Result<std::vector<std::string>> SyncsWhere(store::ContactStore& store, Uses uses) {
+  CS_ASSIGN_OR_RETURN(const std::vector<store::SyncRecord> records, store.GetSyncs());
+  std::vector<std::string> names;
+  for (const store::SyncRecord& record : records) {
+    CS_ASSIGN_OR_RETURN(const sync::SyncDefinition definition, LoadSync(store, record.name));
+    if (uses(definition)) names.push_back(record.name);
+  }
+  return names;
+}
+
+}  // namespace
+
+base::Result<std::vector<std::string>> SyncsUsingList(store::ContactStore& store,
+                                                      const std::string& list) {
+  return SyncsWhere(store, [&](const sync::SyncDefinition& d) { return d.list == list; });
+}
+
+base::Result<std::vector<std::string>> SyncsUsingConnection(store::ContactStore& store,
+                                                            const std::string& connection) {
+  return SyncsWhere(store,
+                    [&](const sync::SyncDefinition& d) { return d.connection == connection; });
+}
+
+std::string QuotedNames(const std::vector<std::string>& names) {
+  std::string out;
+  for (const std::string& name : names) {
+    if (!out.empty()) out += ", ";
+    out += fmt::format("'{}'", base::Printable(name, 255));
+  }
+  return out;
+}
+
+base::Status DeleteSyncsUsing(store::ContactStore& store, std::string_view what,
+                              const std::vector<std::string>& syncs, bool force,
+                              std::string_view how_to_force) {
+  if (syncs.empty()) return base::Status::Ok();
+  if (!force) {
+    return base::FailedPrecondition(fmt::format(
+        "{} is used by {} {}; edit or delete {} first, or {} to delete {} with it", what,
+        syncs.size() == 1 ? "the sync" : "the syncs", QuotedNames(syncs),
+        syncs.size() == 1 ? "it" : "them", how_to_force, syncs.size() == 1 ? "it" : "them"));
+  }
+  // All or nothing, as far as it depends on us: no sync is deleted while one runs.
+  for (const std::string& name : syncs) {
+    CS_ASSIGN_OR_RETURN(const std::optional<store::RunRecord> running, store.GetRunningRun(name));
+    if (running) {
+      return base::FailedPrecondition(
+          fmt::format("sync '{}' is running (run {}); let it finish or cancel it, then delete {}",
+                      base::Printable(name, 255), running->id, what));
+    }
+  }
+  for (const std::string& name : syncs) CS_RETURN_IF_ERROR(store.DeleteSync(name));
+  return base::Status::Ok();
 }
 
 nlohmann::json CountsToJson(const store::RunCounts& c) {

@@ -9,6 +9,8 @@
 // Thread safety: as the store and Connections passed in (one thread).
 
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -37,6 +39,24 @@ base::Result<sync::Plan> CheckAgainstConnection(const sync::SyncDefinition& defi
 base::Result<sync::RunReport> ExecuteSync(const sync::SyncDefinition& definition,
                                           Connections& connections, store::ContactStore& store,
                                           const sync::EngineOptions& options);
+
+// The saved syncs whose definition imports into `list` / reads through
+// `connection`, by name (ordered by name).
+base::Result<std::vector<std::string>> SyncsUsingList(store::ContactStore& store,
+                                                      const std::string& list);
+base::Result<std::vector<std::string>> SyncsUsingConnection(store::ContactStore& store,
+                                                            const std::string& connection);
+
+// Before deleting `what` (e.g. "list 'News'"), which `syncs` use: without
+// `force`, kFailedPrecondition naming them and saying `how_to_force`; with it,
+// deletes those syncs (and their runs), since a sync whose list or
+// connection is gone can never run again. A running sync stops it (409).
+base::Status DeleteSyncsUsing(store::ContactStore& store, std::string_view what,
+                              const std::vector<std::string>& syncs, bool force,
+                              std::string_view how_to_force);
+
+// "'A', 'B'": sync names for messages.
+std::string QuotedNames(const std::vector<std::string>& names);
 
 // JSON forms, as `contactsync --json` prints them.
 nlohmann::json CountsToJson(const store::RunCounts& counts);

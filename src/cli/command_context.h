@@ -83,6 +83,9 @@ class CommandContext {
 
   // Set by the selected subcommand's callback; run by main after parsing.
   Action action;
+  // Set by an action whose failure is a usage error (exit 2, not 1): a
+  // confirmation that a script did not give with --yes.
+  bool usage_error = false;
 
   // The web UI's files that `serve` serves besides the API (wired by main,
   // so that only the executable links the embedded UI). Empty: none.

@@ -9,6 +9,7 @@
 #include "app/connections.h"
 #include "app/json_codec.h"
 #include "app/source_queries.h"
+#include "app/sync_runs.h"
 #include "base/text.h"
 #include "cli/command_context.h"
 #include "cli/password_input.h"
@@ -465,17 +466,30 @@ void AddPreview(CLI::App& group, CommandContext& ctx) {
 
 void AddRm(CLI::App& group, CommandContext& ctx) {
   auto name = std::make_shared<std::string>();
-  auto* cmd = AddNamed(group, "rm", "Delete a saved connection", name);
-  cmd->callback([&ctx, name] {
-    ctx.action = [&ctx, name]() -> base::Status {
+  auto* cmd = AddNamed(group, "rm",
+                       "Delete a saved connection. Refused while syncs read through it, "
+                       "unless --force (which deletes those syncs too)",
+                       name);
+  auto force = std::make_shared<bool>(false);
+  cmd->add_flag("--force", *force, "Also delete the syncs that read through the connection");
+  cmd->callback([&ctx, name, force] {
+    ctx.action = [&ctx, name, force]() -> base::Status {
       CS_ASSIGN_OR_RETURN(app::Connections * connections, ctx.Connections());
+      CS_ASSIGN_OR_RETURN(store::ContactStore * store, ctx.Store());
+      CS_RETURN_IF_ERROR(connections->Get(*name).status());
+      CS_ASSIGN_OR_RETURN(const std::vector<std::string> syncs,
+                          app::SyncsUsingConnection(*store, *name));
+      CS_RETURN_IF_ERROR(
+          app::DeleteSyncsUsing(*store, fmt::format("connection '{}'", base::Printable(*name, 255)),
+                                syncs, *force, "use --force"));
       CS_RETURN_IF_ERROR(connections->Remove(*name));
       Output out = ctx.out();
       if (out.json()) {
-        out.Json({{"deleted", *name}});
-      } else {
-        out.Line(fmt::format("Deleted connection '{}'.", base::Printable(*name, 255)));
+        out.Json({{"deleted", *name}, {"syncs_deleted", syncs}});
+        return base::Status::Ok();
       }
+      out.Line(fmt::format("Deleted connection '{}'.", base::Printable(*name, 255)));
+      if (!syncs.empty()) out.Line(fmt::format("Deleted sync(s) {}.", app::QuotedNames(syncs)));
       return base::Status::Ok();
     };
   });

@@ -81,7 +81,7 @@ int Run(int argc, char** argv) {
   base::Status status = ctx.action();
   if (!status.ok()) {
     ReportError(ctx, status);
-    return kExitFailure;
+    return ctx.usage_error ? kExitUsage : kExitFailure;
   }
   return 0;
 }

@@ -189,6 +189,13 @@ base::Result<std::pair<int64_t, int64_t>> Call::Paging() const {
   return std::make_pair(limit, offset);
 }
 
+base::Result<bool> Call::Force() const {
+  const std::optional<std::string> text = Query("force");
+  if (!text || *text == "false") return false;
+  if (*text == "true") return true;
+  return base::InvalidArgument("force must be true or false");
+}
+
 base::Result<store::ListInfo> ListById(store::ContactStore& store, int64_t id) {
   CS_ASSIGN_OR_RETURN(const std::vector<store::ListInfo> lists, store.GetLists());
   for (const auto& list : lists) {

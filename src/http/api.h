@@ -155,6 +155,8 @@ class Call {
   std::optional<std::string> Query(const std::string& name) const;
   // limit (1..1000, default 100) and offset (>= 0, default 0).
   base::Result<std::pair<int64_t, int64_t>> Paging() const;
+  // ?force=true|false (default false): deleting what syncs use deletes them too.
+  base::Result<bool> Force() const;
 
   void Json(const nlohmann::json& body, int http_status = 200) { SendJson(res, body, http_status); }
 

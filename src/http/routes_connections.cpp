@@ -7,6 +7,8 @@
 #include "app/connections.h"
 #include "app/json_codec.h"
 #include "app/source_queries.h"
+#include "app/sync_runs.h"
+#include "base/text.h"
 #include "http/api.h"
 #include "http/sqlite_policy.h"
 
@@ -258,13 +260,21 @@ void AddConnectionRoutes(Router& router) {
     return base::Status::Ok();
   });
 
+  // Refused (409, naming them) while syncs read through the connection,
+  // unless ?force=true, which deletes those syncs too (docs/api.md).
   router.Delete("/api/v1/connections/{id}", [](Call& call) -> base::Status {
     CS_ASSIGN_OR_RETURN(const int64_t id, call.IdParam());
+    CS_ASSIGN_OR_RETURN(const bool force, call.Force());
     CS_ASSIGN_OR_RETURN(store::ContactStore * store, call.Store());
     app::Connections connections(*store, call.state.box);
     CS_ASSIGN_OR_RETURN(const app::ConnectionView view, ViewById(connections, id));
+    CS_ASSIGN_OR_RETURN(const std::vector<std::string> syncs,
+                        app::SyncsUsingConnection(*store, view.name));
+    CS_RETURN_IF_ERROR(app::DeleteSyncsUsing(
+        *store, fmt::format("connection '{}'", base::Printable(view.name, 255)), syncs, force,
+        "add ?force=true"));
     CS_RETURN_IF_ERROR(connections.Remove(view.name));
-    call.Json({{"deleted", id}});
+    call.Json({{"deleted", id}, {"syncs_deleted", syncs}});
     return base::Status::Ok();
   });
 

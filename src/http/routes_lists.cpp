@@ -1,6 +1,10 @@
 // /api/v1/lists and /api/v1/fields.
 
+#include <fmt/format.h>
+
 #include "app/json_codec.h"
+#include "app/sync_runs.h"
+#include "base/text.h"
 #include "http/api.h"
 #include "model/custom_field.h"
 
@@ -45,12 +49,22 @@ void AddListRoutes(Router& router) {
     return base::Status::Ok();
   });
 
+  // Refused (409, naming them) while syncs import into the list, unless
+  // ?force=true, which deletes those syncs too (docs/api.md).
   router.Delete("/api/v1/lists/{id}", [](Call& call) -> base::Status {
     CS_ASSIGN_OR_RETURN(const int64_t id, call.IdParam());
+    CS_ASSIGN_OR_RETURN(const bool force, call.Force());
     CS_ASSIGN_OR_RETURN(store::ContactStore * store, call.Store());
     CS_ASSIGN_OR_RETURN(const store::ListInfo list, ListById(*store, id));
+    CS_ASSIGN_OR_RETURN(const std::vector<std::string> syncs,
+                        app::SyncsUsingList(*store, list.name));
+    CS_RETURN_IF_ERROR(
+        app::DeleteSyncsUsing(*store, fmt::format("list '{}'", base::Printable(list.name, 255)),
+                              syncs, force, "add ?force=true"));
     CS_RETURN_IF_ERROR(store->DeleteList(list.name));
-    call.Json({{"deleted", id}});
+    call.Json({{"deleted", id},
+               {"subscriptions_removed", list.subscriber_count},
+               {"syncs_deleted", syncs}});
     return base::Status::Ok();
   });
 

@@ -86,6 +86,20 @@ base::Result<std::optional<sync::SyncDefinition>> CheckedBody(Call& call) {
 
 std::string StartedBy(const Call& call) { return "api:" + call.who().username; }
 
+// Test: every save-time check, then the whole read as a dry run; the
+// engine's dry run writes nothing to the store, saved sync or not.
+base::Status SendTestReport(Call& call, const sync::SyncDefinition& definition,
+                            store::ContactStore& store) {
+  app::Connections connections(store, call.state.box);
+  sync::EngineOptions options;
+  options.dry_run = true;
+  options.started_by = StartedBy(call);
+  base::Result<sync::RunReport> report = app::ExecuteSync(definition, connections, store, options);
+  if (!report.ok()) return SendCheckFailure(call, report.status());
+  call.Json(app::ReportToJson(*report));
+  return base::Status::Ok();
+}
+
 std::string SseEvent(std::string_view event, const json& data) {
   return fmt::format("event: {}\ndata: {}\n\n", event,
                      data.dump(-1, ' ', false, json::error_handler_t::replace));
@@ -155,20 +169,21 @@ void AddSyncRoutes(Router& router) {
     return base::Status::Ok();
   });
 
+  // The wizard's Test: the definition in the form, never saved (issue 12).
+  router.Post("/api/v1/syncs/test", [](Call& call) -> base::Status {
+    CS_ASSIGN_OR_RETURN(const nlohmann::ordered_json body, call.OrderedBody());
+    base::Result<sync::SyncDefinition> definition = sync::DefinitionFromJson(body);
+    if (!definition.ok()) return definition.status();
+    CS_ASSIGN_OR_RETURN(store::ContactStore * store, call.Store());
+    return SendTestReport(call, *definition, *store);
+  });
+
   router.Post("/api/v1/syncs/{id}/test", [](Call& call) -> base::Status {
     CS_ASSIGN_OR_RETURN(const int64_t id, call.IdParam());
     CS_ASSIGN_OR_RETURN(store::ContactStore * store, call.Store());
     CS_ASSIGN_OR_RETURN(const store::SyncRecord record, SyncById(*store, id));
     CS_ASSIGN_OR_RETURN(const sync::SyncDefinition definition, app::LoadSync(*store, record.name));
-    app::Connections connections(*store, call.state.box);
-    sync::EngineOptions options;
-    options.dry_run = true;
-    options.started_by = StartedBy(call);
-    base::Result<sync::RunReport> report =
-        app::ExecuteSync(definition, connections, *store, options);
-    if (!report.ok()) return SendCheckFailure(call, report.status());
-    call.Json(app::ReportToJson(*report));
-    return base::Status::Ok();
+    return SendTestReport(call, definition, *store);
   });
 
   router.Post("/api/v1/syncs/{id}/run", [](Call& call) -> base::Status {

@@ -179,6 +179,14 @@ class HttpTest : public ::testing::Test {
   // A saved SQLite connection to a demo shop of `rows` customers, a list
   // and a custom field, and a sync over them; returns the sync id.
   int64_t CreateDemoSync(const Session& s, int rows) {
+    CreateDemoSource(s, rows);
+    Reply created = As(s, "POST", "/api/v1/syncs", SyncDefinition());
+    EXPECT_EQ(created.status, 201) << created.text;
+    return created.body.value("id", int64_t{0});
+  }
+
+  // What CreateDemoSync saves before the sync itself.
+  void CreateDemoSource(const Session& s, int rows) {
     const std::string path = sources_.path() + "/shop.db";
     EXPECT_TRUE(sync::WriteDemoSource(path, rows).ok());
     EXPECT_EQ(As(s, "POST", "/api/v1/connections",
@@ -187,9 +195,6 @@ class HttpTest : public ::testing::Test {
               201);
     EXPECT_EQ(As(s, "POST", "/api/v1/lists", {{"name", "Newsletter"}}).status, 201);
     EXPECT_EQ(As(s, "POST", "/api/v1/fields", {{"key", "CITY"}, {"label", "City"}}).status, 201);
-    Reply created = As(s, "POST", "/api/v1/syncs", SyncDefinition());
-    EXPECT_EQ(created.status, 201) << created.text;
-    return created.body.value("id", int64_t{0});
   }
 
   static json SyncDefinition() {
@@ -620,6 +625,79 @@ TEST_F(HttpTest, ASyncCreatedTestedAndRunWithProgressEventsAndMatchingCounts) {
             "Shop (renamed)");
   EXPECT_EQ(As(s, "DELETE", fmt::format("/api/v1/syncs/{}", sync_id)).status, 200);
   EXPECT_EQ(As(s, "GET", fmt::format("/api/v1/syncs/{}", sync_id)).status, 404);
+}
+
+// Issue 12: the wizard's Test runs the form's definition without saving it.
+TEST_F(HttpTest, TestingAnUnsavedDefinitionReportsWithoutSavingOrWritingAnything) {
+  const Session s = SetUpAdmin();
+  CreateDemoSource(s, 300);
+  json unsaved = SyncDefinition();
+  unsaved["delete_not_affected"] = true;
+
+  const Reply test = As(s, "POST", "/api/v1/syncs/test", unsaved);
+  ASSERT_EQ(test.status, 200) << test.text;
+  EXPECT_EQ(test.body["dry_run"], true);
+  EXPECT_TRUE(test.body["run_id"].is_null());
+  EXPECT_GT(test.body["counts"]["selected"].get<int64_t>(), 0);
+  EXPECT_GT(test.body["counts"]["added"].get<int64_t>(), 0);
+  EXPECT_FALSE(test.body["sample"].empty());
+  EXPECT_THAT(test.body["sql"].get<std::string>(), HasSubstr("customers"));
+
+  // The same save-time checks as saving: an unknown column is a 400.
+  json bad = unsaved;
+  bad["mapping"]["no_such_column"] = "phone";
+  const Reply refused = As(s, "POST", "/api/v1/syncs/test", bad);
+  EXPECT_EQ(refused.status, 400);
+  EXPECT_THAT(refused.body["error"]["message"].get<std::string>(), HasSubstr("no_such_column"));
+
+  // Nothing was saved or written: no sync, no run, no contact, no subscriber.
+  EXPECT_EQ(As(s, "GET", "/api/v1/syncs").body, json::array());
+  EXPECT_EQ(As(s, "GET", "/api/v1/contacts").body["total"], 0);
+  EXPECT_EQ(As(s, "GET", "/api/v1/lists").body[0]["subscriber_count"], 0);
+  const auto runs = contactsync::testing::RunProcess(
+      {CONTACTSYNC_BINARY, "--data-dir", dir_.path(), "--json", "sync", "ls"});
+  ASSERT_EQ(runs.exit_code, 0) << runs.err;
+  EXPECT_EQ(json::parse(runs.out), json::array());
+
+  // Saving afterwards works: the name was not taken by the Test.
+  EXPECT_EQ(As(s, "POST", "/api/v1/syncs", unsaved).status, 201);
+}
+
+// Issue 12: deleting what a sync uses is 409 naming the sync, unless forced.
+TEST_F(HttpTest, DeletingAListOrConnectionASyncUsesIs409UnlessForced) {
+  const Session s = SetUpAdmin();
+  const int64_t sync_id = CreateDemoSync(s, 50);
+  ASSERT_GT(sync_id, 0);
+  const int64_t list_id = As(s, "GET", "/api/v1/lists").body[0]["id"];
+  const int64_t connection_id = As(s, "GET", "/api/v1/connections").body[0]["id"];
+
+  const Reply list = As(s, "DELETE", fmt::format("/api/v1/lists/{}", list_id));
+  EXPECT_EQ(list.status, 409) << list.text;
+  EXPECT_THAT(list.body["error"]["message"].get<std::string>(),
+              HasSubstr("list 'Newsletter' is used by the sync 'Shop customers'"));
+  EXPECT_THAT(list.body["error"]["message"].get<std::string>(), HasSubstr("?force=true"));
+  const Reply connection = As(s, "DELETE", fmt::format("/api/v1/connections/{}", connection_id));
+  EXPECT_EQ(connection.status, 409) << connection.text;
+  EXPECT_THAT(connection.body["error"]["message"].get<std::string>(),
+              HasSubstr("connection 'shop' is used by the sync 'Shop customers'"));
+  EXPECT_EQ(As(s, "DELETE", fmt::format("/api/v1/lists/{}?force=yes", list_id)).status, 400);
+  EXPECT_EQ(As(s, "GET", "/api/v1/syncs").body.size(), 1u);
+  EXPECT_EQ(As(s, "GET", "/api/v1/lists").body.size(), 1u);
+  EXPECT_EQ(As(s, "GET", "/api/v1/connections").body.size(), 1u);
+
+  const Reply forced = As(s, "DELETE", fmt::format("/api/v1/lists/{}?force=true", list_id));
+  ASSERT_EQ(forced.status, 200) << forced.text;
+  EXPECT_EQ(forced.body["syncs_deleted"], json::array({"Shop customers"}));
+  EXPECT_EQ(As(s, "GET", "/api/v1/syncs").body, json::array());
+  EXPECT_EQ(As(s, "GET", "/api/v1/lists").body, json::array());
+
+  EXPECT_EQ(As(s, "POST", "/api/v1/lists", {{"name", "Newsletter"}}).status, 201);
+  ASSERT_EQ(As(s, "POST", "/api/v1/syncs", SyncDefinition()).status, 201);
+  const Reply gone =
+      As(s, "DELETE", fmt::format("/api/v1/connections/{}?force=true", connection_id));
+  ASSERT_EQ(gone.status, 200) << gone.text;
+  EXPECT_EQ(gone.body["syncs_deleted"], json::array({"Shop customers"}));
+  EXPECT_EQ(As(s, "GET", "/api/v1/syncs").body, json::array());
 }
 
 TEST_F(HttpTest, ASecondRunWhileOneRunsIs409AndCancelStopsIt) {

@@ -300,6 +300,58 @@ TEST_P(SyncCliTest, TestRunRunsAndReport) {
   EXPECT_EQ(Json({"contact", "ls"})["total"], 2);  // contacts stay
 }
 
+// Issue 12: deleting the list or connection a sync uses names the sync and
+// needs --force; `list rm` says what is lost and needs --yes in scripts.
+// What the store decides: one kind of source suffices.
+class SqliteSyncCliTest : public SyncCliTest {};
+
+TEST_P(SqliteSyncCliTest, DeletingWhatASyncUsesNamesItAndNeedsForceAndConfirmation) {
+  ASSERT_EQ(Run({"sync", "create", "--file", WriteFile("s.json", Definition())}).exit_code, 0);
+  ASSERT_EQ(Run({"sync", "run", "Shop"}).exit_code, 0);
+  ASSERT_EQ(Json({"list", "ls"})[0]["subscriber_count"], 2);
+
+  ProcessResult list_rm = Run({"list", "rm", "Newsletter"});
+  EXPECT_EQ(list_rm.exit_code, 1);
+  EXPECT_THAT(list_rm.err, HasSubstr("list 'Newsletter' is used by the sync 'Shop'"));
+  EXPECT_THAT(list_rm.err, HasSubstr("--force"));
+  ProcessResult connection_rm = Run({"connection", "rm", "shop"});
+  EXPECT_EQ(connection_rm.exit_code, 1);
+  EXPECT_THAT(connection_rm.err, HasSubstr("connection 'shop' is used by the sync 'Shop'"));
+
+  // Forced but unconfirmed in a script: a usage error that says what is lost.
+  ProcessResult unconfirmed = Run({"list", "rm", "Newsletter", "--force"});
+  EXPECT_EQ(unconfirmed.exit_code, 2);
+  EXPECT_THAT(unconfirmed.err, HasSubstr("removes the subscriptions of 2 contact(s)"));
+  EXPECT_THAT(unconfirmed.err, HasSubstr("deletes the sync(s) 'Shop'"));
+  EXPECT_THAT(unconfirmed.err, HasSubstr("--yes"));
+  EXPECT_EQ(Json({"list", "ls"}).size(), 1u);
+  EXPECT_EQ(Json({"sync", "ls"}).size(), 1u);
+  EXPECT_EQ(Json({"connection", "ls"}).size(), 1u);
+
+  const nlohmann::json deleted = Json({"list", "rm", "Newsletter", "--force", "--yes"});
+  EXPECT_EQ(deleted["subscriptions_removed"], 2);
+  EXPECT_EQ(deleted["syncs_deleted"], nlohmann::json::array({"Shop"}));
+  EXPECT_EQ(Json({"list", "ls"}).size(), 0u);
+  EXPECT_EQ(Json({"sync", "ls"}).size(), 0u);
+  EXPECT_EQ(Json({"contact", "ls"})["total"], 2);  // contacts stay
+
+  // The connection: --force deletes the sync that reads through it.
+  ASSERT_EQ(Run({"list", "create", "Newsletter"}).exit_code, 0);
+  ASSERT_EQ(Run({"sync", "create", "--file", WriteFile("s.json", Definition())}).exit_code, 0);
+  ProcessResult forced = Run({"connection", "rm", "shop", "--force"});
+  ASSERT_EQ(forced.exit_code, 0) << forced.err;
+  EXPECT_THAT(forced.out, HasSubstr("Deleted sync(s) 'Shop'."));
+  EXPECT_EQ(Json({"sync", "ls"}).size(), 0u);
+  EXPECT_EQ(Json({"connection", "ls"}).size(), 0u);
+  // An empty list no sync uses goes without a question.
+  EXPECT_EQ(Run({"list", "rm", "Newsletter"}).exit_code, 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(Sqlite, SqliteSyncCliTest, ::testing::Values("sqlite"),
+                         [](const ::testing::TestParamInfo<std::string>& param) {
+                           return param.param;
+                         });
+
 TEST_P(SyncCliTest, CtrlCCancelsCleanly) {
   // Enough rows that the run is still going when the signal arrives.
   AddMany(300000);

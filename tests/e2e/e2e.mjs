@@ -386,13 +386,16 @@ async function scenario(page, { base, dataDir }) {
   await page.getByLabel(/^Delete contacts of the list/).uncheck();
   await page.getByRole("button", { name: "Next →" }).click();
 
-  // Step 5: Add, Test, Run.
+  // Step 5: Test (which saves nothing), Add, Run.
   await page.getByRole("heading", { name: "5. Save, test, run" }).waitFor();
-  await page.getByRole("button", { name: "Add sync" }).click();
-  await page.getByRole("status").filter({ hasText: "Sync “Shop customers” saved." }).waitFor();
+  const savedSyncs = () => page.evaluate(async (b) => (await (await fetch(`${b}/api/v1/syncs`)).json()).length, base);
+  const heading = page.locator("main h1");
   await page.getByRole("button", { name: "Test", exact: true }).click();
   const testBox = page.locator(".test-result");
   await testBox.waitFor({ timeout: 30000 });
+  assert.equal(await savedSyncs(), 0, "Test saved no sync");
+  assert.equal(await heading.textContent(), "Add sync", "Test left the heading as it was");
+  assert.equal(await page.getByRole("button", { name: "Add sync" }).count(), 1, "Test left the Add sync button");
   const count = async (scope, key) => Number(await scope.locator(`[data-count=${key}] dd`).textContent());
   assert.equal(await count(testBox, "selected"), EXPECT.selected, "Test: selected");
   assert.equal(await count(testBox, "added"), EXPECT.added, "Test: would add");
@@ -402,6 +405,11 @@ async function scenario(page, { base, dataDir }) {
   await shot(page, "wizard-5-test");
   assert.equal(await page.evaluate(async (b) => (await (await fetch(`${b}/api/v1/contacts`)).json()).total, base),
     0, "Test wrote no contact");
+  await page.getByRole("button", { name: "Add sync" }).click();
+  await page.getByRole("status").filter({ hasText: "Sync “Shop customers” saved." }).waitFor();
+  assert.equal(await savedSyncs(), 1, "Add sync saved the sync");
+  assert.equal(await heading.textContent(), "Edit sync “Shop customers”");
+  assert.equal(await page.getByRole("button", { name: "Save changes" }).count(), 1, "the button follows the heading");
 
   await page.getByRole("button", { name: "Run", exact: true }).click();
   const panel = page.locator(".run-panel");
@@ -545,6 +553,20 @@ async function scenario(page, { base, dataDir }) {
   await page.getByRole("dialog").getByRole("button", { name: "Delete" }).click();
   await page.getByText("This list has no autoresponders.").waitFor();
   await noScriptRan(page, "mail");
+
+  // Deleting the list the sync imports into: the question names the sync and
+  // the subscriptions lost; Cancel keeps everything.
+  await nav(page, "Lists");
+  const listRow = page.locator("tbody tr", { hasText: "news@example.com" });
+  const subscribers = Number(await listRow.locator("td.num").textContent());
+  assert.ok(subscribers > 0, "the list has subscribers");
+  await listRow.getByRole("button", { name: `Delete list ${LIST_NAME}` }).click();
+  const question = await page.getByRole("dialog").locator("p").textContent();
+  assert.match(question, new RegExp(`${subscribers} contacts lose their subscription`), "the count lost");
+  assert.match(question, /The sync “Shop customers \(edited\)” imports into it and is deleted too/, "the sync named");
+  await page.getByRole("dialog").getByRole("button", { name: "Cancel" }).click();
+  assert.equal(await listRow.count(), 1, "Cancel kept the list");
+
   await nav(page, "Database Sync");
   await edited.waitFor();
 
@@ -552,6 +574,13 @@ async function scenario(page, { base, dataDir }) {
   await edited.getByRole("button", { name: "Delete sync Shop customers (edited)" }).click();
   await page.getByRole("dialog").getByRole("button", { name: "Delete" }).click();
   await page.getByText("No syncs yet.").waitFor();
+
+  // The list, now used by no sync: the question has only the count.
+  await nav(page, "Lists");
+  await listRow.getByRole("button", { name: `Delete list ${LIST_NAME}` }).click();
+  assert.doesNotMatch(await page.getByRole("dialog").locator("p").textContent(), /sync/);
+  await page.getByRole("dialog").getByRole("button", { name: "Delete" }).click();
+  await page.getByText("No lists yet. Create one below.").waitFor();
   await noScriptRan(page, "the end");
 }
 

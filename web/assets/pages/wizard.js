@@ -659,23 +659,30 @@ export async function wizardPage(syncId) {
       ["Delete not affected", d.delete_not_affected ? `yes, at most ${Math.round(d.max_delete_fraction * 100)} % of the list` : "no"],
     ];
     const mapRows = Object.entries(d.mapping).map(([col, t]) => h("tr", h("td", h("code", val(col))), h("td", val(t))));
+    // Saving turns the page into the saved sync's editor: heading and button together.
+    const saveAndRelabel = async () => {
+      const changed = await save();
+      replace(saveBtn, "Save changes");
+      return changed;
+    };
     saveBtn.addEventListener("click", async () => {
       busy(true);
       try {
-        const changed = await save();
+        const changed = await saveAndRelabel();
         replace(out, message("ok", changed ? `Sync “${st.name}” saved.` : "No changes to save."),
           h("p", h("a", { href: "#/syncs" }, "Back to all syncs")));
-        replace(saveBtn, "Save changes");
       } catch (err) {
         replace(out, message("error", err.message));
       } finally { busy(false); }
     });
+    // Test runs the definition in the form as it is, unsaved: only Save and Run save.
     testBtn.addEventListener("click", async () => {
       busy(true);
       try {
-        await save();
+        const { messages } = mappingProblems(st.mapping, fields);
+        if (messages.length) throw new Error(messages.join(" "));
         replace(out, message("info", "Testing… (reads the whole source, writes nothing)"));
-        replace(out, testResult(await api.post(`/syncs/${st.id}/test`)));
+        replace(out, testResult(await api.post("/syncs/test", definition())));
       } catch (err) {
         replace(out, message("error", err.message));
       } finally { busy(false); }
@@ -683,7 +690,7 @@ export async function wizardPage(syncId) {
     runBtn.addEventListener("click", async () => {
       busy(true);
       try {
-        await save();
+        await saveAndRelabel();
         const { run_id: runId } = await api.post(`/syncs/${st.id}/run`);
         replace(out, runPanel(runId, { onFinished: () => busy(false) }));
       } catch (err) {
@@ -696,7 +703,7 @@ export async function wizardPage(syncId) {
         h("dl.facts", summaryRows.map(([k, v]) => h("div", h("dt", k), h("dd", val(v))))),
         table(["Column", "Field"], mapRows, { label: "Mapping" })),
       d.source.query ? [h("h3", "Query"), h("pre.sql", d.source.query)] : null,
-      h("p.muted", "Test reads everything and reports what a run would do, writing nothing. Run imports for real."),
+      h("p.muted", "Test reads everything and reports what a run of the form as it stands would do; it saves nothing and writes nothing. Save keeps the sync; Run saves it and imports for real."),
       h("div.actions", saveBtn, testBtn, runBtn), out);
     return null;
   }
