@@ -10,10 +10,14 @@
 
 namespace contactsync::base {
 
-// `text` with every occurrence of each non-empty secret replaced by "***", and
-// with the password part of any URL userinfo ("scheme://user:pass@host")
-// replaced too. Secrets shorter than 3 bytes are still replaced: a short
-// password is no less secret.
+// `text` with each non-empty secret replaced by "***" where it stands as a whole
+// value: quoted ('secret'), after "password=", or between spaces and punctuation,
+// as a driver echoes a password. An occurrence inside a longer name is left alone:
+// with the password "invalid" the host "db.nonexistent.invalid" stays as it is,
+// because masking it there would garble the message and tell every reader the
+// password. The password part of any URL userinfo ("scheme://user:pass@host") and
+// the value of a connection string's "password=" are replaced whatever they are.
+// The mask never depends on the secret's length.
 std::string Redact(std::string_view text, const std::vector<std::string_view>& secrets = {});
 
 }  // namespace contactsync::base

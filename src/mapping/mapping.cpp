@@ -62,6 +62,28 @@ std::string_view BuiltInName(TargetKind kind) {
   return "";
 }
 
+// A typed value of the database meets a field of the other temporal type: a date-time
+// (MariaDB DATETIME/TIMESTAMP, PostgreSQL timestamp, an SQLite column declared DATETIME)
+// goes to a date field by its date part, as the driver rendered it in the session's time
+// zone; a date goes to a datetime field at midnight. Text columns are left to the strict
+// check: "2006-02-14 22:04:36" typed into a text column is not a date.
+// `midnight` holds the datetime text for the second case; the result may point into it.
+std::string_view AdaptTypedTemporal(model::FieldType field_type, source::ValueKind column_kind,
+                                    std::string_view text, std::string& midnight) {
+  constexpr size_t kDateLength = 10;  // "YYYY-MM-DD"
+  if (field_type == model::FieldType::kDate && column_kind == source::ValueKind::kDateTime &&
+      text.size() > kDateLength && (text[kDateLength] == ' ' || text[kDateLength] == 'T')) {
+    return text.substr(0, kDateLength);
+  }
+  if (field_type == model::FieldType::kDatetime && column_kind == source::ValueKind::kDate &&
+      text.size() == kDateLength) {
+    midnight.assign(text);
+    midnight += "T00:00:00";
+    return midnight;
+  }
+  return text;
+}
+
 // Why a cell cannot be a text value, or empty when it can.
 std::string_view UnusableCell(const source::Value& value) {
   switch (value.state()) {
@@ -176,6 +198,7 @@ base::Result<RowMapper> RowMapper::Create(const Mapping& mapping,
     slot.column = static_cast<size_t>(column - result_columns.begin());
     slot.target = entry.target;
     slot.name = TargetName(entry.target);
+    slot.column_kind = column->kind;
     if (entry.target.kind == TargetKind::kEmail) {
       email = true;
       mapper.email_column_ = slot.column;
@@ -260,7 +283,9 @@ RowMapper::Outcome RowMapper::Map(const source::Row& row, MappedContact& out,
       continue;
     }
     const model::FieldDefinition& field = fields_[slot.definition];
-    base::Result<std::string> value = model::NormalizeFieldValue(field, text);
+    std::string midnight;
+    base::Result<std::string> value = model::NormalizeFieldValue(
+        field, AdaptTypedTemporal(field.type, slot.column_kind, text, midnight));
     if (!value.ok()) {
       failure.reason = Reason::kFieldInvalid;
       failure.message = value.status().message();

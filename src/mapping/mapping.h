@@ -129,6 +129,9 @@ class RowMapper {
     std::string name;        // TargetName(target), computed once
     size_t definition = 0;   // kField: index into fields_
     size_t field_index = 0;  // kField: index into MappedContact::fields
+    // The column's type as the driver reports it: a typed date or date-time adapts to a
+    // date or datetime field (AdaptTypedTemporal), text keeps the strict check.
+    source::ValueKind column_kind = source::ValueKind::kUnknown;
   };
   std::vector<Slot> slots_;
   size_t email_column_ = 0;

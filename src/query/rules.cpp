@@ -82,6 +82,23 @@ base::Status CheckRuleShape(const Rule& rule) {
   return base::Status::Ok();
 }
 
+// An empty value is refused where a value is required: MariaDB compares '' with a number as 0
+// (issue 12: `active = ''` selected the inactive customers). Empty cells are what is_empty
+// selects.
+base::Status CheckValuesPresent(const Rule& rule) {
+  for (size_t i = 0; i < rule.values.size(); ++i) {
+    if (!rule.values[i].empty()) continue;
+    if (rule.values.size() == 1) {
+      return base::InvalidArgument(fmt::format(
+          "operator '{}' needs a value; to select empty cells use is_empty", RuleOpName(rule.op)));
+    }
+    return base::InvalidArgument(fmt::format(
+        "value {} of operator '{}' is empty; to select empty cells add a rule with is_empty", i + 1,
+        RuleOpName(rule.op)));
+  }
+  return base::Status::Ok();
+}
+
 base::Status RuleError(size_t index, const base::Status& status) {
   return base::InvalidArgument(fmt::format("rule {}: {}", index + 1, status.message()));
 }
@@ -133,6 +150,9 @@ base::Status ValidateRuleShapes(const RuleSet& rule_set) {
 base::Status ValidateRules(const RuleSet& rule_set, const std::vector<std::string>& known_columns) {
   CS_RETURN_IF_ERROR(ValidateRuleShapes(rule_set));
   for (size_t i = 0; i < rule_set.rules.size(); ++i) {
+    if (auto status = CheckValuesPresent(rule_set.rules[i]); !status.ok()) {
+      return RuleError(i, status);
+    }
     const std::string& column = rule_set.rules[i].column;
     bool found = false;
     const std::string* case_match = nullptr;

@@ -73,7 +73,10 @@ inline constexpr size_t kMaxRules = 100;
 // it cannot know the live columns.
 base::Status ValidateRuleShapes(const RuleSet& rule_set);
 
-// ValidateRuleShapes plus: every rule's column is one of `known_columns` (the
+// ValidateRuleShapes plus: every value a rule compares with is non-empty (an
+// empty cell is selected with is_empty; saved definitions with an empty value
+// still load, so that they can be edited, but are refused at save and run);
+// every rule's column is one of `known_columns` (the
 // real columns of the table or custom query, compared exactly, as the builder
 // quotes them). The InvalidArgument message names the rule by its 1-based
 // position and the problem, e.g. "rule 2: column 'x' does not exist; known

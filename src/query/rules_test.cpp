@@ -57,7 +57,7 @@ TEST(RulesTest, AcceptsWellFormedRules) {
                 {{"username", RuleOp::kNotEquals, {"test"}},
                  {"city", RuleOp::kIsEmpty, {}},
                  {"age", RuleOp::kIn, std::vector<std::string>(1000, "1")},
-                 {"email", RuleOp::kContains, {""}},
+                 {"email", RuleOp::kContains, {"@"}},
                  {"city", RuleOp::kEquals, {std::string(kMaxRuleValueBytes, 'x')}}}};
   EXPECT_TRUE(ValidateRules(rules, kColumns).ok());
   EXPECT_TRUE(ValidateRules(RuleSet{}, kColumns).ok());
@@ -109,6 +109,16 @@ TEST(RulesTest, RefusesMalformedRules) {
       {"nul in list",
        {"city", RuleOp::kIn, {"a", std::string("\0", 1)}},
        "rule 2: value 2 contains a NUL byte"},
+      // Issue 12: on MariaDB `active = ''` compared as 0 and selected the inactive customers.
+      {"empty value",
+       {"city", RuleOp::kEquals, {""}},
+       "rule 2: operator 'equals' needs a value; to select empty cells use is_empty"},
+      {"empty contains",
+       {"email", RuleOp::kContains, {""}},
+       "rule 2: operator 'contains' needs a value"},
+      {"empty in list",
+       {"city", RuleOp::kIn, {"Oslo", ""}},
+       "rule 2: value 2 of operator 'in' is empty"},
       {"nul in column",
        {std::string("ci\0ty", 5), RuleOp::kIsEmpty, {}},
        "rule 2: the column name contains a NUL byte"},
@@ -128,6 +138,10 @@ TEST(RulesTest, ShapeCheckIgnoresCatalog) {
   EXPECT_FALSE(ValidateRules(rules, kColumns).ok());
   rules.rules[0].values.clear();
   EXPECT_FALSE(ValidateRuleShapes(rules).ok());
+  // A saved definition with an empty value still loads (to be edited); saving refuses it.
+  rules.rules[0] = {"city", RuleOp::kEquals, {""}};
+  EXPECT_TRUE(ValidateRuleShapes(rules).ok());
+  EXPECT_FALSE(ValidateRules(rules, kColumns).ok());
 }
 
 TEST(RulesTest, LimitsRuleCount) {

@@ -685,6 +685,51 @@ TEST_P(EngineTest, HostileValuesAreStoredByteForByteOrFailWithAReason) {
   EXPECT_EQ(DumpStore(store_path_), dump);
 }
 
+// Issue 12: a MariaDB `create_date DATETIME` mapped onto a date field failed every row
+// ("'2006-02-14 22:04:36' is not a date"). A typed date-time goes to a date field by its
+// date part and a typed date to a datetime field at midnight; the same text in a text
+// column still fails the strict check.
+TEST_P(EngineTest, TypedDateTimesMapOntoDateFieldsByTheirDatePart) {
+  model::FieldDefinition seen;
+  seen.key = "SEEN";
+  seen.label = "Seen";
+  seen.type = model::FieldType::kDatetime;
+  ASSERT_TRUE(IsOk(store_->CreateField(seen)));
+  Sql("DROP TABLE IF EXISTS stamps");
+  const bool postgres = GetParam() == SourceKind::kPostgres;
+  Sql(
+      fmt::format("CREATE TABLE stamps (mail VARCHAR(100), created {}, since DATE, "
+                  "typed VARCHAR(40))",
+                  postgres ? "TIMESTAMP" : "DATETIME"));
+  Sql("INSERT INTO stamps VALUES ('ann@example.com', '2006-02-14 22:04:36', '2006-02-15', "
+      "'2006-02-14 22:04:36'), ('bob@example.com', NULL, NULL, NULL)");
+
+  SyncDefinition d = Definition();
+  d.source.table = "stamps";
+  d.mapping = {{"mail", *mapping::ParseTarget("email")},
+               {"created", *mapping::ParseTarget("%BORN%")},
+               {"since", *mapping::ParseTarget("%SEEN%")}};
+  const RunReport report = Run(d);
+  ASSERT_EQ(report.state, RunState::kSucceeded) << report.message;
+  EXPECT_EQ(report.counts.added, 2);
+  EXPECT_EQ(report.counts.failed, 0);
+  for (const store::RunFailure& f : report.failures) ADD_FAILURE() << f.message;
+  base::Result<store::Contact> ann = store_->GetContact("ann@example.com");
+  ASSERT_TRUE(ann.ok()) << ann.status().ToString();
+  EXPECT_EQ(ann->fields["BORN"], "2006-02-14");
+  EXPECT_EQ(ann->fields["SEEN"], "2006-02-15T00:00:00");
+
+  SyncDefinition text = d;
+  text.name = "Typed by hand";
+  text.mapping = {{"mail", *mapping::ParseTarget("email")},
+                  {"typed", *mapping::ParseTarget("%BORN%")}};
+  const RunReport strict = Run(text);
+  EXPECT_EQ(strict.counts.failed, 1);
+  ASSERT_EQ(strict.failures.size(), 1u);
+  EXPECT_EQ(strict.failures[0].reason, "field_invalid");
+  EXPECT_THAT(strict.failures[0].message, HasSubstr("is not a date"));
+}
+
 // A legacy PostgreSQL database in SQL_ASCII holds whatever bytes its
 // applications wrote, and the server passes them on unconverted: UTF-8 text
 // is stored as it is, other bytes fail the row.

@@ -207,6 +207,24 @@ TEST_F(ConnectionCliTest, UnreachableServerFailsWithinTheTimeout) {
   EXPECT_THAT(outputs_, Not(HasSubstr("irrelevant-Secret-42")));
 }
 
+// Issue 12: with the password "invalid", the host "db.nonexistent.invalid" was shown as
+// "db.nonexistent.*****", garbling the message and telling the reader the password. The
+// ".invalid" top-level domain never resolves, so the driver's own message names the host.
+TEST_F(ConnectionCliTest, AHostThatContainsThePasswordIsShownAsItIs) {
+  for (const std::string type : {"mysql", "postgresql"}) {
+    const std::string name = "bad-" + type;
+    ASSERT_EQ(Run({"connection", "add", name, "--type", type, "--host", "db.nonexistent.invalid",
+                   "--user", "u", "--database", "d", "--connect-timeout", "3", "--password-stdin"},
+                  "invalid\n")
+                  .exit_code,
+              0);
+    ProcessResult refused = Run({"connection", "test", name});
+    EXPECT_EQ(refused.exit_code, 1);
+    EXPECT_THAT(refused.err, HasSubstr("at db.nonexistent.invalid:"));
+    EXPECT_THAT(refused.err, Not(HasSubstr("*"))) << "no mask that confirms the password";
+  }
+}
+
 TEST_F(ConnectionCliTest, EditKeepsWhatIsNotGivenAndDropsThePasswordWhenTheHostChanges) {
   ProcessResult added =
       Run({"connection", "add", "shop", "--type", "postgresql", "--host", "db.example", "--user",

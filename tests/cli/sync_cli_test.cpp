@@ -220,6 +220,42 @@ TEST_P(SyncCliTest, CreateShowRoundTripsAndChecksAreEnforced) {
   EXPECT_EQ(Run({"sync", "show", "Nope"}).exit_code, 1);
 }
 
+// Issue 12: an empty rule value was saved, and on MariaDB `active = ''` compared as 0 and
+// imported the inactive customers. A value is required unless the operator takes none, and a
+// number column refuses a value that is not a number, naming the column's type.
+TEST_P(SyncCliTest, RuleValuesMustBePresentAndFitTheColumn) {
+  // `sync create` (or `edit`) of the usual definition with its one rule replaced.
+  const auto with_rule = [&](const std::string& condition, const std::string& verb = "create") {
+    std::string definition = Definition();
+    const std::string old_rule = R"({"column": "username", "op": "not_equals", "value": "test"})";
+    definition.replace(definition.find(old_rule), old_rule.size(), condition);
+    const std::vector<std::string> args =
+        verb == "create" ? std::vector<std::string>{"sync", "create", "--file"}
+                         : std::vector<std::string>{"sync", "edit", "Shop", "--file"};
+    std::vector<std::string> argv = args;
+    argv.push_back(WriteFile("r.json", definition));
+    return Run(argv);
+  };
+  ProcessResult empty = with_rule(R"({"column": "username", "op": "equals", "value": ""})");
+  EXPECT_EQ(empty.exit_code, 1);
+  EXPECT_THAT(empty.err, HasSubstr("rules: rule 1: operator 'equals' needs a value; to select "
+                                   "empty cells use is_empty"));
+  ProcessResult not_a_number = with_rule(R"({"column": "id", "op": "equals", "value": "yes"})");
+  EXPECT_EQ(not_a_number.exit_code, 1);
+  EXPECT_THAT(not_a_number.err, HasSubstr("rules: rule 1: column 'id' holds numbers ("));
+  EXPECT_THAT(not_a_number.err, HasSubstr("); 'yes' is not a number"));
+  EXPECT_THAT(not_a_number.err, ::testing::ContainsRegex("\\(([Ii][Nn][Tt]|integer)"));
+  ProcessResult empty_in = with_rule(R"({"column": "id", "op": "in", "values": ["1", ""]})");
+  EXPECT_EQ(empty_in.exit_code, 1);
+  EXPECT_THAT(empty_in.err, HasSubstr("value 2 of operator 'in' is empty"));
+  EXPECT_EQ(Json({"sync", "ls"}).size(), 0u);
+  // A number, and the operators that take no value, are accepted.
+  ProcessResult number = with_rule(R"({"column": "id", "op": "greater_than", "value": "-1.5e0"})");
+  EXPECT_EQ(number.exit_code, 0) << number.err;
+  ProcessResult is_empty = with_rule(R"({"column": "username", "op": "is_empty"})", "edit");
+  EXPECT_EQ(is_empty.exit_code, 0) << is_empty.err;
+}
+
 // Issue 11, least privilege: a sync on a connection whose account can write
 // may read a table with rules, but not run a custom query unless the
 // connection allows it.

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "base/redact.h"
 #include "base/text.h"
 
 namespace contactsync::source::mysql {
@@ -21,16 +22,11 @@ constexpr unsigned int kMariaDbStatementTimeout = 1969;  // ER_STATEMENT_TIMEOUT
 constexpr unsigned int kReadOnlyTransaction = 1792;      // ER_CANT_EXECUTE_IN_READ_ONLY_TRANSACTION
 constexpr unsigned int kProcAccessDenied = 1370;         // ER_PROCACCESS_DENIED_ERROR
 
-// Replaces every occurrence of `secret` in `text`. A password can come back inside a server
-// message when a user pasted it into a query or a value.
-std::string Redact(std::string text, std::string_view secret) {
-  if (secret.empty()) return text;
-  size_t at = 0;
-  while ((at = text.find(secret, at)) != std::string::npos) {
-    text.replace(at, secret.size(), "*****");
-    at += 5;
-  }
-  return text;
+// A password can come back inside a server message when a user pasted it into a query or a
+// value; it is masked only where it stands as a whole value (base::Redact), so a host or user
+// name that merely contains it stays readable and does not give it away.
+std::string Redact(std::string_view text, std::string_view secret) {
+  return base::Redact(text, {secret});
 }
 
 // TLS failures come back as several client errors; the text is the only common mark.

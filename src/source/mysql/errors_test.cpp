@@ -133,7 +133,22 @@ TEST(MapMySqlErrorTest, PasswordEchoedByTheServerIsRedacted) {
     EXPECT_EQ(status.message().find(kPassword), std::string::npos) << status.message();
   }
   const base::Status status = MapMySqlError(1064, "42000", message, Context());
-  EXPECT_NE(status.message().find("near '*****' and again *****"), std::string::npos)
+  EXPECT_NE(status.message().find("near '***' and again ***"), std::string::npos)
+      << status.message();
+}
+
+// Issue 12: with the password "invalid" the host "db.nonexistent.invalid" was shown as
+// "db.nonexistent.*****", garbling the message and telling every reader the password.
+TEST(MapMySqlErrorTest, HostThatContainsThePasswordStaysReadable) {
+  ErrorContext context = Context();
+  context.host = "db.nonexistent.invalid";
+  context.password = "invalid";
+  const base::Status status = MapMySqlError(
+      2005, "HY000", "Unknown MySQL server host 'db.nonexistent.invalid' (-2)", context);
+  EXPECT_EQ(status.message().find('*'), std::string::npos) << status.message();
+  EXPECT_NE(status.message().find("cannot reach MySQL at db.nonexistent.invalid:3307: Unknown "
+                                  "MySQL server host 'db.nonexistent.invalid' (-2)"),
+            std::string::npos)
       << status.message();
 }
 

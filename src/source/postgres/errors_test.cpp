@@ -169,6 +169,23 @@ INSTANTIATE_TEST_SUITE_P(All, PgMapErrorTest, testing::ValuesIn(Cases()),
                            return std::string(param_info.param.name);
                          });
 
+// Issue 12: with the password "invalid" the host "db.nonexistent.invalid" was shown as
+// "db.nonexistent.***", garbling the message and telling every reader the password.
+TEST(PgMapErrorTest, HostThatContainsThePasswordStaysReadable) {
+  PgFailure failure = MakeFailure(Cases()[0]);
+  failure.phase = Phase::kConnect;
+  failure.sqlstate = "";
+  failure.message =
+      "could not translate host name \"db.nonexistent.invalid\" to address: Name or service not "
+      "known\n";
+  failure.connection_bad = true;
+  failure.host = "db.nonexistent.invalid";
+  failure.password = "invalid";
+  const base::Status status = MapPostgresError(failure);
+  EXPECT_EQ(status.message().find('*'), std::string::npos) << status.message();
+  EXPECT_NE(status.message().find("db.nonexistent.invalid"), std::string::npos) << status.message();
+}
+
 TEST(PgMapErrorTest, CancelledOnlyWinsForCanceledStatements) {
   PgFailure failure = MakeFailure(Cases()[0]);
   failure.cancelled = true;  // a wrong password stays a wrong password
