@@ -2,8 +2,10 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <vector>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "base/text.h"
 #include "model/email.h"
@@ -157,6 +159,9 @@ base::Result<OutboxSummary> GetOutboxSummary(store::ContactStore& store, const b
                       store.GetMailSettings());
   if (record) summary.hourly_cap = record->hourly_cap;
   CS_ASSIGN_OR_RETURN(summary.next_due_at, store.NextDueTime());
+  if (const base::Status ready = CheckMailConfigured(store); !ready.ok()) {
+    summary.not_ready_because = ready.message();
+  }
   return summary;
 }
 
@@ -164,8 +169,13 @@ mail::LinkSigner MailLinkSigner(const secrets::SecretBox& box) {
   return mail::LinkSigner(box.DeriveKey("mailLink"));
 }
 
-base::Result<MailRuntime> LoadMailRuntime(store::ContactStore& store,
-                                          const secrets::SecretBox& box) {
+namespace {
+
+// The runtime from the stored settings and the environment. The sealed
+// password is opened only when `box` is given: whether mail is set up does
+// not need it.
+base::Result<MailRuntime> ResolveMailRuntime(store::ContactStore& store,
+                                             const secrets::SecretBox* box) {
   CS_ASSIGN_OR_RETURN(const std::optional<store::MailSettingsRecord> record,
                       store.GetMailSettings());
   MailRuntime runtime;
@@ -175,16 +185,20 @@ base::Result<MailRuntime> LoadMailRuntime(store::ContactStore& store,
     runtime.smtp.tls_mode = record->tls_mode;
     runtime.smtp.user = record->smtp_user;
     runtime.smtp.ca_file = record->tls_ca_file;
-    if (!record->sealed_password.empty()) {
+    if (box != nullptr && !record->sealed_password.empty()) {
       CS_ASSIGN_OR_RETURN(
           runtime.smtp.password,
-          box.Open(record->sealed_password, std::string(kPasswordPurpose) + record->owner_id));
+          box->Open(record->sealed_password, std::string(kPasswordPurpose) + record->owner_id));
     }
     runtime.compose.from = {record->from_name, record->from_email};
     runtime.compose.base_url = record->base_url;
     runtime.sender.hourly_cap = record->hourly_cap;
   }
   CS_RETURN_IF_ERROR(ApplyMailEnvironment(runtime));
+  return runtime;
+}
+
+base::Status CheckCanSend(const MailRuntime& runtime) {
   if (runtime.smtp.host.empty()) {
     return base::FailedPrecondition(
         "mail is not set up: give the SMTP server with `contactsync mail config --host HOST ...`");
@@ -194,7 +208,51 @@ base::Result<MailRuntime> LoadMailRuntime(store::ContactStore& store,
         "mail links need the public address of `contactsync serve`: set it with "
         "`contactsync mail config --base-url https://...`");
   }
+  return base::Status::Ok();
+}
+
+}  // namespace
+
+base::Result<MailRuntime> LoadMailRuntime(store::ContactStore& store,
+                                          const secrets::SecretBox& box) {
+  CS_ASSIGN_OR_RETURN(MailRuntime runtime, ResolveMailRuntime(store, &box));
+  CS_RETURN_IF_ERROR(CheckCanSend(runtime));
   return runtime;
+}
+
+base::Status CheckMailConfigured(store::ContactStore& store) {
+  CS_ASSIGN_OR_RETURN(const MailRuntime runtime, ResolveMailRuntime(store, nullptr));
+  return CheckCanSend(runtime);
+}
+
+base::Result<std::optional<std::string>> UnsendableMailWarning(
+    store::ContactStore& store, const sync::SyncDefinition& definition) {
+  std::vector<std::string> queued;
+  if (definition.status == store::SyncEntryStatus::kUnconfirmed) {
+    queued.push_back("a confirmation message to each new contact (status unconfirmed)");
+  }
+  if (definition.send_autoresponders) {
+    CS_ASSIGN_OR_RETURN(const std::vector<store::Autoresponder> autoresponders,
+                        store.GetAutoresponders(definition.list));
+    if (!autoresponders.empty()) {
+      queued.push_back(fmt::format("the list's {} autoresponder(s) (send_autoresponders)",
+                                   autoresponders.size()));
+    }
+  }
+  using Warning = std::optional<std::string>;
+  if (queued.empty()) return Warning();
+  const base::Status ready = CheckMailConfigured(store);
+  if (ready.ok()) return Warning();
+  return Warning(fmt::format(
+      "this sync queues {}, but {}; until then the messages wait in the outbox (see `contactsync "
+      "mail ls`, cancel them with `contactsync mail cancel --all-queued`)",
+      fmt::join(queued, " and "), ready.message()));
+}
+
+nlohmann::json WarningsJson(const std::optional<std::string>& warning) {
+  nlohmann::json warnings = nlohmann::json::array();
+  if (warning) warnings.push_back(*warning);
+  return warnings;
 }
 
 nlohmann::json ToJson(const MailSettingsView& view) {
@@ -216,7 +274,9 @@ nlohmann::json ToJson(const OutboxSummary& summary) {
           {"sent_last_hour", summary.sent_last_hour},
           {"hourly_cap", summary.hourly_cap},
           {"next_due_at",
-           summary.next_due_at ? nlohmann::json(*summary.next_due_at) : nlohmann::json(nullptr)}};
+           summary.next_due_at ? nlohmann::json(*summary.next_due_at) : nlohmann::json(nullptr)},
+          {"mail_ready", summary.not_ready_because.empty()},
+          {"not_ready_because", summary.not_ready_because}};
 }
 
 nlohmann::json ToJson(const store::OutboxMessage& m) {

@@ -24,6 +24,7 @@
 #include "mail/smtp_mailer.h"
 #include "secrets/secret_box.h"
 #include "store/contact_store.h"
+#include "sync/definition.h"
 
 namespace contactsync::app {
 
@@ -80,6 +81,7 @@ struct OutboxSummary {
   int64_t sent_last_hour = 0;              // sent in the rolling hour before now
   int64_t hourly_cap = 0;                  // from the settings; 0: no cap
   std::optional<std::string> next_due_at;  // earliest queued message's next attempt
+  std::string not_ready_because;           // CheckMailConfigured's message; empty when ready
 };
 base::Result<OutboxSummary> GetOutboxSummary(store::ContactStore& store, const base::Clock& clock);
 
@@ -107,6 +109,19 @@ struct MailRuntime {
 // _PASSWORD, _CA_FILE, CONTACTSYNC_MAIL_FROM, CONTACTSYNC_MAIL_BASE_URL.
 base::Result<MailRuntime> LoadMailRuntime(store::ContactStore& store,
                                           const secrets::SecretBox& box);
+
+// Whether queued mail could be sent (the check LoadMailRuntime makes, without
+// opening the password): Ok, or FailedPrecondition saying what to set up.
+base::Status CheckMailConfigured(store::ContactStore& store);
+
+// The warning a sync deserves when it would queue mail that cannot be sent:
+// status unconfirmed queues a confirmation per new contact, and
+// send_autoresponders the list's autoresponders (none when the list has
+// none). nullopt when it queues nothing or mail is set up.
+base::Result<std::optional<std::string>> UnsendableMailWarning(
+    store::ContactStore& store, const sync::SyncDefinition& definition);
+// The `warnings` array of a command's JSON: the warning if any, else empty.
+nlohmann::json WarningsJson(const std::optional<std::string>& warning);
 
 // The environment part of LoadMailRuntime; InvalidArgument naming the
 // variable for a malformed value.

@@ -274,6 +274,43 @@ void AddRetry(CLI::App& group, CommandContext& ctx) {
   });
 }
 
+void AddCancel(CLI::App& group, CommandContext& ctx) {
+  auto* cmd = group.add_subcommand(
+      "cancel", "Cancel a queued message, or every queued one: cancelled messages are never sent");
+  auto id = std::make_shared<int64_t>(0);
+  auto all = std::make_shared<bool>(false);
+  auto* id_option = cmd->add_option("id", *id, "Message id (see mail ls --state queued)")
+                        ->check(CLI::PositiveNumber);
+  auto* all_option = cmd->add_flag("--all-queued", *all, "Cancel every queued message");
+  id_option->excludes(all_option);
+  cmd->callback([&ctx, id, all, id_option] {
+    if (!*all && id_option->count() == 0) {
+      throw CLI::ValidationError("mail cancel", "give a message id or --all-queued");
+    }
+    ctx.action = [&ctx, id, all]() -> base::Status {
+      CS_ASSIGN_OR_RETURN(store::ContactStore * store, ctx.Store());
+      Output out = ctx.out();
+      if (*all) {
+        CS_ASSIGN_OR_RETURN(const int64_t cancelled, store->CancelQueuedMessages());
+        if (out.json()) {
+          out.Json({{"cancelled", cancelled}});
+        } else {
+          out.Line(fmt::format("Cancelled {} queued message{}; they will not be sent.", cancelled,
+                               cancelled == 1 ? "" : "s"));
+        }
+        return base::Status::Ok();
+      }
+      CS_RETURN_IF_ERROR(store->CancelMessage(*id));
+      if (out.json()) {
+        out.Json({{"cancelled", 1}, {"id", *id}});
+      } else {
+        out.Line(fmt::format("Cancelled message {}; it will not be sent.", *id));
+      }
+      return base::Status::Ok();
+    };
+  });
+}
+
 void AddAutoresponderAdd(CLI::App& group, CommandContext& ctx) {
   auto* cmd = group.add_subcommand("add", "Add an autoresponder to a list");
   struct Args {
@@ -365,6 +402,7 @@ void AddMailCommands(CLI::App& app, CommandContext& ctx) {
   AddSend(*group, ctx);
   AddLs(*group, ctx);
   AddRetry(*group, ctx);
+  AddCancel(*group, ctx);
   auto* autoresponder = app.add_subcommand("autoresponder", "Manage lists' autoresponders");
   autoresponder->require_subcommand(1);
   AddAutoresponderAdd(*autoresponder, ctx);

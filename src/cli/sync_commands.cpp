@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "app/mail_setup.h"
 #include "base/text.h"
 #include "cli/command_context.h"
 #include "cli/sync_output.h"
@@ -33,15 +34,27 @@ base::Result<sync::SyncDefinition> CheckedDefinition(CommandContext& ctx, const 
   return definition;
 }
 
-void PrintSaved(CommandContext& ctx, const sync::SyncDefinition& definition,
-                std::string_view verb) {
+// The one-line warning of a sync that would queue mail nobody can send yet.
+void PrintWarning(Output& out, const std::optional<std::string>& warning) {
+  if (warning) out.Line("Warning: " + *warning);
+}
+
+base::Status PrintSaved(CommandContext& ctx, const sync::SyncDefinition& definition,
+                        std::string_view verb) {
+  CS_ASSIGN_OR_RETURN(store::ContactStore * store, ctx.Store());
+  CS_ASSIGN_OR_RETURN(const std::optional<std::string> warning,
+                      app::UnsendableMailWarning(*store, definition));
   Output out = ctx.out();
   if (out.json()) {
-    out.Json(nlohmann::json::parse(sync::SerializeDefinition(definition)));
+    nlohmann::json saved = nlohmann::json::parse(sync::SerializeDefinition(definition));
+    saved["warnings"] = app::WarningsJson(warning);
+    out.Json(saved);
   } else {
     out.Line(fmt::format("{} sync '{}' ({} -> list '{}'). Try: contactsync sync test '{}'", verb,
                          definition.name, definition.connection, definition.list, definition.name));
+    PrintWarning(out, warning);
   }
+  return base::Status::Ok();
 }
 
 void AddCreate(CLI::App& group, CommandContext& ctx) {
@@ -54,8 +67,7 @@ void AddCreate(CLI::App& group, CommandContext& ctx) {
       CS_ASSIGN_OR_RETURN(store::ContactStore * store, ctx.Store());
       CS_RETURN_IF_ERROR(
           store->CreateSync(definition.name, sync::SerializeDefinition(definition)).status());
-      PrintSaved(ctx, definition, "Created");
-      return base::Status::Ok();
+      return PrintSaved(ctx, definition, "Created");
     };
   });
 }
@@ -74,8 +86,7 @@ void AddEdit(CLI::App& group, CommandContext& ctx) {
       CS_RETURN_IF_ERROR(
           store->UpdateSync(*name, definition.name, sync::SerializeDefinition(definition))
               .status());
-      PrintSaved(ctx, definition, "Updated");
-      return base::Status::Ok();
+      return PrintSaved(ctx, definition, "Updated");
     };
   });
 }
@@ -174,10 +185,18 @@ void AddRunOrTest(CLI::App& group, CommandContext& ctx, bool dry_run) {
     ctx.action = [&ctx, name, dry_run]() -> base::Status {
       CS_ASSIGN_OR_RETURN(store::ContactStore * store, ctx.Store());
       CS_ASSIGN_OR_RETURN(const sync::SyncDefinition definition, LoadSync(*store, *name));
-      CS_ASSIGN_OR_RETURN(const sync::RunReport report, RunWithProgress(ctx, definition, dry_run));
+      // A test queues nothing; a run is warned before it starts, so that it can be stopped.
+      std::optional<std::string> warning;
+      if (!dry_run) {
+        CS_ASSIGN_OR_RETURN(warning, app::UnsendableMailWarning(*store, definition));
+      }
       Output out = ctx.out();
+      if (!out.json()) PrintWarning(out, warning);
+      CS_ASSIGN_OR_RETURN(const sync::RunReport report, RunWithProgress(ctx, definition, dry_run));
       if (out.json()) {
-        out.Json(ReportToJson(report));
+        nlohmann::json json = ReportToJson(report);
+        if (!dry_run) json["warnings"] = app::WarningsJson(warning);
+        out.Json(json);
       } else {
         PrintReport(out, report);
       }

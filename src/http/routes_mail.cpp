@@ -106,6 +106,24 @@ void AddMailRoutes(Router& router) {
     return base::Status::Ok();
   });
 
+  // Cancelled messages are never sent: the way out of a queue that mail,
+  // once set up, should not deliver (a sync that queued confirmations by
+  // mistake).
+  router.Post("/api/v1/mail/outbox/{id}/cancel", [](Call& call) -> base::Status {
+    CS_ASSIGN_OR_RETURN(const int64_t id, call.IdParam());
+    CS_ASSIGN_OR_RETURN(store::ContactStore * store, call.Store());
+    CS_RETURN_IF_ERROR(store->CancelMessage(id));
+    call.Json({{"cancelled", 1}, {"id", id}});
+    return base::Status::Ok();
+  });
+
+  router.Post("/api/v1/mail/outbox/cancel-queued", [](Call& call) -> base::Status {
+    CS_ASSIGN_OR_RETURN(store::ContactStore * store, call.Store());
+    CS_ASSIGN_OR_RETURN(const int64_t cancelled, store->CancelQueuedMessages());
+    call.Json({{"cancelled", cancelled}});
+    return base::Status::Ok();
+  });
+
   router.Get("/api/v1/lists/{id}/autoresponders", [](Call& call) -> base::Status {
     CS_ASSIGN_OR_RETURN(const int64_t id, call.IdParam());
     CS_ASSIGN_OR_RETURN(store::ContactStore * store, call.Store());

@@ -886,7 +886,9 @@ TEST_F(HttpTest, MailWritesNeedTheCsrfToken) {
       {"PUT", "/api/v1/mail/settings"},
       {"POST", autoresponders},
       {"DELETE", fmt::format("/api/v1/autoresponders/{}", id)},
-      {"POST", "/api/v1/mail/outbox/1/retry"}};
+      {"POST", "/api/v1/mail/outbox/1/retry"},
+      {"POST", "/api/v1/mail/outbox/1/cancel"},
+      {"POST", "/api/v1/mail/outbox/cancel-queued"}};
   const std::string body =
       json{{"smtp_host", "evil.example"}, {"subject", "x"}, {"body", "y"}}.dump();
   for (const auto& [method, path] : writes) {
@@ -993,6 +995,50 @@ TEST_F(HttpTest, TheOutboxSummaryShowsAQueuedConfirmation) {
   const int64_t id = queued.body["items"][0]["id"];
   EXPECT_EQ(As(s, "POST", fmt::format("/api/v1/mail/outbox/{}/retry", id)).status, 409);
   EXPECT_EQ(As(s, "POST", "/api/v1/mail/outbox/999/retry").status, 404);
+}
+
+// Issue 12: confirmations queued while mail is not set up (a sync with status
+// unconfirmed) are shown as unsendable and can be cancelled, one or all;
+// cancelled ones are never claimed for sending.
+TEST_F(HttpTest, QueuedMessagesCanBeCancelledOneOrAll) {
+  const Session s = SetUpAdmin();
+  ASSERT_EQ(As(s, "POST", "/api/v1/lists", {{"name", "News"}}).status, 201);
+  for (const char* email : {"ann@example.com", "bob@example.com", "cid@example.com"}) {
+    ASSERT_EQ(As(s, "POST", "/api/v1/contacts",
+                 {{"email", email}, {"list", "News"}, {"status", "unconfirmed"}})
+                  .status,
+              201);
+  }
+  Reply summary = As(s, "GET", "/api/v1/mail/outbox/summary");
+  EXPECT_EQ(summary.body["counts"]["queued"], 3);
+  EXPECT_EQ(summary.body["mail_ready"], false);
+  EXPECT_THAT(summary.body["not_ready_because"].get<std::string>(),
+              ::testing::HasSubstr("mail config --host"));
+  const Reply queued = As(s, "GET", "/api/v1/mail/outbox?state=queued");
+  const int64_t id = queued.body["items"][0]["id"];
+  const std::string one = fmt::format("/api/v1/mail/outbox/{}/cancel", id);
+  const Reply cancelled = As(s, "POST", one);
+  ASSERT_EQ(cancelled.status, 200) << cancelled.text;
+  EXPECT_EQ(cancelled.body["cancelled"], 1);
+  const Reply again = As(s, "POST", one);
+  EXPECT_EQ(again.status, 409);
+  EXPECT_THAT(again.text, ::testing::HasSubstr("only a queued message can be cancelled"));
+  EXPECT_EQ(As(s, "POST", "/api/v1/mail/outbox/999/cancel").status, 404);
+  const Reply all = As(s, "POST", "/api/v1/mail/outbox/cancel-queued");
+  ASSERT_EQ(all.status, 200) << all.text;
+  EXPECT_EQ(all.body["cancelled"], 2);
+  summary = As(s, "GET", "/api/v1/mail/outbox/summary");
+  EXPECT_EQ(summary.body["counts"]["queued"], 0);
+  EXPECT_EQ(summary.body["counts"]["cancelled"], 3);
+  const Reply listed = As(s, "GET", "/api/v1/mail/outbox?state=cancelled");
+  ASSERT_EQ(listed.body["items"].size(), 3u);
+  EXPECT_THAT(listed.body["items"][0]["last_error"].get<std::string>(),
+              ::testing::HasSubstr("cancelled by an operator"));
+  ASSERT_EQ(As(s, "PUT", "/api/v1/mail/settings",
+               {{"smtp_host", "127.0.0.1"}, {"base_url", "https://lists.example.com"}})
+                .status,
+            200);
+  EXPECT_EQ(As(s, "GET", "/api/v1/mail/outbox/summary").body["mail_ready"], true);
 }
 
 // Issue 11: a PUT that points a connection at another host, without a

@@ -582,6 +582,13 @@ class ContactStore {
                                                     std::string_view error) = 0;
   // A failed message back to queued, due now (an operator's decision).
   virtual base::Status RequeueMessage(int64_t id) = 0;
+  // A queued message to cancelled (an operator's decision: it is never sent;
+  // last_error says who cancelled it). NotFound for an unknown id;
+  // FailedPrecondition naming its state when it is not queued (one being
+  // sent can no longer be stopped, one sent or failed has nothing to stop).
+  virtual base::Status CancelMessage(int64_t id) = 0;
+  // Every queued message to cancelled, as CancelMessage; returns how many.
+  virtual base::Result<int64_t> CancelQueuedMessages() = 0;
   // Messages sent at or after `since` (ISO 8601), for the hourly cap.
   virtual base::Result<int64_t> CountMessagesSentSince(std::string_view since) = 0;
   // The earliest next_attempt_at of a queued message, or nullopt.

@@ -115,6 +115,45 @@ TEST_F(MailCliTest, ConfigureQueueSendAndList) {
   EXPECT_TRUE(Json({"autoresponder", "ls"}).empty());
 }
 
+// Messages queued while mail was not set up can be cancelled, one or all;
+// cancelled ones are never sent, even once mail works.
+TEST_F(MailCliTest, CancelledMessagesAreNeverSent) {
+  ASSERT_EQ(Run({"list", "create", "News", "--sender-email", "news@example.com"}).exit_code, 0);
+  for (const char* email : {"ann@example.com", "bob@example.com", "cid@example.com"}) {
+    ASSERT_EQ(Run({"contact", "add", email, "--list", "News", "--status", "unconfirmed"}).exit_code,
+              0);
+  }
+  const nlohmann::json queued = Json({"mail", "ls", "--state", "queued"});
+  ASSERT_EQ(queued["total"], 3);
+  const std::string first = std::to_string(queued["items"][0]["id"].get<int64_t>());
+
+  ProcessResult one = Run({"mail", "cancel", first});
+  ASSERT_EQ(one.exit_code, 0) << one.err;
+  EXPECT_THAT(one.out, HasSubstr("Cancelled message " + first + "; it will not be sent."));
+  ProcessResult twice = Run({"mail", "cancel", first});
+  EXPECT_EQ(twice.exit_code, 1);
+  EXPECT_THAT(twice.err, HasSubstr("is cancelled; only a queued message can be cancelled"));
+  EXPECT_EQ(Run({"mail", "cancel"}).exit_code, 2);  // an id or --all-queued
+  EXPECT_EQ(Run({"mail", "cancel", "424242"}).exit_code, 1);
+
+  ProcessResult all = Run({"mail", "cancel", "--all-queued"});
+  ASSERT_EQ(all.exit_code, 0) << all.err;
+  EXPECT_THAT(all.out, HasSubstr("Cancelled 2 queued messages; they will not be sent."));
+  const nlohmann::json after = Json({"mail", "ls"});
+  EXPECT_EQ(after["counts"].value("queued", 0), 0);  // a state with no message is left out
+  EXPECT_EQ(after["counts"].value("cancelled", 0), 3);
+
+  ASSERT_EQ(Run({"mail", "config", "--host", "127.0.0.1", "--port", std::to_string(sink_.port()),
+                 "--tls", "none", "--user", "mailer", "--password-stdin", "--base-url",
+                 "https://lists.example.com/"},
+                "Pa55-w0rd!\n")
+                .exit_code,
+            0);
+  ProcessResult sent = Run({"mail", "send"});
+  ASSERT_EQ(sent.exit_code, 0) << sent.err;
+  EXPECT_TRUE(sink_.Messages().empty());
+}
+
 TEST_F(MailCliTest, SendingNeedsSettingsAndSaysWhatIsMissing) {
   ProcessResult unset = Run({"mail", "send"});
   EXPECT_EQ(unset.exit_code, 1);

@@ -388,6 +388,43 @@ INSTANTIATE_TEST_SUITE_P(Sqlite, SqliteSyncCliTest, ::testing::Values("sqlite"),
                            return param.param;
                          });
 
+
+// Status unconfirmed queues a confirmation per new contact: without mail set
+// up they would wait unseen, so create, edit and run say so (one line; a
+// `warnings` array with --json), and an active sync says nothing.
+TEST_P(SyncCliTest, AnUnconfirmedSyncWarnsWhenMailIsNotSetUp) {
+  const std::string active = WriteFile("active.json", Definition());
+  const std::string unconfirmed =
+      WriteFile("unconfirmed.json", Definition(R"(, "status": "unconfirmed")"));
+  ProcessResult quiet = Run({"sync", "create", "--file", active});
+  ASSERT_EQ(quiet.exit_code, 0) << quiet.err;
+  EXPECT_THAT(quiet.out, ::testing::Not(HasSubstr("Warning")));
+  EXPECT_EQ(Json({"sync", "show", "Shop"}).contains("warnings"), false);
+
+  ProcessResult edited = Run({"sync", "edit", "Shop", "--file", unconfirmed});
+  ASSERT_EQ(edited.exit_code, 0) << edited.err;
+  EXPECT_THAT(edited.out, HasSubstr("Warning: this sync queues a confirmation message to each new "
+                                    "contact (status unconfirmed), but mail is not set up"));
+  EXPECT_THAT(edited.out, HasSubstr("mail cancel --all-queued"));
+  const nlohmann::json saved = Json({"sync", "edit", "Shop", "--file", unconfirmed});
+  ASSERT_EQ(saved["warnings"].size(), 1u);
+  EXPECT_THAT(saved["warnings"][0].get<std::string>(), HasSubstr("mail config --host"));
+
+  ProcessResult run = Run({"sync", "run", "Shop"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_THAT(run.out, HasSubstr("Warning: this sync queues a confirmation message"));
+  const nlohmann::json outbox = Json({"mail", "ls"});
+  EXPECT_EQ(outbox["counts"]["queued"], 2);  // ann and bob, as the warning said
+
+  // Once mail is set up the warning goes away.
+  ASSERT_EQ(
+      Run({"mail", "config", "--host", "127.0.0.1", "--base-url", "https://lists.example.com"})
+          .exit_code,
+      0);
+  const nlohmann::json again = Json({"sync", "run", "Shop"});
+  EXPECT_EQ(again["warnings"], nlohmann::json::array());
+}
+
 TEST_P(SyncCliTest, CtrlCCancelsCleanly) {
   // Enough rows that the run is still going when the signal arrives.
   AddMany(300000);

@@ -312,7 +312,12 @@ async function scenario(page, { base, dataDir }) {
   await page.locator(".test-out .msg-ok").filter({ hasText: "Connected" }).waitFor();
   assert.equal(await page.locator(".test-out .privileged").count(), 0, "no warning for the reader");
   assert.equal(await page.getByLabel("List", { exact: true }).inputValue(), LIST_NAME);
+  // Unconfirmed would queue a confirmation per contact, and no mail server is set up.
+  await page.getByLabel("Status of new contacts").selectOption("unconfirmed");
+  await page.locator(".mail-warning").filter({ hasText: "Mail is not set up, so a confirmation message" })
+    .waitFor();
   await page.getByLabel("Status of new contacts").selectOption("active");
+  await page.locator(".mail-warning").waitFor({ state: "detached" });
   await shot(page, "wizard-1-source-database");
   await page.getByRole("button", { name: "Next →" }).click();
 
@@ -437,7 +442,8 @@ async function scenario(page, { base, dataDir }) {
   assert.equal(await failedRows.count(), EXPECT.failed);
   assert.ok(await page.getByRole("cell", { name: `${HOSTILE_IMG}@example.com`, exact: true }).isVisible(),
     "a hostile email in the failures renders as text");
-  assert.equal(await page.locator("svg.chart rect.bar").count(), 3, "the history chart has one run");
+  assert.equal(await page.locator("svg.chart rect.bar").count(), 5,
+    "the history chart has one run, stacked from its five outcomes");
   await shot(page, "report");
   await page.getByLabel("Reason").selectOption("email_invalid");
   await page.getByText("1–2 of 2 failed rows").waitFor();
@@ -515,12 +521,26 @@ async function scenario(page, { base, dataDir }) {
   assert.equal(await again.getAttribute("data-state"), "succeeded");
   assert.equal(await count(again, "added"), 0, "second run: added");
   assert.equal(await count(again, "failed"), EXPECT.failed, "second run: failed");
+  assert.equal(await count(again, "unchanged"), EXPECT.added, "second run: every imported row unchanged");
+  // The Last run column shows the new run without a reload, with every outcome.
+  const summary = `0 added · 0 updated · ${EXPECT.added} unchanged · 0 skipped · ${EXPECT.failed} failed`;
+  await edited.locator(".run-summary", { hasText: summary }).waitFor({ timeout: 10000 });
   await shot(page, "syncs-run-again");
   await edited.getByRole("link", { name: "Shop customers (edited)", exact: true }).click();
   await page.getByRole("heading", { name: "Run history" }).waitFor();
   const bars = await page.locator("svg.chart rect.bar").count();
-  assert.ok(bars >= 3 && bars % 3 === 0, `three bars per run (${bars})`);
+  assert.ok(bars >= 10 && bars % 5 === 0, `five stacked outcomes per run (${bars})`);
+  assert.equal(await page.locator("svg.chart rect.bar-unchanged").last().getAttribute("data-value"),
+    String(EXPECT.added), "the chart shows the unchanged rows of the re-run");
+  assert.ok(Number(await page.locator("svg.chart rect.bar-unchanged").last().getAttribute("height")) > 0,
+    "a re-run that changed nothing is a visible bar");
+  const runsRegion = page.getByRole("region", { name: "Runs" });
+  assert.equal(await runsRegion.locator('tbody tr:first-child td[data-count="unchanged"]').textContent(),
+    String(EXPECT.added), "the runs table has an Unchanged column");
+  assert.equal(await runsRegion.locator('tbody tr:first-child td[data-count="skipped"]').textContent(), "0");
   await shot(page, "sync-history");
+
+  await cancelledRunShowsWhereItStopped(page, dataDir);
 
   // Mail: the outbox summary, and an autoresponder with a hostile subject
   // added to the (hostile) list, listed as text and deleted.
@@ -537,6 +557,9 @@ async function scenario(page, { base, dataDir }) {
   assert.equal(added.status, 0, `contact add: ${added.stderr}`);
   await page.locator('dl.counts [data-count="queued"] dd', { hasText: String(before + 1) })
     .waitFor({ timeout: 15000 });
+  await page.getByText("Queued messages are not sent: mail is not set up").waitFor();
+  const queuedRows = page.getByRole("region", { name: "Queued messages", exact: true }).locator("tbody tr");
+  await queuedRows.filter({ hasText: "mail-e2e@example.com" }).waitFor();
   const AR_SUBJECT = `Welcome ${HOSTILE_IMG} %FIRSTNAME%`;
   await page.getByLabel("List", { exact: true }).selectOption({ label: LIST_NAME });
   await page.getByLabel("Subject").fill(AR_SUBJECT);
@@ -552,6 +575,7 @@ async function scenario(page, { base, dataDir }) {
   await arRow.getByRole("button", { name: `Delete autoresponder ${AR_SUBJECT}` }).click();
   await page.getByRole("dialog").getByRole("button", { name: "Delete" }).click();
   await page.getByText("This list has no autoresponders.").waitFor();
+  await queuedMailCanBeCancelled(page, dataDir, queuedRows);
   await noScriptRan(page, "mail");
 
   // Deleting the list the sync imports into: the question names the sync and
@@ -582,6 +606,74 @@ async function scenario(page, { base, dataDir }) {
   await page.getByRole("dialog").getByRole("button", { name: "Delete" }).click();
   await page.getByText("No lists yet. Create one below.").waitFor();
   await noScriptRan(page, "the end");
+}
+
+// Cancel on the Mail page: one message, then all the queued ones (asking
+// first). The counts follow; nothing is left queued.
+async function queuedMailCanBeCancelled(page, dataDir, queuedRows) {
+  const countOf = async (state) => Number(await page.locator(`dl.counts [data-count="${state}"] dd`).textContent());
+  const cancelledBefore = await countOf("cancelled");
+  await queuedRows.filter({ hasText: "mail-e2e@example.com" })
+    .getByRole("button", { name: /^Cancel message \d+ to mail-e2e@example.com$/ }).click();
+  await page.getByText(/to mail-e2e@example\.com is cancelled; it will not be sent/).waitFor();
+  await page.locator('dl.counts [data-count="cancelled"] dd', { hasText: String(cancelledBefore + 1) })
+    .waitFor();
+  for (const email of ["mail-e2e2@example.com", "mail-e2e3@example.com"]) {
+    const added = spawnSync(binary, ["--data-dir", dataDir, "contact", "add", email, "--list", LIST_NAME,
+      "--status", "unconfirmed", "--field", "TIER=gold"], { encoding: "utf8" });
+    assert.equal(added.status, 0, `contact add: ${added.stderr}`);
+  }
+  const cancelAll = page.getByRole("button", { name: /^Cancel all \d+ queued$/ });
+  await queuedRows.filter({ hasText: "mail-e2e3@example.com" }).waitFor({ timeout: 15000 });
+  const queuedNow = await countOf("queued");
+  await cancelAll.click();
+  await page.getByRole("dialog").getByRole("button", { name: "Cancel messages" }).click();
+  await page.getByText(`${queuedNow} queued message${queuedNow === 1 ? " is" : "s are"} cancelled`).waitFor();
+  await page.locator('dl.counts [data-count="queued"] dd', { hasText: /^0$/ }).waitFor();
+  assert.equal(await countOf("cancelled"), cancelledBefore + 1 + queuedNow, "every queued message cancelled");
+  await page.getByText("No queued messages.").waitFor();
+}
+
+// A run cancelled part way: its bar stays where it stopped and it says how
+// far it got. The source is a view that sleeps a little per row, so the run
+// is still reading when Cancel is pressed.
+async function cancelledRunShowsWhereItStopped(page, dataDir) {
+  const slow = `e2e_slow_${process.pid}`;
+  mariadb(`CREATE OR REPLACE VIEW ${slow} AS SELECT id, email, tier FROM ${table} WHERE SLEEP(0.004) = 0;`);
+  const file = path.join(dataDir, "slow-sync.json");
+  fs.writeFileSync(file, JSON.stringify({ name: "Slow customers", connection: "shop", list: LIST_NAME,
+    source: { table: slow }, mapping: { email: "email", tier: "%TIER%" }, status: "active" }));
+  const created = spawnSync(binary, ["--data-dir", dataDir, "sync", "create", "--file", file],
+    { encoding: "utf8" });
+  assert.equal(created.status, 0, `sync create: ${created.stderr}`);
+  try {
+    await nav(page, "Database Sync");
+    const row = page.locator("tbody tr", { hasText: "Slow customers" });
+    await row.getByRole("button", { name: "Run sync Slow customers" }).click();
+    const panel = page.locator(".run-panel");
+    await page.waitForFunction(() => {  // reading, with its estimate
+      const p = document.querySelector(".run-panel progress");
+      return p && p.value > 0 && p.max > 1;
+    }, null, { timeout: 60000 });
+    await panel.getByRole("button", { name: "Cancel run" }).click();
+    await panel.getByRole("link", { name: "Open the report" }).waitFor({ timeout: 60000 });
+    assert.equal(await panel.getAttribute("data-state"), "cancelled");
+    const bar = await panel.locator("progress").evaluate((p) => ({ value: p.value, max: p.max }));
+    assert.ok(bar.value > 0 && bar.value < bar.max, `the bar stops where the run did (${bar.value} of ${bar.max})`);
+    const outcome = await panel.locator(".outcome").textContent();
+    assert.match(outcome, new RegExp(`Cancelled after ${bar.value} of ${bar.max} rows\\.`), outcome);
+    assert.doesNotMatch(outcome, /cancelled: cancelled/i);
+    await row.locator(".badge.run-cancelled").waitFor({ timeout: 10000 });
+    await panel.getByRole("link", { name: "Open the report" }).click();
+    await page.getByRole("heading", { name: /^Report of run #\d+$/ }).waitFor();
+    await page.locator("main .msg-warn").filter({ hasText: /^Cancelled after \d+ rows\.$/ }).waitFor();
+    await nav(page, "Database Sync");
+    await row.getByRole("button", { name: "Delete sync Slow customers" }).click();
+    await page.getByRole("dialog").getByRole("button", { name: "Delete" }).click();
+    await row.waitFor({ state: "detached" });
+  } finally {
+    mariadb(`DROP VIEW IF EXISTS ${slow};`);
+  }
 }
 
 main().catch((err) => {

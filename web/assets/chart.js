@@ -1,10 +1,13 @@
-// The run-history chart of a sync: one group of bars per run (added, updated,
-// failed), oldest on the left, drawn as inline SVG (no library). Text inside
-// the SVG is set with textContent like everywhere else.
+// The run-history chart of a sync: one stacked bar per run with every
+// outcome of its selected rows (added, updated, unchanged, skipped, failed),
+// oldest on the left, drawn as inline SVG (no library). A re-run that changed
+// nothing shows as a full bar of unchanged rows, not as an empty slot. Text
+// inside the SVG is set with textContent like everywhere else.
 import { h, fmtTime } from "./dom.js";
 
 const NS = "http://www.w3.org/2000/svg";
-const SERIES = [["added", "Added"], ["updated", "Updated"], ["failed", "Failed"]];
+export const SERIES = [["added", "Added"], ["updated", "Updated"], ["unchanged", "Unchanged"],
+  ["skipped", "Skipped"], ["failed", "Failed"]];
 
 function s(tag, attrs, text) {
   const el = document.createElementNS(NS, tag);
@@ -13,22 +16,25 @@ function s(tag, attrs, text) {
   return el;
 }
 
+const countOf = (run, key) => (run.counts || {})[key] || 0;
+const runTotal = (run) => SERIES.reduce((sum, [key]) => sum + countOf(run, key), 0);
+
 // runs: newest first, as GET /syncs/{id}/runs returns them.
 export function historyChart(runs, maxRuns = 20) {
   const shown = runs.slice(0, maxRuns).reverse();
   if (!shown.length) return h("p.muted", "No runs yet.");
   const width = 640;
   const height = 200;
-  const pad = { left: 44, right: 8, top: 12, bottom: 28 };
+  const pad = { left: 44, right: 8, top: 16, bottom: 28 };
   const innerW = width - pad.left - pad.right;
   const innerH = height - pad.top - pad.bottom;
-  const max = Math.max(1, ...shown.flatMap((r) => SERIES.map(([k]) => (r.counts || {})[k] || 0)));
+  const max = Math.max(1, ...shown.map(runTotal));
   const groupW = innerW / shown.length;
-  const barW = Math.max(2, Math.min(18, (groupW - 6) / SERIES.length));
+  const barW = Math.max(3, Math.min(36, groupW - 8));
   const summary = shown.map((r) => `run ${r.id}: ${SERIES.map(([k, l]) =>
-    `${(r.counts || {})[k] || 0} ${l.toLowerCase()}`).join(", ")}`).join("; ");
+    `${countOf(r, k)} ${l.toLowerCase()}`).join(", ")}`).join("; ");
   const svg = s("svg", { viewBox: `0 0 ${width} ${height}`, role: "img", class: "chart",
-    "aria-label": `Rows added, updated and failed in the last ${shown.length} runs: ${summary}` });
+    "aria-label": `Outcome of the rows of the last ${shown.length} runs: ${summary}` });
   svg.append(s("line", { x1: pad.left, y1: pad.top + innerH, x2: width - pad.right,
     y2: pad.top + innerH, class: "axis" }));
   for (const frac of [0, 0.5, 1]) {
@@ -38,19 +44,21 @@ export function historyChart(runs, maxRuns = 20) {
     if (frac > 0) svg.append(s("line", { x1: pad.left, y1: y, x2: width - pad.right, y2: y, class: "grid" }));
   }
   shown.forEach((run, i) => {
-    const x0 = pad.left + i * groupW + (groupW - barW * SERIES.length) / 2;
-    SERIES.forEach(([key, label], j) => {
-      const value = (run.counts || {})[key] || 0;
+    const x = pad.left + i * groupW + (groupW - barW) / 2;
+    let top = pad.top + innerH;
+    for (const [key, label] of SERIES) {  // bottom to top, in the legend's order
+      const value = countOf(run, key);
       const bh = (value / max) * innerH;
-      const bar = s("rect", { x: x0 + j * barW, y: pad.top + innerH - bh, width: barW - 1,
-        height: Math.max(bh, value ? 2 : 0), class: `bar bar-${key}` });
+      top -= bh;
+      const bar = s("rect", { x, y: top, width: barW, height: bh, class: `bar bar-${key}`,
+        "data-count": key, "data-value": value });
       bar.append(s("title", {}, `Run ${run.id} (${fmtTime(run.started_at)}): ${value} ${label.toLowerCase()}`));
       svg.append(bar);
-      if (value && groupW >= 48) {  // small counts beside big ones stay readable
-        svg.append(s("text", { x: x0 + j * barW + (barW - 1) / 2, y: pad.top + innerH - bh - 3,
-          "text-anchor": "middle", class: "value" }, String(value)));
-      }
-    });
+    }
+    if (groupW >= 32) {  // the run's total above its bar
+      svg.append(s("text", { x: x + barW / 2, y: top - 3, "text-anchor": "middle", class: "value" },
+        String(runTotal(run))));
+    }
     if (shown.length <= 12 || i % Math.ceil(shown.length / 12) === 0) {
       svg.append(s("text", { x: pad.left + i * groupW + groupW / 2, y: height - 8,
         "text-anchor": "middle", class: "tick" }, `#${run.id}`));

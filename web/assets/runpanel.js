@@ -11,6 +11,19 @@ export function countsList(counts, labels = {}) {
     h("dt", labels[k] || k), h("dd", String((counts || {})[k] ?? 0)))));
 }
 
+// The outcome line; a cancelled run says how far it got rather than
+// repeating its state ("Run cancelled: cancelled").
+function outcomeMessage(run, howFar) {
+  if (run.state === "succeeded") {
+    return message("ok", `Finished in ${((run.duration_ms || 0) / 1000).toFixed(1)} s.`);
+  }
+  if (run.state === "cancelled") {
+    const extra = run.message && run.message !== "cancelled" ? ` ${run.message}` : "";
+    return message("warn", `Cancelled after ${howFar}.${extra}`);
+  }
+  return message("error", `Run ${run.state || "ended"}${run.message ? `: ${run.message}` : "."}`);
+}
+
 export function runPanel(runId, { onFinished } = {}) {
   const phase = h("span.phase", "starting");
   const bar = h("progress", { max: "100", id: `run-${runId}-progress` });
@@ -26,8 +39,11 @@ export function runPanel(runId, { onFinished } = {}) {
   let finished = false;
 
   let events = 0;
+  const reached = { read: 0, total: null };  // how far the run got, for a cancelled one
   function progress(p) {
     events += 1;
+    reached.read = Math.max(reached.read, p.rows_read ?? 0);
+    if (p.estimated_total !== null && p.estimated_total !== undefined) reached.total = p.estimated_total;
     panel.dataset.progressEvents = String(events);
     replace(phase, p.phase || "running");
     if (p.sql) replace(sql, p.sql);
@@ -47,6 +63,20 @@ export function runPanel(runId, { onFinished } = {}) {
     if (p.counts) replace(counts, countsList(p.counts));
   }
 
+  // A cancelled run keeps its bar where it stopped: rows read of the estimate.
+  function showWhereItStopped(read) {
+    const total = reached.total;
+    if (total) {
+      bar.max = total;
+      bar.value = Math.min(read, total);
+      replace(rows, `${read} of ${total} rows`);
+    } else {
+      bar.max = 1;
+      bar.value = 0;
+      replace(rows, `${read} rows`);
+    }
+  }
+
   function finish(run) {
     if (finished) return;
     finished = true;
@@ -56,14 +86,14 @@ export function runPanel(runId, { onFinished } = {}) {
     if (run.counts) replace(counts, countsList(run.counts));
     replace(phase, run.state || "finished");
     const c = run.counts || {};
-    bar.max = Math.max(1, c.selected || 0);
-    bar.value = bar.max;
-    replace(rows, `${c.selected ?? 0} rows`);
-    const ok = run.state === "succeeded";
-    replace(outcome,
-      message(ok ? "ok" : "error",
-        ok ? `Finished in ${((run.duration_ms || 0) / 1000).toFixed(1)} s.`
-          : `Run ${run.state || "ended"}${run.message ? `: ${run.message}` : "."}`),
+    const cancelled = run.state === "cancelled";
+    if (cancelled) showWhereItStopped(Math.max(reached.read, c.selected ?? 0));
+    else {
+      bar.max = Math.max(1, c.selected || 0);
+      bar.value = bar.max;
+      replace(rows, `${c.selected ?? 0} rows`);
+    }
+    replace(outcome, outcomeMessage(run, cancelled ? rows.textContent : ""),
       run.deletion_note ? message("warn", run.deletion_note) : null,
       h("p", h("a.button.primary", { href: `#/runs/${runId}` }, "Open the report")));
     if (onFinished) onFinished(run);

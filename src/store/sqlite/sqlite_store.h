@@ -115,6 +115,8 @@ class SqliteContactStore final : public ContactStore {
   base::Result<int64_t> FailAbandonedClaims(std::string_view claimed_before,
                                             std::string_view error) override;
   base::Status RequeueMessage(int64_t id) override;
+  base::Status CancelMessage(int64_t id) override;
+  base::Result<int64_t> CancelQueuedMessages() override;
   base::Result<int64_t> CountMessagesSentSince(std::string_view since) override;
   base::Result<std::optional<std::string>> NextDueTime() override;
   base::Result<OutboxPage> GetOutbox(const OutboxFilter& filter) override;

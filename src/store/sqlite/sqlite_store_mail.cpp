@@ -144,6 +144,9 @@ base::Result<LinkTarget> FindLinkTarget(Database& db, int64_t contact_id, int64_
   return target;
 }
 
+// Why a message was cancelled, when an operator did it (not the recipient's state).
+constexpr std::string_view kCancelledByOperator = "cancelled by an operator; it will not be sent";
+
 base::Status SetOutboxState(Database& db, int64_t id, std::string_view state,
                             std::string_view error, const std::string& now) {
   CS_ASSIGN_OR_RETURN(
@@ -511,6 +514,35 @@ base::Status SqliteContactStore::RequeueMessage(int64_t id) {
     if (!row) return base::NotFound(fmt::format("message {} does not exist", id));
     return base::FailedPrecondition(fmt::format(
         "message {} is {}; only a failed message can be queued again", id, query->ColumnText(0)));
+  });
+}
+
+base::Status SqliteContactStore::CancelMessage(int64_t id) {
+  return InTransaction(db_, kWrite, [&]() -> base::Status {
+    CS_ASSIGN_OR_RETURN(CachedStatement update,
+                        db_.Cached("UPDATE mail_outbox SET state = 'cancelled', last_error = ?2, "
+                                   "updated_at = ?3 WHERE id = ?1 AND state = 'queued'"));
+    update->Bind(1, id).Bind(2, kCancelledByOperator).Bind(3, Now());
+    CS_RETURN_IF_ERROR(update->Run());
+    if (db_.Changes() == 1) return base::Status::Ok();
+    CS_ASSIGN_OR_RETURN(CachedStatement query,
+                        db_.Cached("SELECT state FROM mail_outbox WHERE id = ?1"));
+    query->Bind(1, id);
+    CS_ASSIGN_OR_RETURN(const bool row, query->Step());
+    if (!row) return base::NotFound(fmt::format("message {} does not exist", id));
+    return base::FailedPrecondition(fmt::format(
+        "message {} is {}; only a queued message can be cancelled", id, query->ColumnText(0)));
+  });
+}
+
+base::Result<int64_t> SqliteContactStore::CancelQueuedMessages() {
+  return InTransaction(db_, kWrite, [&]() -> base::Result<int64_t> {
+    CS_ASSIGN_OR_RETURN(CachedStatement update,
+                        db_.Cached("UPDATE mail_outbox SET state = 'cancelled', last_error = ?1, "
+                                   "updated_at = ?2 WHERE state = 'queued'"));
+    update->Bind(1, kCancelledByOperator).Bind(2, Now());
+    CS_RETURN_IF_ERROR(update->Run());
+    return db_.Changes();
   });
 }
 

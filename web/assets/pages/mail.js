@@ -1,8 +1,10 @@
 // Mail: the SMTP settings (the password is write-only: the server only says
 // whether one is stored), how the outbox drains (refreshed while the page is
-// open), failed messages with Retry, and the lists' autoresponders.
+// open), a warning while queued mail cannot be sent, the queued messages
+// with Cancel (one, or all), failed messages with Retry, and the lists'
+// autoresponders.
 import { api, qs } from "../api.js";
-import { h, replace, field, table, val, select, checkbox, message, fmtTime } from "../dom.js";
+import { h, replace, field, table, val, select, checkbox, message, fmtTime, confirmDialog } from "../dom.js";
 import { pageHeader, apiForm, deleteButton } from "./common.js";
 
 const REFRESH_MS = 3000;
@@ -79,7 +81,26 @@ function summaryView(summary) {
     h("p", { dataset: { test: "cap" } }, capText,
       full ? " — the cap is reached; the queue continues when the hour rolls on." : ""),
     summary.next_due_at && counts.queued
-      ? h("p.muted", `Next message due ${fmtTime(summary.next_due_at)}.`) : null);
+      ? h("p.muted", `Next message due ${fmtTime(summary.next_due_at)}.`) : null,
+    summary.mail_ready === false && counts.queued ? message("warn", "Queued messages are not sent: " +
+      "mail is not set up. Give the SMTP server and the public URL above, or cancel the messages that " +
+      "should not go out.") : null);
+}
+
+// The messages still waiting, each with Cancel, and Cancel all (asks first):
+// the way out of confirmations a sync queued by mistake.
+function queuedTable(page, onCancel, onCancelAll) {
+  const all = page.total ? h("button.small.danger", { type: "button", on: { click: onCancelAll } },
+    `Cancel all ${page.total} queued`) : null;
+  return h("div",
+    h("div.section-head", h("h3", `Queued messages (${page.total})`), all),
+    table(["To", "List", "Kind", "Due", ""],
+      page.items.map((m) => h("tr",
+        h("td", val(m.email)), h("td", val(m.list)), h("td", m.kind), h("td", fmtTime(m.next_attempt_at)),
+        h("td.actions", h("button.small", { type: "button", "aria-label": `Cancel message ${m.id} to ${m.email}`,
+          on: { click: () => onCancel(m) } }, "Cancel")))),
+      { label: "Queued messages", empty: "No queued messages." }),
+    page.total > page.items.length ? h("p.muted", `The first ${page.items.length} are shown.`) : null);
 }
 
 function failedTable(page, onRetry) {
@@ -154,19 +175,43 @@ export async function mailPage() {
   const outboxStatus = h("div.form-status");
   const summaryBox = h("div", { "aria-live": "off" });
   const failedBox = h("div", { "aria-live": "off" });
+  const queuedBox = h("div", { "aria-live": "off" });
   let timer = null;
-  let shown = { summary: "", failed: "" };
+  let shown = { summary: "", failed: "", queued: "" };
   async function refreshOutbox() {
-    const [summary, failed] = await Promise.all([api.get("/mail/outbox/summary"),
-      api.get(`/mail/outbox${qs({ state: "failed", limit: 100 })}`)]);
-    // Redrawn only when something changed, so that a focused Retry button
-    // is not taken away from under the keyboard every few seconds.
-    const next = { summary: JSON.stringify(summary), failed: JSON.stringify(failed) };
+    const [summary, failed, queued] = await Promise.all([api.get("/mail/outbox/summary"),
+      api.get(`/mail/outbox${qs({ state: "failed", limit: 100 })}`),
+      api.get(`/mail/outbox${qs({ state: "queued", limit: 100 })}`)]);
+    // Redrawn only when something changed, so that a focused Retry or Cancel
+    // button is not taken away from under the keyboard every few seconds.
+    const next = { summary: JSON.stringify(summary), failed: JSON.stringify(failed),
+      queued: JSON.stringify(queued) };
     if (next.summary !== shown.summary) replace(summaryBox, summaryView(summary));
+    if (next.queued !== shown.queued) replace(queuedBox, queuedTable(queued, cancelOne, cancelAll));
     if (next.failed !== shown.failed) {
       replace(failedBox, h("h3", `Failed messages (${failed.total})`), failedTable(failed, retry));
     }
     shown = next;
+  }
+  async function cancelOne(m) {
+    try {
+      await api.post(`/mail/outbox/${m.id}/cancel`);
+      replace(outboxStatus, message("ok", `Message ${m.id} to ${m.email} is cancelled; it will not be sent.`));
+      await refreshOutbox();
+    } catch (err) {
+      replace(outboxStatus, message("error", err.message));
+    }
+  }
+  async function cancelAll() {
+    if (!(await confirmDialog("Cancel every queued message? They will never be sent; " +
+      "a contact waiting for a confirmation stays unconfirmed.", "Cancel messages"))) return;
+    try {
+      const { cancelled } = await api.post("/mail/outbox/cancel-queued");
+      replace(outboxStatus, message("ok", `${cancelled} queued message${cancelled === 1 ? " is" : "s are"} cancelled; they will not be sent.`));
+      await refreshOutbox();
+    } catch (err) {
+      replace(outboxStatus, message("error", err.message));
+    }
   }
   async function retry(m) {
     try {
@@ -189,7 +234,7 @@ export async function mailPage() {
   const outbox = h("section.card", { "aria-labelledby": "outbox-heading" },
     h("h2", { id: "outbox-heading" }, "Outbox"),
     h("p.muted", "Confirmations and autoresponders wait here and go out within the hourly cap."),
-    outboxStatus, summaryBox, failedBox);
+    outboxStatus, summaryBox, queuedBox, failedBox);
   replace(page, pageHeader("Mail",
     "Sending settings, the outbox, and the autoresponders of each list."),
   settingsForm(settings), outbox, await autoresponderSection(lists));

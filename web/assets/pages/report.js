@@ -11,6 +11,17 @@ export const REASONS = ["email_missing", "email_invalid", "required_field_missin
   "excluded", "previously_unsubscribed", "bounced", "duplicate_in_source"];
 const PAGE = 50;
 
+// What the run's state means; a cancelled run says how far it got rather
+// than repeating its state ("cancelled").
+function stateMessage(run) {
+  if (run.state === "cancelled") {
+    const extra = run.message && run.message !== "cancelled" ? ` ${run.message}` : "";
+    return message("warn", `Cancelled after ${(run.counts || {}).selected ?? 0} rows.${extra}`);
+  }
+  if (!run.message) return null;
+  return message(run.state === "succeeded" ? "info" : "error", run.message);
+}
+
 export async function reportPage(id) {
   const run = await api.get(`/runs/${id}`);
   const syncName = run.sync_name ?? run.sync ?? "";
@@ -57,7 +68,6 @@ export async function reportPage(id) {
     }
   } catch { /* the report stands without its chart */ }
 
-  const ok = run.state === "succeeded";
   replace(page,
     pageHeader(`Report of run #${id}`, null,
       h("a.button", { href: `${BASE_PATH}/runs/${id}/failures.csv`, download: `run-${id}-failures.csv` },
@@ -70,7 +80,7 @@ export async function reportPage(id) {
         h("div", h("dt", "Started"), h("dd", fmtTime(run.started_at))),
         h("div", h("dt", "Finished"), h("dd", fmtTime(run.finished_at))),
         h("div", h("dt", "Duration"), h("dd", `${((run.duration_ms || 0) / 1000).toFixed(1)} s`))),
-      run.message ? message(ok ? "info" : "error", run.message) : null,
+      stateMessage(run),
       run.deletion_note ? message("warn", run.deletion_note) : null,
       h("h2", "Counts"), countsList(run.counts),
       h("h2", "SQL executed"), h("pre.sql", { tabindex: "0" }, run.sql || "")),

@@ -7,16 +7,27 @@ import { runPanel } from "../runpanel.js";
 import { testResult } from "./testresult.js";
 import { historyChart } from "../chart.js";
 
-function lastRunCell(run) {
-  if (!run) return h("span.muted", "never run");
-  const c = run.counts || {};
-  return h("div", h("a", { href: `#/runs/${run.id}` }, fmtTime(run.started_at)), " ",
-    h(`span.badge.run-${run.state}`, run.state),
-    h("div.muted.small", `${c.added ?? 0} added · ${c.updated ?? 0} updated · ${c.failed ?? 0} failed`));
+// Every outcome of a run's selected rows, so that a re-run of unchanged
+// contacts reads "584 unchanged", not "0 added · 0 updated · 0 failed".
+const SUMMARY_KEYS = ["added", "updated", "unchanged", "skipped", "failed"];
+
+export function runSummary(counts) {
+  const c = counts || {};
+  const parts = SUMMARY_KEYS.map((k) => `${c[k] ?? 0} ${k}`);
+  if (c.deleted) parts.push(`${c.deleted} deleted`);
+  return parts.join(" · ");
 }
 
-// The Test and Run buttons of one sync; results go into `panel`.
-export function syncActions(sync, panel, status) {
+function lastRunCell(run) {
+  if (!run) return h("span.muted", "never run");
+  return h("div", h("a", { href: `#/runs/${run.id}` }, fmtTime(run.started_at)), " ",
+    h(`span.badge.run-${run.state}`, run.state),
+    h("div.muted.small.run-summary", runSummary(run.counts)));
+}
+
+// The Test and Run buttons of one sync; results go into `panel`;
+// `onRunFinished` lets the page show the run's outcome where it lists runs.
+export function syncActions(sync, panel, status, onRunFinished) {
   const test = h("button.small", { type: "button", "aria-label": `Test sync ${sync.name}` }, "Test");
   test.addEventListener("click", async () => {
     test.disabled = true;
@@ -34,7 +45,10 @@ export function syncActions(sync, panel, status) {
     run.disabled = true;
     try {
       const { run_id: runId } = await api.post(`/syncs/${sync.id}/run`);
-      replace(panel, runPanel(runId, { onFinished: () => { run.disabled = false; } }));
+      replace(panel, runPanel(runId, { onFinished: () => {
+        run.disabled = false;
+        if (onRunFinished) onRunFinished().catch((err) => replace(status || panel, message("error", err.message)));
+      } }));
       panel.scrollIntoView({ block: "nearest" });
     } catch (err) {
       run.disabled = false;
@@ -62,7 +76,7 @@ export async function syncsPage() {
           h("td", lastRunCell(s.last_run)),
           h("td.actions",
             h("a.button.small", { href: `#/syncs/${s.id}/edit`, "aria-label": `Edit sync ${s.name}` }, "Edit"),
-            syncActions(s, panel, status),
+            syncActions(s, panel, status, refresh),
             deleteButton(`Delete sync ${s.name}`,
               `Delete the sync “${s.name}”? Its contacts stay; its run reports are deleted.`,
               async () => { await api.del(`/syncs/${s.id}`); replace(panel); await refresh(); }, status)));
@@ -74,20 +88,36 @@ export async function syncsPage() {
     h("a.button.primary", { href: "#/syncs/new" }, "Add sync")), status, body, panel);
 }
 
+const RUN_COLUMNS = [["selected", "Selected"], ["added", "Added"], ["updated", "Updated"],
+  ["unchanged", "Unchanged"], ["skipped", "Skipped"], ["failed", "Failed"], ["deleted", "Deleted"]];
+
+function runsTable(runs) {
+  return table(["Run", "Started", "By", "State", ...RUN_COLUMNS.map(([, label]) => label)],
+    runs.map((r) => h("tr",
+      h("td", h("a", { href: `#/runs/${r.id}` }, `#${r.id}`)), h("td", fmtTime(r.started_at)),
+      h("td", val(r.started_by)), h("td", h(`span.badge.run-${r.state}`, r.state)),
+      RUN_COLUMNS.map(([k]) => h("td.num", { dataset: { count: k } }, String((r.counts || {})[k] ?? 0))))),
+    { label: "Runs", empty: "No runs yet." });
+}
+
 export async function syncDetailPage(id) {
-  const [sync, runs] = await Promise.all([api.get(`/syncs/${id}`), api.get(`/syncs/${id}/runs`)]);
+  const sync = await api.get(`/syncs/${id}`);
   const d = sync.definition || {};
   const panel = h("div.panel-slot");
   const status = h("div.form-status");
+  const history = h("div");
+  const list = h("div");
+  async function refresh() {  // after a run ends, its row and bar appear without a reload
+    const runs = await api.get(`/syncs/${id}/runs`);
+    replace(history, historyChart(runs));
+    replace(list, runsTable(runs));
+  }
+  await refresh();
   return h("section",
     pageHeader(sync.name, `Into list “${d.list}” from connection “${d.connection}”.`,
-      h("a.button.small", { href: `#/syncs/${id}/edit` }, "Edit"), syncActions({ ...sync, id }, panel, status)),
+      h("a.button.small", { href: `#/syncs/${id}/edit` }, "Edit"),
+      syncActions({ ...sync, id }, panel, status, refresh)),
     status, panel,
-    h("section.card", h("h2", "Run history"), historyChart(runs)),
-    h("section.card", h("h2", "Runs"), table(["Run", "Started", "By", "State", "Selected", "Added",
-      "Updated", "Failed", "Deleted"], runs.map((r) => h("tr",
-      h("td", h("a", { href: `#/runs/${r.id}` }, `#${r.id}`)), h("td", fmtTime(r.started_at)),
-      h("td", val(r.started_by)), h("td", h(`span.badge.run-${r.state}`, r.state)),
-      ["selected", "added", "updated", "failed", "deleted"].map((k) =>
-        h("td.num", String((r.counts || {})[k] ?? 0))))), { label: "Runs", empty: "No runs yet." })));
+    h("section.card", h("h2", "Run history"), history),
+    h("section.card", h("h2", "Runs"), list));
 }

@@ -10,6 +10,7 @@ import { api, qs } from "../api.js";
 import { h, replace, append, field, select, checkbox, message, val, table, uid } from "../dom.js";
 import { runPanel } from "../runpanel.js";
 import { testResult } from "./testresult.js";
+import { showMailWarning } from "../mailwarning.js";
 
 const STEPS = ["Source database", "Table or query", "Map columns", "Rules and options", "Save, test, run"];
 const DB_TYPES = [["mariadb", "MariaDB"], ["mysql", "MySQL"], ["postgresql", "PostgreSQL"], ["sqlite", "SQLite"]];
@@ -326,13 +327,16 @@ export async function wizardPage(syncId) {
     useNew.addEventListener("change", modeSync);
     modeSync();
 
+    const mailWarning = h("div.mail-warning-slot");
+    const warnAboutMail = () => showMailWarning(mailWarning, st, lists).catch(() => replace(mailWarning));
     const listSel = select(lists.map((l) => [l.name, l.name]), st.list, { name: "list", required: true });
-    listSel.addEventListener("change", () => { st.list = listSel.value; });
+    listSel.addEventListener("change", () => { st.list = listSel.value; warnAboutMail(); });
     const statusSel = select(ENTRY_STATUSES, st.status, { name: "status" });
-    statusSel.addEventListener("change", () => { st.status = statusSel.value; });
+    statusSel.addEventListener("change", () => { st.status = statusSel.value; warnAboutMail(); });
     const auto = checkbox("Send the list's autoresponders to newly active contacts", st.send_autoresponders,
       { name: "send_autoresponders" });
-    auto.input.addEventListener("change", () => { st.send_autoresponders = auto.input.checked; });
+    auto.input.addEventListener("change", () => { st.send_autoresponders = auto.input.checked; warnAboutMail(); });
+    warnAboutMail();
 
     replace(body,
       h("h2", "1. Source database"),
@@ -346,7 +350,7 @@ export async function wizardPage(syncId) {
         lists.length ? h("div.form-grid", field("List", listSel),
           field("Status of new contacts", statusSel)) :
           message("warn", "There is no list yet: create one on the Lists page first."),
-        auto.el));
+        auto.el, mailWarning));
     name.focus();
 
     return async () => {
