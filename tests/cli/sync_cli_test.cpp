@@ -388,7 +388,6 @@ INSTANTIATE_TEST_SUITE_P(Sqlite, SqliteSyncCliTest, ::testing::Values("sqlite"),
                            return param.param;
                          });
 
-
 // Status unconfirmed queues a confirmation per new contact: without mail set
 // up they would wait unseen, so create, edit and run say so (one line; a
 // `warnings` array with --json), and an active sync says nothing.
