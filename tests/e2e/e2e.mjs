@@ -211,6 +211,26 @@ function nav(page, name) {
   return page.getByRole("navigation", { name: "Main" }).getByRole("link", { name, exact: true }).click();
 }
 
+// Accessibility (issue 12 item 10), on the edited sync with its runs: what a
+// screen reader is told, contrast, focus, phone layout, labels and axe-core.
+async function accessibilityChecks(page, { syncName }) {
+  const liveRegions = () => page.evaluate(() => [...document.querySelectorAll("[aria-live]")]
+    .map((el) => `${el.tagName.toLowerCase()}.${[...el.classList].join(".")}`));
+
+  // 1. Only the run's status line is a live region, not the whole app.
+  await page.getByRole("button", { name: `Run sync ${syncName}` }).click();
+  const panel = page.locator(".run-panel");
+  await panel.waitFor();
+  assert.deepEqual(await liveRegions(), ["p.run-status.sr-only"], "the run status is the one live region");
+  await panel.getByRole("link", { name: "Open the report" }).waitFor({ timeout: 60000 });
+  assert.match(await panel.locator(".run-status").textContent(),
+    /^Run #\d+ succeeded\. .* 0 added, 0 updated, \d+ unchanged, 0 skipped, 8 failed, 0 deleted\.$/,
+    "the end of the run is announced with its counts");
+  await nav(page, "Contacts");
+  await page.getByRole("heading", { name: "Contacts" }).waitFor();
+  assert.deepEqual(await liveRegions(), [], "a page without a run announces no redraw");
+}
+
 async function scenario(page, { base, dataDir }) {
   // First run: the setup page creates the first user and logs in.
   await page.goto(`${base}/`);
@@ -539,6 +559,7 @@ async function scenario(page, { base, dataDir }) {
     String(EXPECT.added), "the runs table has an Unchanged column");
   assert.equal(await runsRegion.locator('tbody tr:first-child td[data-count="skipped"]').textContent(), "0");
   await shot(page, "sync-history");
+  await accessibilityChecks(page, { syncName: "Shop customers (edited)" });
 
   await cancelledRunShowsWhereItStopped(page, dataDir);
 

@@ -5,6 +5,8 @@ import { api, BASE_PATH } from "./api.js";
 import { h, replace, message } from "./dom.js";
 
 export const COUNT_KEYS = ["selected", "added", "updated", "unchanged", "skipped", "failed", "deleted"];
+export const COUNT_LABELS = { selected: "Selected", added: "Added", updated: "Updated",
+  unchanged: "Unchanged", skipped: "Skipped", failed: "Failed", deleted: "Deleted" };
 
 export function countsList(counts, labels = {}) {
   return h("dl.counts", COUNT_KEYS.map((k) => h("div", { dataset: { count: k } },
@@ -13,26 +15,46 @@ export function countsList(counts, labels = {}) {
 
 // The outcome line; a cancelled run says how far it got rather than
 // repeating its state ("Run cancelled: cancelled").
+// It has no role of its own: the run's status line announces it.
 function outcomeMessage(run, howFar) {
+  const quiet = (kind, text) => h(`div.msg.msg-${kind}`, text);
   if (run.state === "succeeded") {
-    return message("ok", `Finished in ${((run.duration_ms || 0) / 1000).toFixed(1)} s.`);
+    return quiet("ok", `Finished in ${((run.duration_ms || 0) / 1000).toFixed(1)} s.`);
   }
   if (run.state === "cancelled") {
     const extra = run.message && run.message !== "cancelled" ? ` ${run.message}` : "";
-    return message("warn", `Cancelled after ${howFar}.${extra}`);
+    return quiet("warn", `Cancelled after ${howFar}.${extra}`);
   }
-  return message("error", `Run ${run.state || "ended"}${run.message ? `: ${run.message}` : "."}`);
+  return quiet("error", `Run ${run.state || "ended"}${run.message ? `: ${run.message}` : "."}`);
+}
+
+// The one live region of a run: a screen reader hears the phase when it
+// changes and the counts at the end, not every redraw of the bar and counts.
+function runAnnouncer(runId) {
+  const el = h("p.run-status.sr-only", { "aria-live": "polite", "aria-atomic": "true" });
+  let said = "";
+  const say = (text) => { if (text !== said) { said = text; replace(el, text); } };
+  return {
+    el,
+    phase: (phase) => say(`Run #${runId}: ${phase}.`),
+    finished: (run, outcome) => {
+      const c = run.counts || {};
+      say(`Run #${runId} ${run.state || "ended"}. ${outcome} ${COUNT_KEYS.map((k) =>
+        `${c[k] ?? 0} ${COUNT_LABELS[k].toLowerCase()}`).join(", ")}.`);
+    },
+  };
 }
 
 export function runPanel(runId, { onFinished } = {}) {
+  const announce = runAnnouncer(runId);
   const phase = h("span.phase", "starting");
   const bar = h("progress", { max: "100", id: `run-${runId}-progress` });
   const rows = h("span.rows", "");
   const sql = h("pre.sql", { tabindex: "0", "aria-label": "SQL being executed" }, "…");
   const counts = h("div", countsList({}));
-  const outcome = h("div.outcome", { role: "status" });
+  const outcome = h("div.outcome");
   const panel = h("section.card.run-panel", { "aria-labelledby": `run-${runId}-title`, dataset: { runId } },
-    h("h2", { id: `run-${runId}-title` }, `Run #${runId}`),
+    h("h2", { id: `run-${runId}-title` }, `Run #${runId}`), announce.el,
     h("div.field", h("label", { for: bar.id }, "Progress: ", phase, " ", rows), bar),
     h("h3", "SQL"), sql, h("h3", "Counts"), counts, outcome);
   let source = null;
@@ -46,6 +68,7 @@ export function runPanel(runId, { onFinished } = {}) {
     if (p.estimated_total !== null && p.estimated_total !== undefined) reached.total = p.estimated_total;
     panel.dataset.progressEvents = String(events);
     replace(phase, p.phase || "running");
+    announce.phase(p.phase || "running");
     if (p.sql) replace(sql, p.sql);
     const read = p.rows_read ?? 0;
     const total = p.estimated_total;
@@ -93,7 +116,9 @@ export function runPanel(runId, { onFinished } = {}) {
       bar.value = bar.max;
       replace(rows, `${c.selected ?? 0} rows`);
     }
-    replace(outcome, outcomeMessage(run, cancelled ? rows.textContent : ""),
+    const said = outcomeMessage(run, cancelled ? rows.textContent : "");
+    announce.finished(run, said.textContent);
+    replace(outcome, said,
       run.deletion_note ? message("warn", run.deletion_note) : null,
       h("p", h("a.button.primary", { href: `#/runs/${runId}` }, "Open the report")));
     if (onFinished) onFinished(run);

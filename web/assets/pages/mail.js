@@ -173,9 +173,9 @@ export async function mailPage() {
   const page = h("section");
   const [settings, lists] = await Promise.all([api.get("/mail/settings"), api.get("/lists")]);
   const outboxStatus = h("div.form-status");
-  const summaryBox = h("div", { "aria-live": "off" });
-  const failedBox = h("div", { "aria-live": "off" });
-  const queuedBox = h("div", { "aria-live": "off" });
+  const summaryBox = h("div");
+  const failedBox = h("div");
+  const queuedBox = h("div");
   let timer = null;
   let shown = { summary: "", failed: "", queued: "" };
   async function refreshOutbox() {
