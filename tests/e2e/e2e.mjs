@@ -229,6 +229,27 @@ async function accessibilityChecks(page, { syncName }) {
   await nav(page, "Contacts");
   await page.getByRole("heading", { name: "Contacts" }).waitFor();
   assert.deepEqual(await liveRegions(), [], "a page without a run announces no redraw");
+
+  // 2. Focus ring and control borders: at least 3:1 against what they sit on (WCAG 1.4.11).
+  const search = page.getByRole("searchbox", { name: "Search" });
+  await search.focus();
+  const contrast = await search.evaluate((input) => {
+    const rgb = (c) => c.match(/[\d.]+/g).slice(0, 4).map(Number);
+    const lum = (c) => rgb(c).slice(0, 3).map((v) => v / 255)
+      .map((v) => (v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4))
+      .reduce((sum, v, i) => sum + v * [0.2126, 0.7152, 0.0722][i], 0);
+    const ratio = (a, b) => { const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p); return (x + 0.05) / (y + 0.05); };
+    let el = input.parentElement;  // the first opaque background behind the input
+    while (el && (rgb(getComputedStyle(el).backgroundColor)[3] === 0)) el = el.parentElement;
+    const behind = getComputedStyle(el || document.documentElement).backgroundColor;
+    const style = getComputedStyle(input);
+    return { outline: ratio(style.outlineColor, behind), outlineStyle: style.outlineStyle,
+      border: Math.min(ratio(style.borderTopColor, behind), ratio(style.borderTopColor, style.backgroundColor)) };
+  });
+  log(`contrast: focus ring ${contrast.outline.toFixed(2)}:1, input border ${contrast.border.toFixed(2)}:1`);
+  assert.notEqual(contrast.outlineStyle, "none", "a focused input shows a ring");
+  assert.ok(contrast.outline >= 3, `the focus ring has 3:1 (${contrast.outline.toFixed(2)})`);
+  assert.ok(contrast.border >= 3, `the input border has 3:1 (${contrast.border.toFixed(2)})`);
 }
 
 async function scenario(page, { base, dataDir }) {
