@@ -250,6 +250,19 @@ async function accessibilityChecks(page, { syncName }) {
   assert.notEqual(contrast.outlineStyle, "none", "a focused input shows a ring");
   assert.ok(contrast.outline >= 3, `the focus ring has 3:1 (${contrast.outline.toFixed(2)})`);
   assert.ok(contrast.border >= 3, `the input border has 3:1 (${contrast.border.toFixed(2)})`);
+
+  // 3. Test keeps the keyboard focus on its button while it works and after.
+  await nav(page, "Database Sync");
+  await page.getByRole("link", { name: `Edit sync ${syncName}` }).click();
+  await page.locator(".stepper button", { hasText: "5" }).click();
+  await page.getByRole("heading", { name: "5. Save, test, run" }).waitFor();
+  const testButton = page.getByRole("button", { name: "Test", exact: true });
+  await testButton.focus();
+  await page.keyboard.press("Enter");
+  await page.locator(".test-result").waitFor({ timeout: 30000 });
+  assert.equal(await page.evaluate(() => document.activeElement.textContent), "Test",
+    "the focus stays on Test, not on the page");
+  assert.equal(await testButton.getAttribute("aria-disabled"), null, "Test is usable again");
 }
 
 async function scenario(page, { base, dataDir }) {

@@ -93,6 +93,18 @@ export function select(options, current, attrs = {}) {
   return el;
 }
 
+// A button busy with its action keeps the keyboard focus: it is marked
+// aria-disabled and its click handler returns early while isBusy (setting
+// `disabled` would drop the focus to the page, and a screen reader with it).
+export function setBusy(button, busy) {
+  if (busy) button.setAttribute("aria-disabled", "true");
+  else button.removeAttribute("aria-disabled");
+}
+
+export function isBusy(button) {
+  return button.getAttribute("aria-disabled") === "true";
+}
+
 // A message area: role=alert for errors so screen readers announce them.
 export function message(kind, text) {
   return h(`div.msg.msg-${kind}`, { role: kind === "error" ? "alert" : "status" }, text);

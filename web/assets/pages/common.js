@@ -1,6 +1,6 @@
 // Pieces shared by the pages: the page header, a create form wired to the API
 // with its error message, and a delete button that asks first.
-import { h, replace, message, confirmDialog } from "../dom.js";
+import { h, replace, message, confirmDialog, setBusy, isBusy } from "../dom.js";
 
 export function pageHeader(title, intro, ...actions) {
   return h("div.page-head", h("div", h("h1", title), intro ? h("p.muted", intro) : null),
@@ -15,7 +15,8 @@ export function apiForm(title, controls, submitLabel, submit) {
     h("div.form-grid", controls), status, h("div.actions", button));
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
-    button.disabled = true;
+    if (isBusy(button)) return;
+    setBusy(button, true);
     replace(status);
     try {
       const done = await submit();
@@ -23,7 +24,7 @@ export function apiForm(title, controls, submitLabel, submit) {
     } catch (err) {
       replace(status, message("error", err.message));
     } finally {
-      button.disabled = false;
+      setBusy(button, false);
     }
   });
   return form;

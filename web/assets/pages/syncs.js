@@ -1,7 +1,7 @@
 // Database Sync: the saved syncs with their last run (edit, delete, test,
 // run), and one sync's page with its run history chart.
 import { api } from "../api.js";
-import { h, replace, table, val, message, fmtTime } from "../dom.js";
+import { h, replace, table, val, message, fmtTime, setBusy, isBusy } from "../dom.js";
 import { pageHeader, deleteButton } from "./common.js";
 import { runPanel } from "../runpanel.js";
 import { testResult } from "./testresult.js";
@@ -30,28 +30,30 @@ function lastRunCell(run) {
 export function syncActions(sync, panel, status, onRunFinished) {
   const test = h("button.small", { type: "button", "aria-label": `Test sync ${sync.name}` }, "Test");
   test.addEventListener("click", async () => {
-    test.disabled = true;
+    if (isBusy(test)) return;
+    setBusy(test, true);
     replace(panel, message("info", `Testing “${sync.name}”… (reads the whole source, writes nothing)`));
     try {
       replace(panel, testResult(await api.post(`/syncs/${sync.id}/test`)));
     } catch (err) {
       replace(panel, message("error", err.message));
     } finally {
-      test.disabled = false;
+      setBusy(test, false);
     }
   });
   const run = h("button.small.primary", { type: "button", "aria-label": `Run sync ${sync.name}` }, "Run");
   run.addEventListener("click", async () => {
-    run.disabled = true;
+    if (isBusy(run)) return;
+    setBusy(run, true);
     try {
       const { run_id: runId } = await api.post(`/syncs/${sync.id}/run`);
       replace(panel, runPanel(runId, { onFinished: () => {
-        run.disabled = false;
+        setBusy(run, false);
         if (onRunFinished) onRunFinished().catch((err) => replace(status || panel, message("error", err.message)));
       } }));
       panel.scrollIntoView({ block: "nearest" });
     } catch (err) {
-      run.disabled = false;
+      setBusy(run, false);
       replace(status || panel, message("error", err.message));
     }
   });

@@ -7,7 +7,7 @@
 //   5 Add (save), Test, Run
 // The server repeats every check on save; the wizard's checks only say it sooner.
 import { api, qs } from "../api.js";
-import { h, replace, append, field, select, checkbox, message, val, table, uid } from "../dom.js";
+import { h, replace, append, field, select, checkbox, message, val, table, uid, setBusy, isBusy } from "../dom.js";
 import { runPanel } from "../runpanel.js";
 import { testResult } from "./testresult.js";
 import { showMailWarning } from "../mailwarning.js";
@@ -653,7 +653,7 @@ export async function wizardPage(syncId) {
     const saveBtn = h("button.primary", { type: "button" }, st.id ? "Save changes" : "Add sync");
     const testBtn = h("button", { type: "button" }, "Test");
     const runBtn = h("button", { type: "button" }, "Run");
-    const busy = (on) => { for (const b of [saveBtn, testBtn, runBtn]) b.disabled = on; };
+    const busy = (on) => { for (const b of [saveBtn, testBtn, runBtn]) setBusy(b, on); };
     const summaryRows = [
       ["Name", d.name], ["Connection", d.connection], ["List", d.list], ["Status", d.status],
       ["Autoresponders", d.send_autoresponders ? "yes" : "no"],
@@ -669,7 +669,8 @@ export async function wizardPage(syncId) {
       replace(saveBtn, "Save changes");
       return changed;
     };
-    saveBtn.addEventListener("click", async () => {
+    saveBtn.addEventListener("click", async (e) => {
+      if (isBusy(e.currentTarget)) return;
       busy(true);
       try {
         const changed = await saveAndRelabel();
@@ -680,7 +681,8 @@ export async function wizardPage(syncId) {
       } finally { busy(false); }
     });
     // Test runs the definition in the form as it is, unsaved: only Save and Run save.
-    testBtn.addEventListener("click", async () => {
+    testBtn.addEventListener("click", async (e) => {
+      if (isBusy(e.currentTarget)) return;
       busy(true);
       try {
         const { messages } = mappingProblems(st.mapping, fields);
@@ -691,7 +693,8 @@ export async function wizardPage(syncId) {
         replace(out, message("error", err.message));
       } finally { busy(false); }
     });
-    runBtn.addEventListener("click", async () => {
+    runBtn.addEventListener("click", async (e) => {
+      if (isBusy(e.currentTarget)) return;
       busy(true);
       try {
         await saveAndRelabel();
