@@ -223,6 +223,7 @@ async function accessibilityChecks(page, { syncName }) {
   await panel.waitFor();
   assert.deepEqual(await liveRegions(), ["p.run-status.sr-only"], "the run status is the one live region");
   await panel.getByRole("link", { name: "Open the report" }).waitFor({ timeout: 60000 });
+  const reportHref = await panel.getByRole("link", { name: "Open the report" }).getAttribute("href");
   assert.match(await panel.locator(".run-status").textContent(),
     /^Run #\d+ succeeded\. .* 0 added, 0 updated, \d+ unchanged, 0 skipped, 8 failed, 0 deleted\.$/,
     "the end of the run is announced with its counts");
@@ -263,6 +264,52 @@ async function accessibilityChecks(page, { syncName }) {
   assert.equal(await page.evaluate(() => document.activeElement.textContent), "Test",
     "the focus stays on Test, not on the page");
   assert.equal(await testButton.getAttribute("aria-disabled"), null, "Test is usable again");
+
+  // 4. Phone: tap targets of at least 44 x 44 px (a checkbox or radio with its
+  // label), and compact cards for the report's and the contacts' rows.
+  const smallTargets = () => page.evaluate(() => {
+    const small = [];
+    for (const el of document.querySelectorAll("button, a.button, input[type=checkbox], input[type=radio]")) {
+      if (!el.getClientRects().length || el.closest(".sr-only, dialog:not([open])")) continue;
+      let r = el.getBoundingClientRect();
+      const label = el.labels && el.labels[0];
+      if (label) {
+        const l = label.getBoundingClientRect();
+        r = { width: Math.max(r.right, l.right) - Math.min(r.left, l.left),
+          height: Math.max(r.bottom, l.bottom) - Math.min(r.top, l.top) };
+      }
+      if (r.width < 44 || r.height < 44) {
+        small.push(`${el.tagName.toLowerCase()} “${(label || el).textContent.trim()}” ${Math.round(r.width)}×${Math.round(r.height)}`);
+      }
+    }
+    return small;
+  });
+  const pageHeight = () => page.evaluate(() => document.documentElement.scrollHeight);
+  await page.setViewportSize({ width: 390, height: 844 });
+  try {
+    assert.deepEqual(await smallTargets(), [], "wizard step 5: every tap target is 44 × 44 px");
+    await page.locator(".stepper button", { hasText: "4" }).click();
+    await page.getByRole("heading", { name: "4. Rules and options" }).waitFor();
+    assert.deepEqual(await smallTargets(), [], "wizard step 4: every tap target is 44 × 44 px");
+    await page.locator(".stepper button", { hasText: "2" }).click();
+    await page.getByRole("heading", { name: "2. Table or query" }).waitFor();
+    assert.deepEqual(await smallTargets(), [], "wizard step 2: every tap target is 44 × 44 px");
+    await page.goto(new URL(reportHref, page.url()).href);
+    await page.getByRole("heading", { name: /^Report of run #\d+$/ }).waitFor();
+    await page.getByRole("region", { name: "Failed rows" }).locator("tbody tr").first().waitFor();
+    assert.equal(await page.locator(".pager").count(), 2, "the report's pager is above the rows and below");
+    assert.deepEqual(await smallTargets(), [], "report: every tap target is 44 × 44 px");
+    const reportHeight = await pageHeight();
+    await nav(page, "Contacts");
+    await page.getByText(/^1–25 of \d+$/).waitFor();
+    assert.deepEqual(await smallTargets(), [], "contacts: every tap target is 44 × 44 px");
+    const contactsHeight = await pageHeight();
+    log(`phone 390×844: report ${reportHeight} px, contacts ${contactsHeight} px high`);
+    assert.ok(reportHeight < 5000, `the report is compact on a phone (${reportHeight} px, was 11,400)`);
+    assert.ok(contactsHeight < 4500, `25 contacts are compact cards on a phone (${contactsHeight} px, was 6,700)`);
+  } finally {
+    await page.setViewportSize({ width: 1280, height: 900 });
+  }
 }
 
 async function scenario(page, { base, dataDir }) {

@@ -33,6 +33,7 @@ export async function reportPage(id) {
   }
   const state = { reason: "", offset: 0 };
   const failures = h("div");
+  const pagerTop = h("div.pager.pager-top");
   const pager = h("div.pager");
   const reason = select([["", "All reasons"], ...REASONS.map((r) => [r, r])], "", { name: "reason" });
   reason.id = "failure-reason";
@@ -48,12 +49,18 @@ export async function reportPage(id) {
     { label: "Failed rows", empty: state.reason ? "No row failed for this reason." : "No row failed." }));
     const total = data.total ?? items.length;
     const to = state.offset + items.length;
-    replace(pager,
+    // The same pager above the rows and below them (on a phone the rows are long).
+    const buttons = () => [
       h("button", { type: "button", disabled: state.offset === 0, on: { click: () => {
         state.offset = Math.max(0, state.offset - PAGE); load(); } } }, "← Previous"),
-      h("span", { role: "status" }, `${total ? state.offset + 1 : 0}–${to} of ${total} failed rows`),
       h("button", { type: "button", disabled: to >= total, on: { click: () => {
-        state.offset += PAGE; load(); } } }, "Next →"));
+        state.offset += PAGE; load(); } } }, "Next →")];
+    const [prevTop, nextTop] = buttons();
+    replace(pagerTop, prevTop,
+      h("span", `Page ${Math.floor(state.offset / PAGE) + 1} of ${Math.max(1, Math.ceil(total / PAGE))}`), nextTop);
+    const [prev, next] = buttons();
+    replace(pager, prev,
+      h("span", { role: "status" }, `${total ? state.offset + 1 : 0}–${to} of ${total} failed rows`), next);
   }
   await load();
 
@@ -86,7 +93,7 @@ export async function reportPage(id) {
       h("h2", "SQL executed"), h("pre.sql", { tabindex: "0" }, run.sql || "")),
     h("section.card", h("h2", "Failed rows"),
       h("div.filters", h("div.field", h("label", { for: reason.id }, "Reason"), reason)),
-      failures, pager),
+      pagerTop, failures, pager),
     chart);
   return page;
 }
