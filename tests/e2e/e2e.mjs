@@ -265,6 +265,16 @@ async function accessibilityChecks(page, { syncName }) {
     "the focus stays on Test, not on the page");
   assert.equal(await testButton.getAttribute("aria-disabled"), null, "Test is usable again");
 
+  // 5. Test shows the failures per reason and the first five rows; the rest on demand.
+  const result = page.locator(".test-result");
+  assert.deepEqual(Object.fromEntries(await result.locator("ul.reason-counts li").evaluateAll((items) =>
+    items.map((li) => [li.dataset.reason, Number(li.textContent.match(/(\d+) rows?$/)[1])]))), EXPECT_REASONS,
+  "the failures counted per reason");
+  const failureRows = result.getByRole("region", { name: "Failures" }).locator("tbody tr");
+  assert.equal(await failureRows.count(), 5, "the first five failed rows inline");
+  await result.getByRole("button", { name: `Show all ${EXPECT.failed} failed rows` }).click();
+  assert.equal(await failureRows.count(), EXPECT.failed, "then every one");
+
   // 4. Phone: tap targets of at least 44 x 44 px (a checkbox or radio with its
   // label), and compact cards for the report's and the contacts' rows.
   const smallTargets = () => page.evaluate(() => {

@@ -1,7 +1,41 @@
 // What Test reports: what a run would do, the SQL, the first failures and a
 // sample of mapped rows. Nothing was written.
-import { h, table, val, message } from "../dom.js";
+import { h, replace, table, val, message } from "../dom.js";
 import { countsList } from "../runpanel.js";
+
+const FIRST_FAILURES = 5;
+
+function failureRows(failures) {
+  return failures.map((f) => h("tr", h("td.num", String(f.row_number ?? f.row ?? "")), h("td", val(f.email)),
+    h("td", h("code.reason", f.reason)), h("td", val(f.message))));
+}
+
+// The rows that would fail: how many per reason, the first few rows, and the
+// rest behind a button (a hundred rows inline made the page 5,800 px long).
+// The server lists at most the first failures; the note says so when the
+// run would fail more.
+function failuresSection(failures, failedCount) {
+  if (!failures.length) return null;
+  const perReason = new Map();
+  for (const f of failures) perReason.set(f.reason, (perReason.get(f.reason) || 0) + 1);
+  const listedAll = failures.length >= failedCount;
+  const headers = ["Row", "Email", "Reason", "Message"];
+  const rows = h("div", table(headers, failureRows(failures.slice(0, FIRST_FAILURES)), { label: "Failures" }));
+  let more = null;
+  if (failures.length > FIRST_FAILURES) {
+    more = h("button", { type: "button", on: { click: () => {
+      replace(rows, table(headers, failureRows(failures), { label: "Failures" }));
+      more.remove();
+      rows.querySelector(".table-wrap").focus();
+    } } }, `Show all ${failures.length} failed rows`);
+  }
+  return [h("h3", "Rows that would fail"),
+    listedAll ? null : h("p.muted", `The first ${failures.length} of ${failedCount} failed rows are listed; ` +
+      "the report of a run lists them all."),
+    h("ul.reason-counts", [...perReason].sort((a, b) => b[1] - a[1]).map(([reason, n]) =>
+      h("li", { dataset: { reason } }, h("code.reason", reason), ` ${n} ${n === 1 ? "row" : "rows"}`))),
+    rows, more ? h("p", more) : null];
+}
 
 export function testResult(report) {
   const failures = report.failures || [];
@@ -18,9 +52,7 @@ export function testResult(report) {
       deleted: "would delete" }),
     report.deletion_note ? message("warn", report.deletion_note) : null,
     h("h3", "SQL"), h("pre.sql", { tabindex: "0" }, report.sql || ""),
-    failures.length ? [h("h3", "Rows that would fail"), table(["Row", "Email", "Reason", "Message"],
-      failures.map((f) => h("tr", h("td.num", String(f.row_number ?? f.row ?? "")), h("td", val(f.email)),
-        h("td", h("code.reason", f.reason)), h("td", val(f.message)))), { label: "Failures" })] : null,
+    failuresSection(failures, (report.counts || {}).failed ?? failures.length),
     h("h3", "Sample of mapped rows"),
     sample.length ? table(["Row", ...targets], sample.map((r) => h("tr",
       h("td.num", String(r.row_number ?? r.row ?? "")),
