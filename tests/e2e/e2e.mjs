@@ -213,7 +213,7 @@ function nav(page, name) {
 
 // Accessibility (issue 12 item 10), on the edited sync with its runs: what a
 // screen reader is told, contrast, focus, phone layout, labels and axe-core.
-async function accessibilityChecks(page, { syncName }) {
+async function accessibilityChecks(page, { syncName, dataDir }) {
   const liveRegions = () => page.evaluate(() => [...document.querySelectorAll("[aria-live]")]
     .map((el) => `${el.tagName.toLowerCase()}.${[...el.classList].join(".")}`));
 
@@ -274,6 +274,31 @@ async function accessibilityChecks(page, { syncName }) {
   assert.equal(await failureRows.count(), 5, "the first five failed rows inline");
   await result.getByRole("button", { name: `Show all ${EXPECT.failed} failed rows` }).click();
   assert.equal(await failureRows.count(), EXPECT.failed, "then every one");
+
+  // 6. Labels where people read: field labels not keys, capitalised counts,
+  // who started a run in words, a duration that is not "0.0 s".
+  const step5Text = `${await page.locator(".wizard-body .cols").textContent()} ${
+    await result.getByRole("region", { name: "Sample rows" }).locator("thead").textContent()}`;
+  for (const raw of ["%CITY%", "%TIER%", "first_name", "last_name"]) {
+    assert.ok(!step5Text.includes(raw), `step 5 and the Test result name the field, not ${raw}`);
+  }
+  assert.ok(step5Text.includes(CITY_LABEL), "the custom field by its label");
+  assert.equal(await result.locator('[data-count="added"] dt').textContent(), "Would add");
+  const byCli = spawnSync(binary, ["--data-dir", dataDir, "sync", "run", syncName],
+    { encoding: "utf8", env: { ...process.env, USER: "" } });
+  assert.equal(byCli.status, 0, `sync run: ${byCli.stderr}`);
+  await page.goto(new URL(reportHref, page.url()).href);
+  await page.getByRole("heading", { name: /^Report of run #\d+$/ }).waitFor();
+  const reportText = await page.locator("main").textContent();
+  for (const raw of ["api:admin", "0.0 s", "0–0 of 0"]) assert.ok(!reportText.includes(raw), `the report says no ${raw}`);
+  assert.equal(await page.locator('dl.counts [data-count="unchanged"] dt').textContent(), "Unchanged");
+  await page.getByRole("link", { name: syncName, exact: true }).click();
+  await page.getByRole("heading", { name: "Run history" }).waitFor();
+  assert.equal(await page.getByRole("region", { name: "Runs" }).locator("tbody tr:first-child td:nth-child(3)")
+    .textContent(), "command line", "a run from the command line says so, not cli:unknown");
+  await page.getByRole("link", { name: "Edit", exact: true }).click();
+  await page.locator(".stepper button", { hasText: "5" }).click();
+  await page.getByRole("heading", { name: "5. Save, test, run" }).waitFor();
 
   // 4. Phone: tap targets of at least 44 x 44 px (a checkbox or radio with its
   // label), and compact cards for the report's and the contacts' rows.
@@ -650,7 +675,7 @@ async function scenario(page, { base, dataDir }) {
     String(EXPECT.added), "the runs table has an Unchanged column");
   assert.equal(await runsRegion.locator('tbody tr:first-child td[data-count="skipped"]').textContent(), "0");
   await shot(page, "sync-history");
-  await accessibilityChecks(page, { syncName: "Shop customers (edited)" });
+  await accessibilityChecks(page, { syncName: "Shop customers (edited)", dataDir });
 
   await cancelledRunShowsWhereItStopped(page, dataDir);
 

@@ -125,6 +125,23 @@ export function table(headers, rows, attrs = {}) {
         attrs.empty || "Nothing here yet.")))));
 }
 
+// A duration for people: "under 0.1 s" rather than "0.0 s".
+export function fmtDuration(ms) {
+  const n = Number(ms) || 0;
+  return n < 100 ? "under 0.1 s" : `${(n / 1000).toFixed(1)} s`;
+}
+
+// Who started a run, as people say it: "api:ann" is Ann in the web UI or the
+// API, "cli:unknown" the command line (with the login name when it is known).
+export function startedByText(startedBy) {
+  const value = String(startedBy || "");
+  const colon = value.indexOf(":");
+  const [kind, who] = colon < 0 ? [value, ""] : [value.slice(0, colon), value.slice(colon + 1)];
+  if (kind === "cli") return who && who !== "unknown" ? `${who} (command line)` : "command line";
+  if (kind === "api") return who ? `${who} (web)` : "web";
+  return value;
+}
+
 export function fmtTime(iso) {
   if (!iso) return "";
   const d = new Date(iso);

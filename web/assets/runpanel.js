@@ -2,7 +2,7 @@
 // counts so far from the server-sent events of /api/v1/runs/{id}/events,
 // ending with the run's outcome and a link to its report.
 import { api, BASE_PATH } from "./api.js";
-import { h, replace, message } from "./dom.js";
+import { h, replace, message, fmtDuration } from "./dom.js";
 
 export const COUNT_KEYS = ["selected", "added", "updated", "unchanged", "skipped", "failed", "deleted"];
 export const COUNT_LABELS = { selected: "Selected", added: "Added", updated: "Updated",
@@ -10,7 +10,7 @@ export const COUNT_LABELS = { selected: "Selected", added: "Added", updated: "Up
 
 export function countsList(counts, labels = {}) {
   return h("dl.counts", COUNT_KEYS.map((k) => h("div", { dataset: { count: k } },
-    h("dt", labels[k] || k), h("dd", String((counts || {})[k] ?? 0)))));
+    h("dt", labels[k] || COUNT_LABELS[k]), h("dd", String((counts || {})[k] ?? 0)))));
 }
 
 // The outcome line; a cancelled run says how far it got rather than
@@ -19,7 +19,7 @@ export function countsList(counts, labels = {}) {
 function outcomeMessage(run, howFar) {
   const quiet = (kind, text) => h(`div.msg.msg-${kind}`, text);
   if (run.state === "succeeded") {
-    return quiet("ok", `Finished in ${((run.duration_ms || 0) / 1000).toFixed(1)} s.`);
+    return quiet("ok", `Finished in ${fmtDuration(run.duration_ms)}.`);
   }
   if (run.state === "cancelled") {
     const extra = run.message && run.message !== "cancelled" ? ` ${run.message}` : "";

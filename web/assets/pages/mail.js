@@ -77,7 +77,7 @@ function summaryView(summary) {
   const full = summary.hourly_cap && summary.sent_last_hour >= summary.hourly_cap;
   return h("div",
     h("dl.counts", STATES.map((s) => h("div", { dataset: { count: s } },
-      h("dt", s), h("dd", String(counts[s] ?? 0))))),
+      h("dt", s.charAt(0).toUpperCase() + s.slice(1)), h("dd", String(counts[s] ?? 0))))),
     h("p", { dataset: { test: "cap" } }, capText,
       full ? " — the cap is reached; the queue continues when the hour rolls on." : ""),
     summary.next_due_at && counts.queued

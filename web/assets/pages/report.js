@@ -2,7 +2,7 @@
 // deletion note and every failed row (filterable by reason, paged), with the
 // failures as CSV. A run still going shows its live panel first.
 import { api, qs, BASE_PATH } from "../api.js";
-import { h, replace, table, val, select, message, fmtTime } from "../dom.js";
+import { h, replace, table, val, select, message, fmtTime, fmtDuration, startedByText } from "../dom.js";
 import { pageHeader } from "./common.js";
 import { countsList, runPanel } from "../runpanel.js";
 import { historyChart } from "../chart.js";
@@ -60,7 +60,7 @@ export async function reportPage(id) {
       h("span", `Page ${Math.floor(state.offset / PAGE) + 1} of ${Math.max(1, Math.ceil(total / PAGE))}`), nextTop);
     const [prev, next] = buttons();
     replace(pager, prev,
-      h("span", { role: "status" }, `${total ? state.offset + 1 : 0}–${to} of ${total} failed rows`), next);
+      h("span", { role: "status" }, total ? `${state.offset + 1}–${to} of ${total} failed rows` : "No rows"), next);
   }
   await load();
 
@@ -83,10 +83,10 @@ export async function reportPage(id) {
       h("dl.facts",
         h("div", h("dt", "Sync"), h("dd", val(syncName))),
         h("div", h("dt", "State"), h("dd", h(`span.badge.run-${run.state}`, run.state))),
-        h("div", h("dt", "Started by"), h("dd", val(run.started_by))),
+        h("div", h("dt", "Started by"), h("dd", val(startedByText(run.started_by)))),
         h("div", h("dt", "Started"), h("dd", fmtTime(run.started_at))),
         h("div", h("dt", "Finished"), h("dd", fmtTime(run.finished_at))),
-        h("div", h("dt", "Duration"), h("dd", `${((run.duration_ms || 0) / 1000).toFixed(1)} s`))),
+        h("div", h("dt", "Duration"), h("dd", fmtDuration(run.duration_ms)))),
       stateMessage(run),
       run.deletion_note ? message("warn", run.deletion_note) : null,
       h("h2", "Counts"), countsList(run.counts),

@@ -1,10 +1,10 @@
 // Database Sync: the saved syncs with their last run (edit, delete, test,
 // run), and one sync's page with its run history chart.
 import { api } from "../api.js";
-import { h, replace, table, val, message, fmtTime, setBusy, isBusy } from "../dom.js";
+import { h, replace, table, val, message, fmtTime, setBusy, isBusy, startedByText } from "../dom.js";
 import { pageHeader, deleteButton } from "./common.js";
 import { runPanel } from "../runpanel.js";
-import { testResult } from "./testresult.js";
+import { testResult, targetLabeller } from "./testresult.js";
 import { historyChart } from "../chart.js";
 
 // Every outcome of a run's selected rows, so that a re-run of unchanged
@@ -34,7 +34,8 @@ export function syncActions(sync, panel, status, onRunFinished) {
     setBusy(test, true);
     replace(panel, message("info", `Testing “${sync.name}”… (reads the whole source, writes nothing)`));
     try {
-      replace(panel, testResult(await api.post(`/syncs/${sync.id}/test`)));
+      const [report, fields] = await Promise.all([api.post(`/syncs/${sync.id}/test`), api.get("/fields")]);
+      replace(panel, testResult(report, targetLabeller(fields)));
     } catch (err) {
       replace(panel, message("error", err.message));
     } finally {
@@ -97,7 +98,7 @@ function runsTable(runs) {
   return table(["Run", "Started", "By", "State", ...RUN_COLUMNS.map(([, label]) => label)],
     runs.map((r) => h("tr",
       h("td", h("a", { href: `#/runs/${r.id}` }, `#${r.id}`)), h("td", fmtTime(r.started_at)),
-      h("td", val(r.started_by)), h("td", h(`span.badge.run-${r.state}`, r.state)),
+      h("td", val(startedByText(r.started_by))), h("td", h(`span.badge.run-${r.state}`, r.state)),
       RUN_COLUMNS.map(([k]) => h("td.num", { dataset: { count: k } }, String((r.counts || {})[k] ?? 0))))),
     { label: "Runs", empty: "No runs yet." });
 }

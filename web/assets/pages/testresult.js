@@ -4,6 +4,17 @@ import { h, replace, table, val, message } from "../dom.js";
 import { countsList } from "../runpanel.js";
 
 const FIRST_FAILURES = 5;
+const STANDARD_LABELS = { email: "Email", first_name: "First name", last_name: "Last name", phone: "Phone" };
+
+// A mapping target as people read it: "First name", a custom field's label
+// (not "%CITY%"); a target without a label stays as it is.
+export function targetLabeller(fields) {
+  return (target) => {
+    if (STANDARD_LABELS[target]) return STANDARD_LABELS[target];
+    const f = (fields || []).find((x) => `%${x.key}%` === target);
+    return f && f.label ? f.label : target;
+  };
+}
 
 function failureRows(failures) {
   return failures.map((f) => h("tr", h("td.num", String(f.row_number ?? f.row ?? "")), h("td", val(f.email)),
@@ -37,7 +48,7 @@ function failuresSection(failures, failedCount) {
     rows, more ? h("p", more) : null];
 }
 
-export function testResult(report) {
+export function testResult(report, targetLabel = targetLabeller([])) {
   const failures = report.failures || [];
   const sample = report.sample || [];
   // Standard fields first, in the usual order, then the custom fields.
@@ -48,13 +59,13 @@ export function testResult(report) {
     h("h2", { id: "test-title" }, "Test result (nothing was written)"),
     report.state && report.state !== "succeeded"
       ? message("error", `Test ${report.state}${report.message ? `: ${report.message}` : ""}`) : null,
-    countsList(report.counts, { added: "would add", updated: "would update",
-      deleted: "would delete" }),
+    countsList(report.counts, { added: "Would add", updated: "Would update",
+      deleted: "Would delete" }),
     report.deletion_note ? message("warn", report.deletion_note) : null,
     h("h3", "SQL"), h("pre.sql", { tabindex: "0" }, report.sql || ""),
     failuresSection(failures, (report.counts || {}).failed ?? failures.length),
     h("h3", "Sample of mapped rows"),
-    sample.length ? table(["Row", ...targets], sample.map((r) => h("tr",
+    sample.length ? table(["Row", ...targets.map(targetLabel)], sample.map((r) => h("tr",
       h("td.num", String(r.row_number ?? r.row ?? "")),
       targets.map((t) => h("td", val((r.values || {})[t]))))), { label: "Sample rows" })
       : h("p.muted", "No rows would be synced."));

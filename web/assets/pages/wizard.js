@@ -9,7 +9,7 @@
 import { api, qs } from "../api.js";
 import { h, replace, append, field, select, checkbox, message, val, table, uid, setBusy, isBusy } from "../dom.js";
 import { runPanel } from "../runpanel.js";
-import { testResult } from "./testresult.js";
+import { testResult, targetLabeller } from "./testresult.js";
 import { showMailWarning } from "../mailwarning.js";
 
 const STEPS = ["Source database", "Table or query", "Map columns", "Rules and options", "Save, test, run"];
@@ -647,7 +647,16 @@ export async function wizardPage(syncId) {
     return true;
   }
 
+  // Step 5's summary says the rules as a sentence, not "1 (match all)".
+  function rulesText(rules) {
+    const n = rules.conditions.length;
+    const which = n === 1 ? "" : ` (${rules.match === "any" ? "any one of them" : "all of them"})`;
+    return `${n} ${n === 1 ? "rule" : "rules"}: rows that match${which} are imported`;
+  }
+
   async function step5() {
+    const STATUS_LABELS = { active: "Active", unconfirmed: "Unconfirmed", unsubscribed: "Unsubscribed",
+      excluded: "Excluded" };
     const d = definition();
     const out = h("div.wizard-output");
     const saveBtn = h("button.primary", { type: "button" }, st.id ? "Save changes" : "Add sync");
@@ -655,14 +664,17 @@ export async function wizardPage(syncId) {
     const runBtn = h("button", { type: "button" }, "Run");
     const busy = (on) => { for (const b of [saveBtn, testBtn, runBtn]) setBusy(b, on); };
     const summaryRows = [
-      ["Name", d.name], ["Connection", d.connection], ["List", d.list], ["Status", d.status],
-      ["Autoresponders", d.send_autoresponders ? "yes" : "no"],
-      ["Source", d.source.query ? "custom query" : `${d.source.schema ? `${d.source.schema}.` : ""}${d.source.table}`],
-      ["Rules", d.rules ? `${d.rules.conditions.length} (match ${d.rules.match})` : "none: every row"],
-      ["Update existing", d.update_existing ? "yes" : "no"],
-      ["Delete not affected", d.delete_not_affected ? `yes, at most ${Math.round(d.max_delete_fraction * 100)} % of the list` : "no"],
+      ["Name", d.name], ["Connection", d.connection], ["List", d.list],
+      ["Status of new contacts", STATUS_LABELS[d.status] || d.status],
+      ["Autoresponders", d.send_autoresponders ? "Yes" : "No"],
+      ["Source", d.source.query ? "A custom query" : `${d.source.schema ? `${d.source.schema}.` : ""}${d.source.table}`],
+      ["Rules", d.rules ? rulesText(d.rules) : "None: every row is imported"],
+      ["Update existing contacts", d.update_existing ? "Yes" : "No"],
+      ["Delete contacts no longer in the source", d.delete_not_affected ? `Yes, at most ${Math.round(d.max_delete_fraction * 100)} % of the list` : "No"],
     ];
-    const mapRows = Object.entries(d.mapping).map(([col, t]) => h("tr", h("td", h("code", val(col))), h("td", val(t))));
+    const targetLabel = targetLabeller(fields);
+    const mapRows = Object.entries(d.mapping).map(([col, t]) => h("tr", h("td", h("code", val(col))),
+      h("td", val(targetLabel(t)))));
     // Saving turns the page into the saved sync's editor: heading and button together.
     const saveAndRelabel = async () => {
       const changed = await save();
@@ -688,7 +700,7 @@ export async function wizardPage(syncId) {
         const { messages } = mappingProblems(st.mapping, fields);
         if (messages.length) throw new Error(messages.join(" "));
         replace(out, message("info", "Testing… (reads the whole source, writes nothing)"));
-        replace(out, testResult(await api.post("/syncs/test", definition())));
+        replace(out, testResult(await api.post("/syncs/test", definition()), targetLabel));
       } catch (err) {
         replace(out, message("error", err.message));
       } finally { busy(false); }
