@@ -345,6 +345,25 @@ async function accessibilityChecks(page, { syncName, dataDir }) {
   } finally {
     await page.setViewportSize({ width: 1280, height: 900 });
   }
+
+  // 7. A wizard step not reached yet does not look or act clickable.
+  await nav(page, "Database Sync");
+  await page.getByRole("link", { name: "Add sync" }).click();
+  await page.getByRole("heading", { name: "1. Source database" }).waitFor();
+  for (const n of ["2", "3", "4", "5"]) {
+    const step = page.locator(".stepper button", { hasText: n });
+    const look = () => step.evaluate((b) => ({ cursor: getComputedStyle(b).cursor,
+      background: getComputedStyle(b).backgroundColor, tabIndex: b.tabIndex, locked: b.getAttribute("aria-disabled") }));
+    const still = await look();
+    await step.hover();
+    const hovered = await look();
+    assert.equal(still.locked, "true", `step ${n} is aria-disabled`);
+    assert.equal(still.tabIndex, -1, `step ${n} is not in the Tab order`);
+    assert.notEqual(hovered.cursor, "pointer", `step ${n} has no pointer`);
+    assert.equal(hovered.background, still.background, `step ${n} does not light up on hover`);
+  }
+  await page.locator(".stepper button", { hasText: "3" }).click({ force: true });
+  assert.equal(await page.locator("section.wizard").getAttribute("data-step"), "1", "a locked step does not open");
 }
 
 async function scenario(page, { base, dataDir }) {

@@ -131,12 +131,16 @@ export async function wizardPage(syncId) {
   const nav = h("div.actions.wizard-nav", back, next);
   const page = h("section.wizard", { dataset: { step: "1" } }, title, stepper, status, body, nav);
 
+  // A step not reached yet is locked: it is listed (a screen reader hears it
+  // as unavailable) but cannot be focused, pointed at or clicked.
   function drawStepper() {
     replace(stepper, STEPS.map((label, i) => {
       const current = i === step;
-      const btn = h("button.step", { type: "button", disabled: i > maxStep || current,
-        "aria-current": current ? "step" : null,
-        on: { click: () => go(i) } }, h("span.num", String(i + 1)), h("span.lbl", label));
+      const locked = i > maxStep;
+      const btn = h("button.step", { type: "button", disabled: current,
+        "aria-current": current ? "step" : null, "aria-disabled": locked ? "true" : null,
+        tabindex: locked ? "-1" : null,
+        on: { click: () => { if (!locked) go(i); } } }, h("span.num", String(i + 1)), h("span.lbl", label));
       return h("li", { class: current ? "current" : (i < step ? "done" : "") }, btn);
     }));
   }
