@@ -364,6 +364,26 @@ async function accessibilityChecks(page, { syncName, dataDir }) {
   }
   await page.locator(".stepper button", { hasText: "3" }).click({ force: true });
   assert.equal(await page.locator("section.wizard").getAttribute("data-step"), "1", "a locked step does not open");
+
+  // 8. The history chart fills its card's width (it used to stop at 720 px).
+  await nav(page, "Database Sync");
+  await page.getByRole("link", { name: syncName, exact: true }).click();
+  await page.getByRole("heading", { name: "Run history" }).waitFor();
+  await page.waitForFunction(() => {  // drawn at the card's width once laid out
+    const svg = document.querySelector("svg.chart");
+    return svg && Math.abs(svg.viewBox.baseVal.width - svg.getBoundingClientRect().width) < 2;
+  });
+  const fit = await page.locator("svg.chart").evaluate((svg) => {
+    const card = svg.closest(".card");
+    const style = getComputedStyle(card);
+    const inner = card.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    const box = svg.getBoundingClientRect();
+    return { width: box.width, height: box.height, inner, tick: svg.querySelector("text.tick").getBoundingClientRect().height };
+  });
+  log(`chart: ${Math.round(fit.width)}×${Math.round(fit.height)} px in a card ${Math.round(fit.inner)} px wide`);
+  assert.ok(fit.width >= fit.inner - 1, `the chart is as wide as its card (${fit.width} of ${fit.inner})`);
+  assert.ok(fit.height >= 150 && fit.height <= 300, `and a chart's height, not the width's (${fit.height})`);
+  assert.ok(fit.tick >= 10 && fit.tick <= 16, `its text is not scaled up or down (${fit.tick} px)`);
 }
 
 async function scenario(page, { base, dataDir }) {
