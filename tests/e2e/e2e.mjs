@@ -26,6 +26,7 @@ import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { createRequire } from "node:module";
 
 const SKIP = 77;
 const started = Date.now();
@@ -211,6 +212,22 @@ function nav(page, name) {
   return page.getByRole("navigation", { name: "Main" }).getByRole("link", { name, exact: true }).click();
 }
 
+// axe-core's checks of the page as it is now; any violation of impact
+// serious or critical fails the test. Its source is evaluated in the page
+// (the app's CSP forbids inline and foreign scripts; evaluate is not a script tag).
+const axeSource = fs.readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+async function axeCheck(page, name) {
+  if (!(await page.evaluate(() => typeof window.axe === "object"))) await page.evaluate(axeSource);
+  const violations = await page.evaluate(async () => {
+    const result = await window.axe.run(document, { resultTypes: ["violations"] });
+    return result.violations.filter((v) => v.impact === "serious" || v.impact === "critical")
+      .map((v) => `${v.id} (${v.impact}): ${v.help}; ${v.nodes.slice(0, 3).map((n) =>
+        `${n.target.join(" ")}: ${n.failureSummary.replace(/\s+/g, " ")}`).join(" | ")}`);
+  });
+  assert.deepEqual(violations, [], `axe-core on ${name}`);
+  log(`axe-core: ${name} has no serious or critical violation`);
+}
+
 // Accessibility (issue 12 item 10), on the edited sync with its runs: what a
 // screen reader is told, contrast, focus, phone layout, labels and axe-core.
 async function accessibilityChecks(page, { syncName, dataDir }) {
@@ -336,11 +353,13 @@ async function accessibilityChecks(page, { syncName, dataDir }) {
     assert.deepEqual(await smallTargets(), [], "report: every tap target is 44 × 44 px");
     const reportHeight = await pageHeight();
     await shot(page, "phone-report");
+    await axeCheck(page, "phone-report");
     await nav(page, "Contacts");
     await page.getByText(/^1–25 of \d+$/).waitFor();
     assert.deepEqual(await smallTargets(), [], "contacts: every tap target is 44 × 44 px");
     const contactsHeight = await pageHeight();
     await shot(page, "phone-contacts");
+    await axeCheck(page, "phone-contacts");
     log(`phone 390×844: report ${reportHeight} px, contacts ${contactsHeight} px high`);
     assert.ok(reportHeight < 4000, `the report is compact on a phone (${reportHeight} px, was 11,400)`);
     assert.ok(contactsHeight < 5000, `25 contacts are compact cards on a phone (${contactsHeight} px, was 6,700)`);
@@ -393,6 +412,7 @@ async function scenario(page, { base, dataDir }) {
   await page.goto(`${base}/`);
   await page.getByRole("heading", { name: "Create the first user" }).waitFor();
   await shot(page, "setup");
+  await axeCheck(page, "setup");
   await page.getByLabel("Username").fill(USER);
   await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
   await page.getByLabel("Password again").fill(PASSWORD);
@@ -407,6 +427,7 @@ async function scenario(page, { base, dataDir }) {
   await page.getByRole("button", { name: "Log in" }).click();
   await page.getByRole("alert").waitFor();
   await shot(page, "login");
+  await axeCheck(page, "login");
   await page.getByLabel("Password").fill(PASSWORD);
   await page.getByLabel("Password").press("Enter");  // the keyboard submits
   await page.getByRole("heading", { name: "Database Sync" }).waitFor();
@@ -432,6 +453,7 @@ async function scenario(page, { base, dataDir }) {
   const listCell = page.locator("tbody tr").first().locator("td").first();
   assert.equal(await listCell.textContent(), LIST_NAME, "the hostile list name renders as text");
   await shot(page, "lists");
+  await axeCheck(page, "lists");
 
   await nav(page, "Custom fields");
   const fieldForm = page.getByRole("form", { name: "New custom field" });
@@ -450,6 +472,7 @@ async function scenario(page, { base, dataDir }) {
   assert.ok(await page.getByRole("cell", { name: CITY_LABEL, exact: true }).isVisible(),
     "the hostile field label renders as text");
   await shot(page, "custom-fields");
+  await axeCheck(page, "custom-fields");
 
   await nav(page, "Exclusion list");
   const exForm = page.getByRole("form", { name: "Exclude an address" });
@@ -458,6 +481,7 @@ async function scenario(page, { base, dataDir }) {
   await exForm.getByRole("button", { name: "Add exclusion" }).click();
   await page.getByRole("cell", { name: "*@blocked.test", exact: true }).waitFor();
   await shot(page, "exclusions");
+  await axeCheck(page, "exclusions");
   await noScriptRan(page, "lists, fields, exclusions");
 
   // The wizard, step 1: name, a new connection (tested), list, status.
@@ -496,6 +520,7 @@ async function scenario(page, { base, dataDir }) {
   await page.getByLabel("Status of new contacts").selectOption("active");
   await page.locator(".mail-warning").waitFor({ state: "detached" });
   await shot(page, "wizard-1-source-database");
+  await axeCheck(page, "wizard-1-source-database");
   await page.getByRole("button", { name: "Next →" }).click();
 
   // Step 2: a custom query is checked (a write is refused) and described; then the table
@@ -517,6 +542,7 @@ async function scenario(page, { base, dataDir }) {
   const option = tableSelect.locator("option", { hasText: new RegExp(`(^|\\.)${table}$`) });
   await tableSelect.selectOption(await option.getAttribute("value"));
   await shot(page, "wizard-2-table");
+  await axeCheck(page, "wizard-2-table");
   await page.getByRole("button", { name: "Next →" }).click();
 
   // Step 3: mapping, with sample values; duplicate and missing-required are flagged.
@@ -536,6 +562,7 @@ async function scenario(page, { base, dataDir }) {
   assert.match(await problems.textContent(), /%TIER%\) is required/);
   assert.equal(await mapSelect("lname").getAttribute("aria-invalid"), "true");
   await shot(page, "wizard-3-mapping-problems");
+  await axeCheck(page, "wizard-3-mapping-problems");
   await page.getByRole("button", { name: "Next →" }).click();
   await page.getByRole("heading", { name: "3. Map columns" }).waitFor();  // refused
   await mapSelect("lname").selectOption("last_name");
@@ -543,6 +570,7 @@ async function scenario(page, { base, dataDir }) {
   await mapSelect(HOSTILE_COLUMN).selectOption("%CITY%");
   await page.locator(".problems").getByText("The mapping is complete.").waitFor();
   await shot(page, "wizard-3-mapping");
+  await axeCheck(page, "wizard-3-mapping");
   await page.getByRole("button", { name: "Next →" }).click();
 
   // Step 4: rules (one added and removed, one `in` with several values) and options.
@@ -565,6 +593,7 @@ async function scenario(page, { base, dataDir }) {
   await page.getByLabel(/^Delete contacts of the list/).check();
   await page.getByText(/The guard: deletions happen only after a complete, successful read/).waitFor();
   await shot(page, "wizard-4-rules-options");
+  await axeCheck(page, "wizard-4-rules-options");
   await page.getByLabel(/^Delete contacts of the list/).uncheck();
   await page.getByRole("button", { name: "Next →" }).click();
 
@@ -585,6 +614,7 @@ async function scenario(page, { base, dataDir }) {
   assert.match(await testBox.locator("pre.sql").textContent(), /SELECT/);
   assert.ok(await testBox.getByRole("cell", { name: HOSTILE_SCRIPT }).count() >= 0);
   await shot(page, "wizard-5-test");
+  await axeCheck(page, "wizard-5-test");
   assert.equal(await page.evaluate(async (b) => (await (await fetch(`${b}/api/v1/contacts`)).json()).total, base),
     0, "Test wrote no contact");
   await page.getByRole("button", { name: "Add sync" }).click();
@@ -610,6 +640,7 @@ async function scenario(page, { base, dataDir }) {
   assert.match(await panel.locator("pre.sql").textContent(), /SELECT/);
   log(`run panel: ${await panel.getAttribute("data-progress-events") || 0} progress events before the end`);
   await shot(page, "wizard-5-run");
+  await axeCheck(page, "wizard-5-run");
 
   // The report: counts, failures filterable by reason, the CSV.
   await panel.getByRole("link", { name: "Open the report" }).click();
@@ -622,10 +653,12 @@ async function scenario(page, { base, dataDir }) {
   assert.equal(await page.locator("svg.chart rect.bar").count(), 5,
     "the history chart has one run, stacked from its five outcomes");
   await shot(page, "report");
+  await axeCheck(page, "report");
   await page.getByLabel("Reason").selectOption("email_invalid");
   await page.getByText("1–2 of 2 failed rows").waitFor();
   assert.deepEqual(await failedRows.locator("td:nth-child(3)").allTextContents(), ["email_invalid", "email_invalid"]);
   await shot(page, "report-filtered");
+  await axeCheck(page, "report-filtered");
   const [download] = await Promise.all([page.waitForEvent("download"),
     page.getByRole("link", { name: "Download failures (CSV)" }).click()]);
   const csvPath = path.join(artifacts, "failures.csv");
@@ -652,12 +685,14 @@ async function scenario(page, { base, dataDir }) {
   assert.equal(await bob.locator("td").nth(1).textContent(), `${HOSTILE_SCRIPT} ${HOSTILE_IMG}`);
   assert.equal(await page.locator("main img, main script").count(), 0, "no injected element");
   await shot(page, "contacts-hostile");
+  await axeCheck(page, "contacts-hostile");
   await page.getByRole("searchbox", { name: "Search" }).fill("");
   await page.getByLabel("Status", { exact: true }).selectOption("active");
   await page.getByText(`1–25 of ${EXPECT.added}`).waitFor();
   await page.getByRole("button", { name: "Next →" }).click();
   await page.getByText(`26–50 of ${EXPECT.added}`).waitFor();
   await shot(page, "contacts");
+  await axeCheck(page, "contacts");
 
   // The syncs page; a sync's own page with its chart.
   await nav(page, "Database Sync");
@@ -665,18 +700,22 @@ async function scenario(page, { base, dataDir }) {
   await syncRow.waitFor();
   assert.match(await syncRow.textContent(), /succeeded/);
   await shot(page, "syncs");
+  await axeCheck(page, "syncs");
 
   // Phone width.
   await page.setViewportSize({ width: 375, height: 800 });
   await shot(page, "phone-syncs");
+  await axeCheck(page, "phone-syncs");
   await syncRow.getByRole("link", { name: "Edit sync Shop customers" }).click();
   await page.getByRole("heading", { name: "1. Source database" }).waitFor();
   assert.equal(await page.getByLabel("Sync name").inputValue(), "Shop customers", "the wizard is filled in");
   await shot(page, "phone-wizard-1");
+  await axeCheck(page, "phone-wizard-1");
   await page.locator(".stepper button", { hasText: "3" }).click();
   await page.getByRole("heading", { name: "3. Map columns" }).waitFor();
   assert.equal(await mapSelect(HOSTILE_COLUMN).inputValue(), "%CITY%", "the mapping is filled in");
   await shot(page, "phone-wizard-3");
+  await axeCheck(page, "phone-wizard-3");
   await page.setViewportSize({ width: 1280, height: 900 });
 
   // Edit: rename, and the rule is still there.
@@ -703,6 +742,7 @@ async function scenario(page, { base, dataDir }) {
   const summary = `0 added · 0 updated · ${EXPECT.added} unchanged · 0 skipped · ${EXPECT.failed} failed`;
   await edited.locator(".run-summary", { hasText: summary }).waitFor({ timeout: 10000 });
   await shot(page, "syncs-run-again");
+  await axeCheck(page, "syncs-run-again");
   await edited.getByRole("link", { name: "Shop customers (edited)", exact: true }).click();
   await page.getByRole("heading", { name: "Run history" }).waitFor();
   const bars = await page.locator("svg.chart rect.bar").count();
@@ -716,6 +756,7 @@ async function scenario(page, { base, dataDir }) {
     String(EXPECT.added), "the runs table has an Unchanged column");
   assert.equal(await runsRegion.locator('tbody tr:first-child td[data-count="skipped"]').textContent(), "0");
   await shot(page, "sync-history");
+  await axeCheck(page, "sync-history");
   await accessibilityChecks(page, { syncName: "Shop customers (edited)", dataDir });
 
   await cancelledRunShowsWhereItStopped(page, dataDir);
@@ -750,6 +791,7 @@ async function scenario(page, { base, dataDir }) {
   assert.equal(await arRow.locator("td").nth(1).textContent(), "2 h");
   assert.equal(await page.locator("main img, main script").count(), 0, "no injected element");
   await shot(page, "mail");
+  await axeCheck(page, "mail");
   await arRow.getByRole("button", { name: `Delete autoresponder ${AR_SUBJECT}` }).click();
   await page.getByRole("dialog").getByRole("button", { name: "Delete" }).click();
   await page.getByText("This list has no autoresponders.").waitFor();
