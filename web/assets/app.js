@@ -2,7 +2,7 @@
 // navigation and a hash router (#/contacts, #/syncs/3, #/runs/12), so that
 // the server only ever serves /index.html and the assets.
 import { api, setCsrfToken, setUnauthenticatedHandler, ApiError } from "./api.js";
-import { h, replace, field, message } from "./dom.js";
+import { h, replace, field, message, setBusy, isBusy } from "./dom.js";
 import { contactsPage } from "./pages/contacts.js";
 import { listsPage } from "./pages/lists.js";
 import { fieldsPage } from "./pages/fields.js";
@@ -43,14 +43,15 @@ function authPage(title, intro, fields, submitLabel, onSubmit) {
   const form = h("form", { novalidate: true }, fields.map((f) => f.el), status, button);
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
-    button.disabled = true;
+    if (isBusy(button)) return;
+    setBusy(button, true);
     replace(status);
     try {
       await onSubmit(status);
     } catch (err) {
       replace(status, message("error", err.message));
     } finally {
-      button.disabled = false;
+      setBusy(button, false);
     }
   });
   const main = h("main.center-card", { id: "main" }, h("h1", "contactsync"), h("h2", title),
