@@ -654,6 +654,7 @@ export async function wizardPage(syncId) {
   // Step 5's summary says the rules as a sentence, not "1 (match all)".
   function rulesText(rules) {
     const n = rules.conditions.length;
+    if (!n) return "None: every row is imported";
     const which = n === 1 ? "" : ` (${rules.match === "any" ? "any one of them" : "all of them"})`;
     return `${n} ${n === 1 ? "rule" : "rules"}: rows that match${which} are imported`;
   }
@@ -674,7 +675,7 @@ export async function wizardPage(syncId) {
       ["Source", d.source.query ? "A custom query" : `${d.source.schema ? `${d.source.schema}.` : ""}${d.source.table}`],
       ["Rules", d.rules ? rulesText(d.rules) : "None: every row is imported"],
       ["Update existing contacts", d.update_existing ? "Yes" : "No"],
-      ["Delete contacts no longer in the source", d.delete_not_affected ? `Yes, at most ${Math.round(d.max_delete_fraction * 100)} % of the list` : "No"],
+      ["Delete contacts the sync no longer selects", d.delete_not_affected ? `Yes, at most ${Math.round(d.max_delete_fraction * 100)} % of the list` : "No"],
     ];
     const targetLabel = targetLabeller(fields);
     const mapRows = Object.entries(d.mapping).map(([col, t]) => h("tr", h("td", h("code", val(col))),
