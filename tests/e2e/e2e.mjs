@@ -876,6 +876,9 @@ async function cancelledRunShowsWhereItStopped(page, dataDir) {
     await panel.getByRole("button", { name: "Cancel run" }).click();
     await panel.getByRole("link", { name: "Open the report" }).waitFor({ timeout: 60000 });
     assert.equal(await panel.getAttribute("data-state"), "cancelled");
+    // The pressed Cancel button is gone; the keyboard focus went to the report link, not the page.
+    assert.equal(await page.evaluate(() => document.activeElement && document.activeElement.textContent),
+      "Open the report", "focus after the cancelled run ends");
     const bar = await panel.locator("progress").evaluate((p) => ({ value: p.value, max: p.max }));
     assert.ok(bar.value > 0 && bar.value < bar.max, `the bar stops where the run did (${bar.value} of ${bar.max})`);
     const outcome = await panel.locator(".outcome").textContent();

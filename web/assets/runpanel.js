@@ -146,16 +146,28 @@ export function runPanel(runId, { onFinished } = {}) {
   } } }, "Cancel run");
   panel.append(h("div.actions", cancel));
 
+  // The Cancel button goes once the run has ended; a keyboard user who pressed
+  // it keeps their place: the focus moves to the report link that replaced it
+  // instead of falling back to the page.
+  function dropCancel() {
+    const hadFocus = document.activeElement === cancel;
+    cancel.remove();
+    if (!hadFocus) return;
+    const next = outcome.querySelector("a") || outcome;
+    if (next === outcome) outcome.tabIndex = -1;
+    next.focus();
+  }
+
   source = new EventSource(`${BASE_PATH}/runs/${runId}/events`);
   source.addEventListener("progress", (e) => { try { progress(JSON.parse(e.data)); } catch { /* skip */ } });
   source.addEventListener("finished", (e) => {
-    cancel.remove();
     try { finish(JSON.parse(e.data)); } catch { poll(); }
+    dropCancel();
   });
   source.addEventListener("error", () => {
     if (finished) return;
     source.close();
-    poll().then(() => cancel.remove());
+    poll().then(dropCancel);
   });
   const prevCleanup = window.csCleanup;
   window.csCleanup = () => { if (source) source.close(); finished = true; if (prevCleanup) prevCleanup(); };
