@@ -7,7 +7,7 @@ set -euo pipefail
 PACKAGES=(
   # toolchain
   build-essential cmake pkg-config clang-format clang-tidy
-  # libraries (DESIGN.md "Libraries before hand-written code")
+  # libraries (docs/architecture.md: libraries before hand-written code)
   libsqlite3-dev sqlite3 nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev
   libsodium-dev libcurl4-openssl-dev libcpp-httplib-dev libutfcpp-dev
   libmariadb-dev libpq-dev libpg-query-dev
