@@ -14,6 +14,8 @@ PACKAGES=(
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   mariadb-server mariadb-client postgresql postgresql-client python3 time
+  # bench/peer_sync.py, the Python reference of bench/run.sh
+  python3-mysqldb
   # bench/api_load.sh drives the REST API
   curl jq
   # the mail tests' SMTP server (tests/support/smtp_sink.py)
