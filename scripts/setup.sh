@@ -7,13 +7,15 @@ set -euo pipefail
 PACKAGES=(
   # toolchain
   build-essential cmake pkg-config clang-format clang-tidy
-  # libraries (DESIGN.md "Libraries before hand-written code")
+  # libraries (docs/architecture.md: libraries before hand-written code)
   libsqlite3-dev sqlite3 nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev
   libsodium-dev libcurl4-openssl-dev libcpp-httplib-dev libutfcpp-dev
   libmariadb-dev libpq-dev libpg-query-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   mariadb-server mariadb-client postgresql postgresql-client python3 time
+  # bench/peer_sync.py, the Python reference of bench/run.sh
+  python3-mysqldb
   # bench/api_load.sh drives the REST API
   curl jq
   # the mail tests' SMTP server (tests/support/smtp_sink.py)

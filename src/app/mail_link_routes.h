@@ -2,7 +2,7 @@
 
 // Mounting the mail links (mail_links.h) on a cpp-httplib server:
 // GET /confirm, GET and POST /unsubscribe, token in the query (?t=). They
-// answer without authentication (SPEC §7) and send pages that must not be
+// answer without authentication (docs/spec.md §7) and send pages that must not be
 // cached, framed or leak the token through a Referer.
 //
 // Thread safety: httplib calls handlers from several threads; the service

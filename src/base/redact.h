@@ -1,6 +1,6 @@
 #pragma once
 
-// The one redaction helper (DESIGN.md convention 10): every message that may
+// The one redaction helper (docs/architecture.md, conventions): every message that may
 // quote text from a driver, a server or a URL passes through here before it
 // reaches a Status, a log line, an API response or a report.
 

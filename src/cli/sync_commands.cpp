@@ -60,7 +60,7 @@ base::Status PrintSaved(CommandContext& ctx, const sync::SyncDefinition& definit
 void AddCreate(CLI::App& group, CommandContext& ctx) {
   auto* cmd = group.add_subcommand("create", "Check and save a sync definition (JSON file)");
   auto file = std::make_shared<std::string>();
-  cmd->add_option("--file", *file, "The sync definition (SPEC §3 JSON)")->required();
+  cmd->add_option("--file", *file, "The sync definition (JSON, docs/spec.md §3)")->required();
   cmd->callback([&ctx, file] {
     ctx.action = [&ctx, file]() -> base::Status {
       CS_ASSIGN_OR_RETURN(const sync::SyncDefinition definition, CheckedDefinition(ctx, *file));

@@ -1,6 +1,6 @@
 #pragma once
 
-// The HTTP server of `contactsync serve` (SPEC §7): the REST API under
+// The HTTP server of `contactsync serve` (docs/spec.md §7): the REST API under
 // /api/v1 (docs/api.md, OpenAPI at /api/v1/openapi.json), accounts and
 // their sessions, sync runs on background workers with progress as
 // server-sent events, and the web UI's static files from an injected

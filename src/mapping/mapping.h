@@ -1,6 +1,6 @@
 #pragma once
 
-// Field mapping (SPEC §3 "mapping") and row validation (SPEC §4 "rules that
+// Field mapping (docs/spec.md §3 "mapping") and row validation (docs/spec.md §4 "rules that
 // every run applies").
 //
 // A Mapping says which source column feeds which contact field: `email`

@@ -1,7 +1,7 @@
 #pragma once
 
 // The custom-query checker: layer 4 of "never writing to the external database"
-// (docs/read-only.md, "The custom-query check"). A custom query (SPEC §3
+// (docs/read-only.md, "The custom-query check"). A custom query (docs/spec.md §3
 // source.query) must be one read-only SELECT, and it is closed by default:
 // - it is lexed exactly as its server lexes it (sql_tokenizer.h), so comments,
 //   strings and identifiers end where the server ends them;

@@ -1,6 +1,6 @@
 #pragma once
 
-// The row filter of a sync definition (SPEC §3 "rules"): a list of conditions on
+// The row filter of a sync definition (docs/spec.md §3 "rules"): a list of conditions on
 // source columns, combined with AND (`all`) or OR (`any`). This header holds the
 // types, the operator names used in JSON, and validation; select_builder.h turns
 // a RuleSet into SQL.
@@ -32,7 +32,8 @@ enum class RuleOp {
   kIn,
 };
 
-// The SPEC name of `op`: "equals", "not_equals", ..., "is_not_empty", "in".
+// The name of `op` in a sync definition (docs/spec.md §3): "equals", "not_equals", ...,
+// "is_not_empty", "in".
 std::string_view RuleOpName(RuleOp op);
 
 // The operator named `name` (exact, lower case), or InvalidArgument listing the

@@ -1,7 +1,7 @@
 #pragma once
 
-// Builds the one SELECT that a sync runs against the external database (SPEC
-// §3): chosen columns from a table or a custom query, filtered by a RuleSet.
+// Builds the one SELECT that a sync runs against the external database
+// (docs/spec.md §3): chosen columns from a table or a custom query, filtered by a RuleSet.
 // Identifiers are quoted by dialect.h; every rule value is a bound parameter and
 // never appears in the SQL text.
 //
@@ -47,7 +47,7 @@ struct TableSource {
   std::string name;
 };
 
-// The text of a user's custom query (SPEC §3 source.query), and the policy of
+// The text of a user's custom query (docs/spec.md §3 source.query), and the policy of
 // the connection it runs on (the user functions it allows), with which
 // BuildSelect checks it again.
 struct CustomQuerySource {

@@ -1,6 +1,6 @@
 #pragma once
 
-// The one line SourceInfo::warning carries about the account a connection uses (SPEC §2): a
+// The one line SourceInfo::warning carries about the account a connection uses (docs/spec.md §2): a
 // connection test says once what makes the account risky, whatever the driver.
 //
 // Thread safety: pure function.

@@ -1,6 +1,6 @@
 #pragma once
 
-// How to reach an external database (SPEC §2), with every default and its trade-off in one
+// How to reach an external database (docs/spec.md §2), with every default and its trade-off in one
 // place. The store keeps these (password encrypted at rest); the source module only reads them.
 //
 // The password is a secret: it must never appear in a message, log or report. Nothing in this

@@ -1,13 +1,13 @@
 #pragma once
 
-// SourceConnector: one open, read-only session on a user's external database (SPEC §2).
+// SourceConnector: one open, read-only session on a user's external database (docs/spec.md §2).
 //
 // This is the whole contract between contactsync and the databases it syncs from; it knows
 // nothing of contacts. One implementation per driver (source/mysql, source/postgres,
 // source/sqlite) and an in-memory fake (source/testing) for engine and HTTP tests.
 //
 // Never writing. Every implementation must make the database itself refuse writes, and must
-// run exactly one statement per call (DESIGN.md, "Never writing to the external database"):
+// run exactly one statement per call (docs/read-only.md, docs/spec.md §2):
 // a read-only transaction or read-only open, no multi-statement text, statement timeouts.
 // SQL given to DescribeQuery and OpenReader is the user's custom query or text built by the
 // query module from quoted identifiers; values always travel as bound parameters.

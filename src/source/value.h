@@ -1,7 +1,8 @@
 #pragma once
 
 // Cells, rows and column descriptions as every source driver hands them to the rest of
-// contactsync (SPEC §2: "values reach the sync as text with NULL kept distinct from empty").
+// contactsync (docs/spec.md §2: "values reach the sync as text with NULL kept distinct from
+// empty").
 //
 // A Value is deliberately not a typed variant: the sync maps everything onto text fields, so a
 // driver renders each cell once, in one place, as exact text (integers as digits, decimals as

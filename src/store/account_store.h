@@ -1,6 +1,6 @@
 #pragma once
 
-// AccountStore: the accounts of the HTTP server (SPEC §7): users, login
+// AccountStore: the accounts of the HTTP server (docs/spec.md §7): users, login
 // sessions and API tokens. Kept apart from ContactStore because no contact
 // operation needs it and only the server (and `contactsync user`) uses it;
 // it lives in the same store (same file, same migrations).

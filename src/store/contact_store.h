@@ -1,6 +1,6 @@
 #pragma once
 
-// ContactStore: contactsync's own data (SPEC §1) behind one interface.
+// ContactStore: contactsync's own data (docs/spec.md §1) behind one interface.
 //
 // Two implementations share one behaviour and one test suite
 // (store/contact_store_conformance.h): SQLite (the embedded default, one file
@@ -192,7 +192,7 @@ struct ConnectionRecord {
 struct SyncRecord {
   int64_t id = 0;
   std::string name;             // unique, case-sensitive, as a list name
-  std::string definition_json;  // SPEC §3 form, as the sync module wrote it
+  std::string definition_json;  // docs/spec.md §3 form, as the sync module wrote it
   std::string created_at;
   std::string updated_at;
 };
@@ -246,7 +246,7 @@ struct RunFailurePage {
   int64_t total = 0;
 };
 
-// How a sync enters new contacts into its list (SPEC §3 "status").
+// How a sync enters new contacts into its list (docs/spec.md §3 "status").
 enum class SyncEntryStatus { kActive, kUnconfirmed, kUnsubscribed, kExcluded };
 
 struct SyncBatchOptions {
@@ -296,7 +296,7 @@ struct DeletionOutcome {
   std::string note;              // why refused
 };
 
-// Writes a sync run's rows into the store, batch by batch, applying SPEC §4
+// Writes a sync run's rows into the store, batch by batch, applying docs/spec.md §4
 // with the same rules as SaveContact (store_rules.h). Remembers, for the
 // lifetime of the writer, which addresses it has seen, so that a repeated
 // address fails with duplicate_in_source and DeleteNotSelected knows what

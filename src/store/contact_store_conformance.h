@@ -1,6 +1,6 @@
 #pragma once
 
-// The behaviour every ContactStore must have (contact_store.h, SPEC §1), as
+// The behaviour every ContactStore must have (contact_store.h, docs/spec.md §1), as
 // one GoogleTest suite that each backend instantiates with a factory:
 //
 //   #include "store/contact_store_conformance.h"

@@ -1,6 +1,6 @@
 #pragma once
 
-// A sync definition (SPEC §3) and its JSON form.
+// A sync definition (docs/spec.md §3) and its JSON form.
 //
 //   {"name": "Shop customers", "connection": "shop", "list": "Newsletter",
 //    "status": "active", "send_autoresponders": true,

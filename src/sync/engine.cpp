@@ -442,7 +442,7 @@ base::Result<RunReport> Execute(const SyncDefinition& definition,
     notify(Phase::kReading);
     CS_RETURN_IF_ERROR(status);
 
-    // SPEC §3: deletions only after a complete, successful, non-empty read.
+    // docs/spec.md §3: deletions only after a complete, successful, non-empty read.
     if (definition.delete_not_affected && report.counts.selected > 0 &&
         !Cancelled(options.cancel)) {
       notify(Phase::kDeleting);

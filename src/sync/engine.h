@@ -1,6 +1,6 @@
 #pragma once
 
-// The sync engine (SPEC §4): Test and Run of a sync definition.
+// The sync engine (docs/spec.md §4): Test and Run of a sync definition.
 //
 // A run is a pipeline of two threads with a small bounded queue between
 // them, so memory is bounded by the batch sizes (source::ReadOptions), not by

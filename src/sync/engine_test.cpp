@@ -1,6 +1,6 @@
 // The sync engine against a real SQLite store, each test run against an
 // SQLite, a MariaDB and a PostgreSQL source loaded with the same rows
-// (test_sources.h; the servers of scripts/test-servers.sh): SPEC §4's rules,
+// (test_sources.h; the servers of scripts/test-servers.sh): docs/spec.md §4's rules,
 // accounting, idempotence, hostile data, delete_not_affected, Test,
 // cancellation, the run lock and the report.
 
@@ -180,7 +180,7 @@ std::string KindTestName(const ::testing::TestParamInfo<SourceKind>& param) {
   return testing::KindName(param.param);
 }
 
-// --- SPEC §4 statuses × update_existing × the contact's state before -------
+// --- docs/spec.md §4 statuses × update_existing × the contact's state before -------
 
 enum class Prior { kAbsent, kActive, kUnconfirmed, kUnsubscribed, kBounced, kExcluded, kOtherList };
 

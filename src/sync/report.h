@@ -1,6 +1,6 @@
 #pragma once
 
-// Run reports outside the engine: the failures as CSV (SPEC §4 "Failures can
+// Run reports outside the engine: the failures as CSV (docs/spec.md §4 "Failures can
 // be downloaded as CSV").
 //
 // Thread safety: pure functions.

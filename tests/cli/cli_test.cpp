@@ -1,5 +1,5 @@
 // The command line as a user meets it: exit statuses, messages, --json, and
-// the rules of SPEC §1 seen through `contactsync` itself.
+// the rules of docs/spec.md §1 seen through `contactsync` itself.
 
 #include <sys/stat.h>
 

@@ -580,7 +580,7 @@ async function scenario(page, { base, dataDir }) {
   assert.deepEqual(await page.getByLabel("Rule 1 operator").locator("option").evaluateAll(
     (opts) => opts.map((o) => o.value)), ["equals", "not_equals", "greater_than", "greater_or_equal",
     "less_than", "less_or_equal", "contains", "not_contains", "starts_with", "ends_with", "is_empty",
-    "is_not_empty", "in"], "every SPEC operator is offered");
+    "is_not_empty", "in"], "every operator of docs/spec.md §3 is offered");
   await page.getByRole("button", { name: "+ Add rule" }).click();
   await page.getByLabel("Rule 2 column").selectOption("country");
   await page.getByLabel("Rule 2 operator").selectOption("in");

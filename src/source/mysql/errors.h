@@ -1,6 +1,7 @@
 #pragma once
 
-// The one place where MySQL and MariaDB errors become contactsync errors (DESIGN convention 3).
+// The one place where MySQL and MariaDB errors become contactsync errors (docs/architecture.md,
+// conventions).
 //
 // Server errors (1000-1999, 3000+, 4000+) and client library errors (2000-2999, 5000+) arrive as
 // a number, an SQLSTATE and a message; MapMySqlError turns them into a base::Status whose code

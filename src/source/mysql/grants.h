@@ -1,6 +1,6 @@
 #pragma once
 
-// Reading `SHOW GRANTS` output to tell whether an account can change data (SPEC §2: the
+// Reading `SHOW GRANTS` output to tell whether an account can change data (docs/spec.md §2: the
 // connection test warns when it can).
 //
 // Thread safety: pure function.

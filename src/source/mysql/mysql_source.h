@@ -2,7 +2,7 @@
 
 // The MySQL/MariaDB source: reads a user's MySQL or MariaDB database and never changes it.
 //
-// Layers that keep the database unchanged (DESIGN.md "Never writing to the external database"):
+// Layers that keep the database unchanged (docs/read-only.md, docs/spec.md §2):
 //  0. every session fixes sql_mode and utf8mb4 and reads them back (session.h), so the server
 //     lexes a custom query as the checker in src/query does;
 //  1. Check() reads SHOW GRANTS and reports can_write and privileged (grants.h), with one

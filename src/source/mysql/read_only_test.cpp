@@ -1,6 +1,6 @@
 // Proof that the MySQL driver never writes, even on a privileged account: every write attempt
-// through OpenReader fails and the server shows no change (DESIGN.md "Never writing to the
-// external database").
+// through OpenReader fails and the server shows no change (docs/read-only.md,
+// docs/spec.md §2).
 
 #include <gtest/gtest.h>
 #include <unistd.h>

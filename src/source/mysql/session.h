@@ -3,7 +3,7 @@
 // One read-only MySQL/MariaDB session: connecting, making it read-only, and the few statements
 // the driver runs on it.
 //
-// Layers set up by Open (DESIGN.md "Never writing to the external database"):
+// Layers set up by Open (docs/read-only.md, docs/spec.md §2):
 //  - the connection has no CLIENT_MULTI_STATEMENTS and no CLIENT_LOCAL_FILES, and never
 //    reconnects silently (a new session would lose the settings below);
 //  - `SET SESSION TRANSACTION READ ONLY`, so that even a transaction begun implicitly is

@@ -1,6 +1,6 @@
 #pragma once
 
-// MySQL/MariaDB type mapping, in one place (DESIGN convention 5).
+// MySQL/MariaDB type mapping, in one place (docs/architecture.md, conventions).
 //
 // PlanColumn is the one decision per column: from the result metadata (type, flags, length,
 // character set) it picks the ValueKind the mapping step sees, the buffer type the driver asks

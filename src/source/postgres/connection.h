@@ -4,7 +4,7 @@
 // connector and its readers share it through a shared_ptr (a reader may outlive the
 // connector).
 //
-// What Open sets up (DESIGN.md "Never writing to the external database"):
+// What Open sets up (docs/read-only.md, docs/spec.md §2):
 //  - PQconnectStartParams with keyword/value arrays and expand_dbname=0, so no setting is ever
 //    parsed as a conninfo string;
 //  - startup `options`: default_transaction_read_only=on, statement_timeout (query_timeout_s),

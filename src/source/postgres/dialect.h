@@ -1,8 +1,8 @@
 #pragma once
 
 // The bits of PostgreSQL's SQL syntax that code building statements for this driver needs:
-// quoted identifiers and `$n` placeholders (DESIGN convention 6). Values never go into SQL
-// text; they are bound to the placeholders.
+// quoted identifiers and `$n` placeholders (docs/architecture.md, conventions). Values never go
+// into SQL text; they are bound to the placeholders.
 //
 // Thread safety: pure functions.
 

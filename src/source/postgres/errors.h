@@ -1,7 +1,8 @@
 #pragma once
 
-// The one place where libpq and PostgreSQL failures become contactsync errors (DESIGN
-// convention 3). Pure: no libpq calls, so it is tested table-driven without a server.
+// The one place where libpq and PostgreSQL failures become contactsync errors
+// (docs/architecture.md, conventions). Pure: no libpq calls, so it is tested table-driven
+// without a server.
 //
 // Messages are one line, name what to fix, and never contain the password: the password is
 // given to MapPostgresError only so that it can be removed from whatever text libpq or the

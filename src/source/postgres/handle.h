@@ -1,7 +1,7 @@
 #pragma once
 
 // Owners of the libpq C handles. Nothing outside source/postgres sees a raw PGconn*, PGresult*
-// or PGcancel*; these types release each exactly once (DESIGN convention 1).
+// or PGcancel*; these types release each exactly once (docs/architecture.md, conventions).
 //
 // Thread safety: none, like the handles they own; a ConnectionHandle and its results belong to
 // one thread at a time. A CancelHandle may be used from another thread (PQcancel is thread-safe)

@@ -3,8 +3,7 @@
 // The PostgreSQL source: reads a user's PostgreSQL database through libpq and never changes
 // it.
 //
-// Layers that keep the database unchanged (DESIGN.md "Never writing to the external
-// database"):
+// Layers that keep the database unchanged (docs/read-only.md, docs/spec.md §2):
 //  1. Check() reports can_write (superuser, CREATE on the database or a schema, or INSERT,
 //     UPDATE, DELETE, TRUNCATE on any table) and privileged (catalog.h) with one warning line
 //     asking for a SELECT-only account;

@@ -1,6 +1,6 @@
 #pragma once
 
-// PostgreSQL type mapping, in one place (DESIGN convention 5).
+// PostgreSQL type mapping, in one place (docs/architecture.md, conventions).
 //
 // Results are read in text format: the server renders every value, and the session settings
 // made at connect time (postgres_source.h: DateStyle 'ISO, YMD', TimeZone 'UTC', IntervalStyle

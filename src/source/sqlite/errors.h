@@ -1,6 +1,7 @@
 #pragma once
 
-// The one place where SQLite result codes become contactsync errors (DESIGN convention 3).
+// The one place where SQLite result codes become contactsync errors (docs/architecture.md,
+// conventions).
 
 #include <string>
 #include <string_view>

@@ -2,7 +2,7 @@
 
 // The SQLite source: reads a user's SQLite file and can never change it.
 //
-// Layers that keep the file unchanged (DESIGN.md "Never writing to the external database"):
+// Layers that keep the file unchanged (docs/read-only.md, docs/spec.md §2):
 //  1. opened with SQLITE_OPEN_READONLY through a `file:...?mode=ro` URI;
 //  2. `PRAGMA query_only=1`, ATTACH limited to zero databases, defensive mode, untrusted schema;
 //  3. an authorizer that allows only SELECT, reading columns, recursive CTEs and functions not

@@ -1,6 +1,6 @@
 #pragma once
 
-// SQLite type mapping, in one place (DESIGN convention 5).
+// SQLite type mapping, in one place (docs/architecture.md, conventions).
 //
 // SQLite types belong to values, not columns: a column's declared type only gives it an
 // affinity, and any cell may hold any storage class. So the column kind comes from the

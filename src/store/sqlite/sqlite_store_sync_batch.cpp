@@ -13,8 +13,8 @@
 // rows are avoided: SQLite gives them a statement journal, which in a long
 // transaction spills to a temporary file (InsertFieldValues). The rules are the store's
 // (store_rules.h: DecideSubscription, CheckContactText, Excluded; model: NormalizeFieldValue,
-// ExclusionMatches), the same SaveContact applies, plus SPEC §4's stricter sync rules (a bounced or
-// unsubscribed contact fails the row instead of being skipped).
+// ExclusionMatches), the same SaveContact applies, plus docs/spec.md §4's stricter sync rules (a
+// bounced or unsubscribed contact fails the row instead of being skipped).
 //
 // The addresses seen by the run: a bitmap of contact ids for addresses that
 // have a contact (one bit per contact), and a TEMP table of this connection
@@ -747,7 +747,7 @@ base::Status SqliteSyncBatchWriter::LoadDetails(Existing& existing) {
 // an unchanged contact, whose hash matches, never does.
 base::Status SqliteSyncBatchWriter::WriteExisting(const SyncRow& row, Existing& existing,
                                                   SyncRowOutcome& outcome) {
-  // SPEC §4: a sync never re-subscribes a contact that bounced or left the
+  // docs/spec.md §4: a sync never re-subscribes a contact that bounced or left the
   // list; the row fails and says so.
   if (existing.bounced || existing.status == SubscriptionStatus::kBounced) {
     CS_RETURN_IF_ERROR(LoadDetails(existing));
