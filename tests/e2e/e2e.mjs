@@ -405,6 +405,114 @@ async function accessibilityChecks(page, { syncName, dataDir }) {
   assert.ok(fit.tick >= 10 && fit.tick <= 16, `its text is not scaled up or down (${fit.tick} px)`);
 }
 
+// The Connections page: the wizard's connection with the sync using it; Test;
+// Edit (a wrong user fails its test and is not saved; the password must be
+// entered again); Delete of the used connection names the sync and Cancel
+// keeps both; an unused connection with a hostile name is added (its name
+// already taken is refused at the field), saved although its test failed,
+// edited (the server says why it dropped the password) and deleted.
+async function connectionsPage(page, ctx) {
+  const connection = (name) => page.evaluate(async ([b, n]) =>
+    (await (await fetch(`${b}/api/v1/connections`)).json()).find((c) => c.name === n) || null, [ctx.base, name]);
+  const rowOf = (name) => page.locator("tbody tr").filter({
+    has: page.locator("td:first-child", { hasText: new RegExp(`^${name.replace(/[^\w ]/g, "\\$&")}$`) }) });
+  await nav(page, "Connections");
+  await page.getByRole("heading", { name: "Connections", exact: true }).waitFor();
+  const shop = rowOf("shop");
+  await shop.waitFor();
+  const cells = await shop.locator("td").allTextContents();
+  assert.deepEqual(cells.slice(0, 6), ["shop", "MariaDB or MySQL", `${reader.host}:${reader.port}`, reader.database,
+    reader.user, "Shop customers"], "the connection, and the sync that uses it");
+  // Numbered after the screenshots that docs/web-ui.md already links to, so theirs keep their names.
+  const shotsBefore = shotIndex;
+  shotIndex = 24;
+  await shot(page, "connections");
+  await axeCheck(page, "connections");
+
+  await shop.getByRole("button", { name: "Test connection shop" }).click();
+  await page.locator("tr.test-row .msg-ok").filter({ hasText: "Connected to" }).waitFor();
+
+  // Edit: another user needs the password again; a wrong one fails its test, clearly.
+  await shop.getByRole("button", { name: "Edit connection shop" }).click();
+  const form = page.getByRole("form", { name: "Edit connection “shop”" });
+  await form.waitFor();
+  assert.equal(await form.getByLabel("User", { exact: true }).inputValue(), reader.user);
+  assert.equal(await form.getByLabel("Password").inputValue(), "", "the password is never shown");
+  await form.getByLabel("User", { exact: true }).fill("nobody_e2e");
+  await form.locator(".password-note").filter({ hasText: "You changed the user: the saved password is removed" })
+    .waitFor();
+  await shot(page, "connection-edit");
+  await axeCheck(page, "connection-edit");
+  shotIndex = shotsBefore;
+  await form.getByLabel("Password").fill(reader.password);
+  await form.getByRole("button", { name: "Test connection" }).click();
+  const failed = form.locator(".test-out [role=alert]");
+  await failed.filter({ hasText: /^Connection failed: .*'nobody_e2e'.*wrong user name or password/ }).waitFor();
+  await form.getByRole("button", { name: "Save changes" }).click();
+  await failed.filter({ hasText: "The test failed, so the connection was not saved." }).waitFor();
+  assert.equal((await connection("shop")).user, reader.user, "the failed edit is not saved");
+  await form.getByLabel("User", { exact: true }).fill(reader.user);
+  await form.getByLabel("Password").fill(reader.password);
+  await form.getByRole("button", { name: "Test connection" }).click();
+  await form.locator(".test-out .msg-ok").filter({ hasText: "Connected to" }).waitFor();
+  await form.getByRole("button", { name: "Save changes" }).click();
+  await page.getByRole("status").filter({ hasText: "Connection “shop” saved." }).waitFor();
+  assert.equal(await page.locator(".form-status .msg-warn").count(), 0, "the password was kept");
+  await shop.getByRole("button", { name: "Test connection shop" }).click();
+  await page.locator("tr.test-row .msg-ok").filter({ hasText: "Connected to" }).waitFor();
+
+  // Delete the used connection: the question names the sync; Cancel keeps both.
+  await shop.getByRole("button", { name: "Delete connection shop" }).click();
+  const question = await page.getByRole("dialog").locator("p").textContent();
+  assert.match(question, /The sync “Shop customers” reads through it and is deleted too/);
+  await page.getByRole("dialog").getByRole("button", { name: "Cancel" }).click();
+  assert.ok(await connection("shop"), "Cancel keeps the connection");
+  await shop.waitFor();
+
+  // An unused connection with a hostile name.
+  const spare = `spare ${HOSTILE_IMG}`;
+  await page.getByRole("button", { name: "Add connection", exact: true }).click();
+  const add = page.getByRole("form", { name: "Add connection" });
+  await add.getByLabel("Connection name").fill("shop");
+  await add.getByRole("button", { name: "Save connection" }).click();
+  await add.locator(".field-error").filter({ hasText: "A connection named “shop” is already saved" }).waitFor();
+  assert.equal(await add.getByLabel("Connection name").getAttribute("aria-invalid"), "true");
+  await add.getByLabel("Connection name").fill(spare);
+  await add.getByLabel("Host", { exact: true }).fill(reader.host);
+  await add.getByLabel("Port", { exact: true }).fill(reader.port);
+  await add.getByLabel("User", { exact: true }).fill(reader.user);
+  await add.getByLabel("Password").fill("wrong-password");
+  await add.getByLabel("Database", { exact: true }).fill(reader.database);
+  await add.getByLabel("TLS").selectOption("disable");
+  await add.getByRole("button", { name: "Save connection" }).click();
+  await add.locator(".test-out [role=alert]").filter({ hasText: "The test failed, so the connection was not saved." })
+    .waitFor();
+  assert.equal(await connection(spare), null, "not saved while its test fails");
+  await add.getByLabel("Save this connection although the test failed").check();
+  await add.getByRole("button", { name: "Save connection" }).click();
+  await page.getByRole("status").filter({ hasText: `Connection “${spare}” saved.` }).waitFor();
+  const spareRow = rowOf(spare);
+  assert.equal(await spareRow.locator("td").nth(5).textContent(), "no sync");
+  // Another user without a password: the server drops the saved one and says why.
+  await spareRow.getByRole("button", { name: `Edit connection ${spare}` }).click();
+  const edit = page.getByRole("form", { name: `Edit connection “${spare}”` });
+  await edit.getByLabel("User", { exact: true }).fill(admin.user);
+  await edit.getByRole("button", { name: "Save changes" }).click();
+  await edit.getByLabel("Save this connection although the test failed").check();
+  await edit.getByRole("button", { name: "Save changes" }).click();
+  await page.locator(".form-status .msg-warn")
+    .filter({ hasText: "The saved password was removed because the user changed" }).waitFor();
+  assert.equal((await connection(spare)).has_password, false);
+  await spareRow.getByRole("button", { name: `Delete connection ${spare}` }).click();
+  assert.equal(await page.getByRole("dialog").locator("p").textContent(),
+    `Delete the connection “${spare}”? No sync uses it.`);
+  await page.getByRole("dialog").getByRole("button", { name: "Delete" }).click();
+  await page.getByRole("status").filter({ hasText: `Connection “${spare}” deleted.` }).waitFor();
+  assert.equal(await connection(spare), null);
+  assert.equal(await page.locator("main img, main script").count(), 0, "no injected element");
+  await noScriptRan(page, "connections");
+}
+
 async function scenario(page, { base, dataDir }) {
   // First run: the setup page creates the first user and logs in.
   await page.goto(`${base}/`);
@@ -498,6 +606,21 @@ async function scenario(page, { base, dataDir }) {
   await page.getByLabel("TLS").selectOption("disable");
   await page.getByRole("button", { name: "Test connection" }).click();
   await page.getByRole("alert").filter({ hasText: "Connection failed" }).waitFor();
+  // Next with settings that failed: nothing is saved (the name stays free); the
+  // driver's error is at the connection fields, with focus on it, and "Save anyway" is offered.
+  const savedConnections = () => page.evaluate(async (b) =>
+    (await (await fetch(`${b}/api/v1/connections`)).json()).map((c) => c.name), base);
+  await page.getByRole("button", { name: "Next →" }).click();
+  const notSaved = page.locator(".connection-form [role=alert]")
+    .filter({ hasText: "The test failed, so the connection was not saved. Connection failed:" });
+  await notSaved.waitFor();
+  assert.ok(await notSaved.evaluate((el) => el === document.activeElement), "focus moves to the error");
+  assert.match(await notSaved.textContent(), /wrong user name or password/, "the driver's error");
+  const gap = (await notSaved.boundingBox()).y - (await page.getByLabel("Password").boundingBox()).y;
+  assert.ok(gap > 0 && gap < 300, `the error is next to the connection fields (${gap} px below the password)`);
+  assert.ok(await page.getByLabel("Save this connection although the test failed").isVisible());
+  await page.getByRole("heading", { name: "1. Source database" }).waitFor();
+  assert.deepEqual(await savedConnections(), [], "a connection whose test failed is not saved");
   // An account that can write: the test warns that custom queries are refused
   // on it and offers the explicit consent; the sync then uses the reader.
   await page.getByLabel("User", { exact: true }).fill(admin.user);
@@ -519,7 +642,15 @@ async function scenario(page, { base, dataDir }) {
   await page.locator(".mail-warning").waitFor({ state: "detached" });
   await shot(page, "wizard-1-source-database");
   await axeCheck(page, "wizard-1-source-database");
+  // The settings passed Test just now: Next saves them without testing again.
+  const tests = [];
+  const onRequest = (r) => { if (r.url().endsWith("/api/v1/connections/test")) tests.push(r.url()); };
+  page.on("request", onRequest);
   await page.getByRole("button", { name: "Next →" }).click();
+  await page.getByRole("heading", { name: "2. Table or query" }).waitFor();
+  page.off("request", onRequest);
+  assert.equal(tests.length, 0, "a passed test of the same settings is reused");
+  assert.deepEqual(await savedConnections(), ["shop"], "the tested connection is saved");
 
   // Step 2: a custom query is checked (a write is refused) and described; then the table
   // from the live list.
@@ -672,6 +803,8 @@ async function scenario(page, { base, dataDir }) {
   }
   assert.deepEqual(reasons, EXPECT_REASONS, "the CSV's reasons");
   await noScriptRan(page, "wizard and report");
+
+  await connectionsPage(page, { base, dataDir });
 
   // Contacts: the hostile names render as text; search and filters work.
   await nav(page, "Contacts");

@@ -11,12 +11,14 @@ import { syncsPage, syncDetailPage } from "./pages/syncs.js";
 import { wizardPage } from "./pages/wizard.js";
 import { reportPage } from "./pages/report.js";
 import { mailPage } from "./pages/mail.js";
+import { connectionsPage } from "./pages/connections.js";
 
 const root = document.getElementById("app");
 let currentUser = null;
 
 const NAV = [
   ["#/syncs", "Database Sync"],
+  ["#/connections", "Connections"],
   ["#/contacts", "Contacts"],
   ["#/lists", "Lists"],
   ["#/fields", "Custom fields"],
@@ -30,6 +32,7 @@ const ROUTES = [
   [/^#\/fields$/, () => fieldsPage()],
   [/^#\/exclusions$/, () => exclusionsPage()],
   [/^#\/mail$/, () => mailPage()],
+  [/^#\/connections$/, () => connectionsPage()],
   [/^#\/syncs$/, () => syncsPage()],
   [/^#\/syncs\/new$/, () => wizardPage(null)],
   [/^#\/syncs\/(\d+)\/edit$/, (m) => wizardPage(Number(m[1]))],

@@ -11,11 +11,9 @@ import { h, replace, append, field, select, checkbox, message, val, table, uid, 
 import { runPanel } from "../runpanel.js";
 import { testResult, targetLabeller } from "./testresult.js";
 import { showMailWarning } from "../mailwarning.js";
+import { connectionForm, blankConnection, privilegeConsent, testSuccess } from "./connections.js";
 
 const STEPS = ["Source database", "Table or query", "Map columns", "Rules and options", "Save, test, run"];
-const DB_TYPES = [["mariadb", "MariaDB"], ["mysql", "MySQL"], ["postgresql", "PostgreSQL"], ["sqlite", "SQLite"]];
-const DEFAULT_PORTS = { mariadb: 3306, mysql: 3306, postgresql: 5432 };
-const TLS = [["prefer", "prefer"], ["disable", "disable"], ["require", "require"], ["verify_ca", "verify with CA"]];
 const ENTRY_STATUSES = [
   ["active", "active — receives campaigns"],
   ["unconfirmed", "unconfirmed — is sent a confirmation email first"],
@@ -39,9 +37,7 @@ function freshState() {
   return {
     id: null, savedJson: null, name: "",
     connMode: "existing", connectionId: null, connection: "",
-    conn: { name: "", type: "mariadb", host: "127.0.0.1", port: "", user: "", password: "",
-      database: "", tls_mode: "prefer", tls_ca_file: "", allowed_functions: "",
-      allow_privileged: false },
+    conn: blankConnection(),
     list: "", status: "active", send_autoresponders: false,
     sourceMode: "table", schema: "", table: "", query: "",
     columns: null, columnsKey: "", preview: null,
@@ -187,19 +183,6 @@ export async function wizardPage(syncId) {
   }
 
   // ---- step 1 ----
-  function connSettings() {
-    const c = st.conn;
-    const out = { name: c.name.trim(), type: c.type, database: c.database };
-    if (c.type !== "sqlite") {
-      Object.assign(out, { host: c.host, user: c.user, password: c.password, tls_mode: c.tls_mode });
-      if (c.port) out.port = Number(c.port);
-      if (c.tls_mode === "verify_ca") out.tls_ca_file = c.tls_ca_file;
-    }
-    out.allowed_functions = c.allowed_functions.split(/[\s,]+/).filter((f) => f !== "");
-    out.allow_custom_query_with_privileged_account = c.allow_privileged;
-    return out;
-  }
-
   // A saved connection's settings as a PUT takes them: no password, so the
   // stored one is kept (nothing that names the server or account changes).
   function savedSettings(conn, changes) {
@@ -225,107 +208,48 @@ export async function wizardPage(syncId) {
       st.connectionId = Number(savedSel.value);
       st.connection = (connections.find((c) => c.id === st.connectionId) || {}).name || "";
       st.columns = null;
+      replace(testOut);
     });
-    const savedBox = h("div.sub", field("Saved connection", savedSel));
 
-    const c = st.conn;
-    const input = (key, attrs = {}) => {
-      const el = h("input", { name: `conn_${key}`, value: c[key] ?? "", ...attrs });
-      el.addEventListener("input", () => { c[key] = el.value; });
-      return el;
-    };
-    const type = select(DB_TYPES, c.type, { name: "conn_type" });
-    const port = input("port", { inputmode: "numeric", placeholder: String(DEFAULT_PORTS[c.type] || "") });
-    const tls = select(TLS, c.tls_mode, { name: "conn_tls_mode" });
-    const caField = field("CA file (on the server)", input("tls_ca_file"));
-    const dbLabel = h("span", "Database");
-    const dbInput = input("database");
-    const network = h("div.form-grid",
-      field("Host", input("host", { autocomplete: "off" })), field("Port", port),
-      field("User", input("user", { autocomplete: "off" })),
-      field("Password", input("password", { type: "password", autocomplete: "new-password" }),
-        "Stored encrypted; never shown again."),
-      field("TLS", tls), caField);
-    const sync = () => {
-      c.type = type.value;
-      c.tls_mode = tls.value;
-      network.hidden = c.type === "sqlite";
-      caField.hidden = c.tls_mode !== "verify_ca";
-      port.placeholder = String(DEFAULT_PORTS[c.type] || "");
-      replace(dbLabel, c.type === "sqlite" ? "Database file path" : "Database");
-    };
-    type.addEventListener("change", sync);
-    tls.addEventListener("change", sync);
-    const functions = h("input", { name: "conn_allowed_functions", value: c.allowed_functions,
-      autocomplete: "off", placeholder: "shop.discount, score" });
-    functions.addEventListener("input", () => { c.allowed_functions = functions.value; });
-    const advanced = h("details.advanced", h("summary", "Advanced: custom-query policy"),
-      field("Allowed functions", functions,
-        "User-defined functions your custom queries may call, separated by commas (NAME or " +
-        "SCHEMA.NAME). contactsync cannot see inside them: list only functions you trust " +
-        "not to change anything."));
-    const dbField = field(dbLabel.textContent, dbInput);
-    dbField.querySelector("label").replaceChildren(dbLabel);
-    const newBox = h("div.sub",
-      h("div.form-grid", field("Connection name", input("name", { required: true }),
-        "Saved under this name for other syncs."), field("Database type", type), dbField),
-      network, advanced);
-    sync();
+    // A new connection: the form of the Connections page, which tests before it saves.
+    const newConn = connectionForm(st.conn, { takenNames: () => connections.map((x) => x.name) });
+    const newBox = h("div.sub", newConn.el);
 
     const testOut = h("div.test-out", { "aria-live": "polite" });
-    // Shown when the account can write or is privileged: custom queries are
-    // refused on it unless the owner ticks this (docs/read-only.md).
-    const allowPrivileged = checkbox(
-      "Allow custom queries on this account anyway (not advised: a SELECT-only account is safer)",
-      false, { name: "allow_privileged" });
     const savedConn = () => connections.find((x) => x.id === st.connectionId) || {};
-    allowPrivileged.input.addEventListener("change", async () => {
-      const allow = allowPrivileged.input.checked;
-      if (st.connMode === "new") { c.allow_privileged = allow; return; }
-      try {
-        const updated = await api.put(`/connections/${st.connectionId}`,
-          savedSettings(savedConn(), { allow_custom_query_with_privileged_account: allow }));
-        Object.assign(savedConn(), updated);
-        if (updated.password_cleared) {
-          append(testOut, message("warn", `The saved password was removed because ${updated.password_cleared_because}: enter it again as a new connection.`));
+    // The consent to custom queries on an account that can write is a
+    // setting of the saved connection: saved as soon as it is ticked.
+    const consent = () => privilegeConsent(Boolean(savedConn().allow_custom_query_with_privileged_account),
+      async (allow, box) => {
+        try {
+          const updated = await api.put(`/connections/${st.connectionId}`,
+            savedSettings(savedConn(), { allow_custom_query_with_privileged_account: allow }));
+          Object.assign(savedConn(), updated);
+          if (updated.password_cleared) {
+            append(testOut, message("warn", `The saved password was removed because ${updated.password_cleared_because}: enter it again on the Connections page.`));
+          }
+        } catch (err) {
+          box.input.checked = !allow;
+          append(testOut, message("error", `Could not save: ${err.message}`));
         }
-      } catch (err) {
-        allowPrivileged.input.checked = !allow;
-        append(testOut, message("error", `Could not save: ${err.message}`));
-      }
-    });
-    const privilegeWarning = (r) => {
-      if (!r.can_write && !r.privileged) return null;
-      allowPrivileged.input.checked = st.connMode === "new" ? c.allow_privileged
-        : Boolean(savedConn().allow_custom_query_with_privileged_account);
-      const what = r.can_write && r.privileged ? "can change data and has rights beyond data"
-        : r.can_write ? "can change data" : "has rights beyond data";
-      return h("div.privileged", message("warn", `This account ${what}. Custom queries are refused ` +
-        "on it unless you allow them below; a table with rules works either way. Safer: give " +
-        "contactsync an account that can only SELECT (see docs/read-only.md)."), allowPrivileged.el);
-    };
+      });
     const testBtn = h("button", { type: "button" }, "Test connection");
     testBtn.addEventListener("click", async () => {
       testBtn.disabled = true;
       replace(testOut, message("info", "Connecting…"));
       try {
-        const r = st.connMode === "existing"
-          ? await api.post(`/connections/${st.connectionId}/test`)
-          : await api.post("/connections/test", connSettings());
-        const warnings = [...new Set([...(r.warnings || []), ...(r.warning ? [r.warning] : [])])];
-        replace(testOut, message("ok", `Connected${r.server_version ? ` to ${r.server_version}` : ""}.`),
-          warnings.map((w) => message("warn", w)), privilegeWarning(r));
+        replace(testOut, testSuccess(await api.post(`/connections/${st.connectionId}/test`), consent()));
       } catch (err) {
         replace(testOut, message("error", `Connection failed: ${err.message}`));
       } finally {
         testBtn.disabled = false;
       }
     });
+    const savedBox = h("div.sub", field("Saved connection", savedSel), h("div.actions", testBtn), testOut);
     const modeSync = () => {
       st.connMode = useNew.checked ? "new" : "existing";
       savedBox.hidden = st.connMode !== "existing";
       newBox.hidden = st.connMode !== "new";
-      replace(testOut);
     };
     useSaved.addEventListener("change", modeSync);
     useNew.addEventListener("change", modeSync);
@@ -349,7 +273,7 @@ export async function wizardPage(syncId) {
         h("div.radios",
           h("div.check", useSaved, h("label", { for: useSaved.id }, "Use a saved connection")),
           h("div.check", useNew, h("label", { for: useNew.id }, "New connection"))),
-        savedBox, newBox, h("div.actions", testBtn), testOut),
+        savedBox, newBox),
       h("fieldset", h("legend", "Where contacts go"),
         lists.length ? h("div.form-grid", field("List", listSel),
           field("Status of new contacts", statusSel)) :
@@ -361,12 +285,12 @@ export async function wizardPage(syncId) {
       if (!st.name.trim()) return fail("Give the sync a name.");
       if (!st.list) return fail("Choose the list the contacts go into.");
       if (st.connMode === "new") {
-        const settings = connSettings();
-        if (!settings.name) return fail("Give the new connection a name.");
-        const saved = await api.post("/connections", settings);
+        // Tested first; a failed test keeps it unsaved, its error at the fields.
+        const saved = await newConn.save();
+        if (!saved) return false;
         connections.push(saved);
         st.connectionId = saved.id;
-        st.connection = saved.name || settings.name;
+        st.connection = saved.name;
         st.connMode = "existing";
         st.columns = null;
         st.conn.password = "";
