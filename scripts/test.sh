@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 scripts/build.sh test
 
-# playwright-core for the browser test (tests/e2e), from its lock file; only
+# playwright-core and axe-core for the browser test (tests/e2e), from its lock file; only
 # when the lock changed since the last install. It drives Debian's chromium and
 # never downloads a browser.
 e2e_stamp=tests/e2e/node_modules/.contactsync-lock
