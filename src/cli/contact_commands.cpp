@@ -172,7 +172,8 @@ void AddLs(CLI::App& group, CommandContext& ctx) {
   cmd->add_option("--list", *list, "Only contacts on this list");
   cmd->add_option("--status", *status, "Only contacts with this status (on --list if given)")
       ->check(CLI::IsMember(kFilterStatuses));
-  cmd->add_option("--search", filter->search, "Text in the email or name");
+  cmd->add_option("--search", filter->search,
+                  "Words that must each appear in the email, first or last name");
   cmd->add_option("--limit", filter->limit, "At most this many (1-1000)")
       ->check(CLI::Range(1, 1000))
       ->capture_default_str();

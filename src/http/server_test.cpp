@@ -35,6 +35,7 @@ namespace contactsync::http {
 namespace {
 
 using nlohmann::json;
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
@@ -429,6 +430,38 @@ TEST_F(HttpTest, HostileStringsRoundTripAsJsonTextAndBadUtf8Is400) {
   EXPECT_EQ(Send("POST", "/api/v1/lists", "{not json", auth).status, 400);
   EXPECT_EQ(Send("POST", "/api/v1/lists", "[1]", auth).status, 400);
   EXPECT_EQ(As(s, "GET", "/api/v1/lists").body.size(), 1u);
+}
+
+// Issue 12: searching a full name found nothing; every word must now match the email, first or
+// last name, and the user's % and _ stay literal.
+TEST_F(HttpTest, ContactSearchMatchesEveryWordOfAFullName) {
+  const Session s = SetUpAdmin();
+  for (const auto& [email, first, last] :
+       std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"vera@example.com", "Vera", "McCoy"},
+           {"vlynn@example.com", "Vera", "Lynn"},
+           {"50%_off@example.com", "Sale", "Bot"},
+           {"500xoff@example.com", "Sale", "Bot"}}) {
+    ASSERT_EQ(As(s, "POST", "/api/v1/contacts",
+                 {{"email", email}, {"first_name", first}, {"last_name", last}})
+                  .status,
+              201);
+  }
+  const auto found = [&](std::string_view search) {
+    const Reply reply = As(s, "GET", "/api/v1/contacts?search=" + PercentEncode(search));
+    EXPECT_EQ(reply.status, 200) << reply.text;
+    std::vector<std::string> emails;
+    for (const auto& item : reply.body["items"]) emails.push_back(item["email"]);
+    return emails;
+  };
+  EXPECT_THAT(found("vera mccoy"), ElementsAre("vera@example.com"));
+  EXPECT_THAT(found("McCoy  VERA"), ElementsAre("vera@example.com"));
+  EXPECT_THAT(found("vera"), ElementsAre("vera@example.com", "vlynn@example.com"));
+  EXPECT_THAT(found("sale %_"), ElementsAre("50%_off@example.com"));
+  const Reply too_many =
+      As(s, "GET", "/api/v1/contacts?search=" + PercentEncode("a b c d e f g h i"));
+  EXPECT_EQ(too_many.status, 400);
+  EXPECT_EQ(too_many.body["error"]["message"], "search text has 9 words; use at most 8");
 }
 
 TEST_F(HttpTest, ResourcesByIdWithPagingAndErrors) {

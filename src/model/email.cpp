@@ -1,5 +1,7 @@
 #include "model/email.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "base/text.h"
@@ -23,6 +25,24 @@ bool IsLetterOrDigit(char c) { return IsLetter(c) || (c >= '0' && c <= '9'); }
 base::Status Invalid(std::string_view address, std::string_view why) {
   return base::InvalidArgument(
       fmt::format("'{}' is not a valid email address: {}", base::Printable(address), why));
+}
+
+// Internationalised addresses are refused, with advice that fits where the non-ASCII character
+// stands: a domain has an ASCII (xn--) form the owner can write instead; a local part has none,
+// since delivering to it needs SMTPUTF8 end to end.
+base::Status NonAscii(std::string_view address) {
+  const std::string_view local = address.substr(0, address.find('@'));
+  const bool ascii_local = std::none_of(
+      local.begin(), local.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
+  if (ascii_local && local.size() < address.size()) {
+    return Invalid(address,
+                   "internationalised (non-ASCII) domains are not supported; write the domain "
+                   "in its xn-- form");
+  }
+  return Invalid(address,
+                 "internationalised (non-ASCII) addresses are not supported: the part before "
+                 "the '@' must be ASCII, because most mail servers and contactsync's mail sender "
+                 "cannot deliver to it (that needs SMTPUTF8)");
 }
 
 base::Status CheckLocalPart(std::string_view address, std::string_view local) {
@@ -101,11 +121,7 @@ base::Result<std::string_view> ValidateEmailView(std::string_view raw) {
   }
   for (char c : address) {
     const auto byte = static_cast<unsigned char>(c);
-    if (byte >= 0x80) {
-      return Invalid(address,
-                     "internationalised (non-ASCII) addresses are not supported; write the "
-                     "domain in its xn-- form");
-    }
+    if (byte >= 0x80) return NonAscii(address);
     if (byte < 0x20 || byte == 0x7f) return Invalid(address, "it contains a control character");
     if (c == ' ') return Invalid(address, "it contains a space");
     if (c == '<' || c == '>') {

@@ -15,8 +15,9 @@
 //    ([192.0.2.1]) and single-label hosts (user@localhost) are refused: they
 //    are never deliverable marketing addresses.
 //  - Internationalised addresses (non-ASCII anywhere) are refused
-//    deliberately in this version, with a message that says so; a domain in
-//    its ASCII (xn--) form is accepted.
+//    deliberately in this version, with a message that says so: a non-ASCII
+//    domain is pointed to its ASCII (xn--) form, which is accepted; a non-ASCII
+//    local part has no such form and is told why it cannot be used (SMTPUTF8).
 //  - Whole address at most 254 bytes (RFC 5321 path limit).
 // Display names ("Ann <ann@x.com>") are refused, not silently stripped.
 //

@@ -142,7 +142,8 @@ struct ContactFilter {
   std::optional<std::string> list;           // only contacts on this list
   std::optional<SubscriptionStatus> status;  // with `list`: only this status on it;
                                              // without: this status on any list
-  std::string search;   // case-insensitive substring of email, first or last name
+  std::string search;   // words (at most kMaxSearchWords), each a case-insensitive
+                        // substring of the email, first or last name
   int64_t limit = 100;  // 1..1000
   int64_t offset = 0;
 };

@@ -868,6 +868,42 @@ TEST_P(ContactStoreConformance, FindContactsTakesWildcardsLiterally) {
   EXPECT_EQ(quote.total, 0);
 }
 
+// Issue 12: searching a full name ("vera mccoy") found nothing, since the
+// whole text had to stand in one column.
+TEST_P(ContactStoreConformance, FindContactsMatchesEveryWordOfAFullName) {
+  auto named = [&](std::string email, std::string first, std::string last) {
+    auto change = Change(std::move(email));
+    change.contact.first_name = std::move(first);
+    change.contact.last_name = std::move(last);
+    return store_->SaveContact(change);
+  };
+  ASSERT_TRUE(IsOk(named("vera@x.example", "Vera", "McCoy")));
+  ASSERT_TRUE(IsOk(named("vmc@y.example", "Vera", "Lynn")));
+  ASSERT_TRUE(IsOk(named("ann@x.example", "Ann", "McCoy")));
+  ASSERT_TRUE(IsOk(named("100%_off@x.example", "Sale", "Bot")));
+  ASSERT_TRUE(IsOk(named("1000xoff@x.example", "Sale", "Bot")));
+  const auto emails = [&](std::string search) {
+    std::vector<std::string> out;
+    auto page = store_->FindContacts(Search(std::move(search)));
+    EXPECT_TRUE(page.ok()) << page.status().ToString();
+    if (page.ok()) {
+      for (const Contact& c : page->contacts) out.push_back(c.email);
+    }
+    return out;
+  };
+  EXPECT_THAT(emails("vera mccoy"), ::testing::ElementsAre("vera@x.example"));
+  EXPECT_THAT(emails("  MCCOY\tVera "), ::testing::ElementsAre("vera@x.example"));
+  EXPECT_THAT(emails("vera x.example"), ::testing::ElementsAre("vera@x.example"));
+  EXPECT_THAT(emails("mccoy"), ::testing::ElementsAre("ann@x.example", "vera@x.example"));
+  EXPECT_THAT(emails("vera nobody"), ::testing::IsEmpty());
+  // The user's % and _ stay literal in every word.
+  EXPECT_THAT(emails("sale 0%_"), ::testing::ElementsAre("100%_off@x.example"));
+  EXPECT_THAT(emails("bot %"), ::testing::ElementsAre("100%_off@x.example"));
+  EXPECT_THAT(emails("bot _off"), ::testing::ElementsAre("100%_off@x.example"));
+  EXPECT_TRUE(HasError(store_->FindContacts(Search("a b c d e f g h i")),
+                       ErrorCode::kInvalidArgument, "search text has 9 words; use at most 8"));
+}
+
 TEST_P(ContactStoreConformance, FindContactsValidatesItsFilter) {
   EXPECT_TRUE(HasError(store_->FindContacts(Paged(0)), ErrorCode::kInvalidArgument, "limit"));
   EXPECT_TRUE(HasError(store_->FindContacts(Paged(1001)), ErrorCode::kInvalidArgument, "limit"));

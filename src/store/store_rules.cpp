@@ -131,6 +131,22 @@ std::string LikeSubstringPattern(std::string_view text) {
   return out;
 }
 
+base::Result<std::vector<std::string>> SearchWords(std::string_view text) {
+  constexpr std::string_view kSpace = " \t\r\n\f\v";  // as base::TrimAscii
+  std::vector<std::string> words;
+  size_t start = text.find_first_not_of(kSpace);
+  while (start != std::string_view::npos) {
+    const size_t end = text.find_first_of(kSpace, start);
+    words.emplace_back(text.substr(start, end == std::string_view::npos ? end : end - start));
+    start = end == std::string_view::npos ? end : text.find_first_not_of(kSpace, end);
+  }
+  if (words.size() > kMaxSearchWords) {
+    return base::InvalidArgument(
+        fmt::format("search text has {} words; use at most {}", words.size(), kMaxSearchWords));
+  }
+  return words;
+}
+
 base::Result<SubscriptionDecision> DecideSubscription(const SubscriptionRequest& request) {
   SubscriptionDecision decision;
   switch (request.requested) {

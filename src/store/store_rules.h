@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/status.h"
 #include "store/contact_store.h"
@@ -66,6 +67,14 @@ base::Status CheckCause(const Cause& cause);
 // A LIKE pattern matching `text` as a literal substring, with '\' as the
 // escape character (use `LIKE ? ESCAPE '\'`).
 std::string LikeSubstringPattern(std::string_view text);
+
+// The words of a contact search: `text` split on ASCII white space, empty
+// words dropped. A contact matches when every word is a substring of its
+// email, first name or last name, so "vera mccoy" finds Vera McCoy.
+// InvalidArgument beyond kMaxSearchWords (each count of words is one more
+// statement shape to prepare and cache).
+inline constexpr size_t kMaxSearchWords = 8;
+base::Result<std::vector<std::string>> SearchWords(std::string_view text);
 
 // The subscription state machine for one SaveContact on one list.
 struct SubscriptionRequest {

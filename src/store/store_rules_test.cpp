@@ -120,6 +120,18 @@ TEST(StoreRulesTest, LikeSubstringPatternEscapesWildcards) {
   EXPECT_EQ(LikeSubstringPattern(""), "%%");
 }
 
+TEST(StoreRulesTest, SearchWordsSplitOnWhiteSpace) {
+  CS_ASSERT_OK_AND_ASSIGN(std::vector<std::string> words, SearchWords("  vera \t McCoy\n"));
+  EXPECT_EQ(words, (std::vector<std::string>{"vera", "McCoy"}));
+  CS_ASSERT_OK_AND_ASSIGN(std::vector<std::string> none, SearchWords(" \t "));
+  EXPECT_TRUE(none.empty());
+  CS_ASSERT_OK_AND_ASSIGN(std::vector<std::string> eight, SearchWords("a b c d e f g h"));
+  EXPECT_EQ(eight.size(), kMaxSearchWords);
+  base::Result<std::vector<std::string>> nine = SearchWords("a b c d e f g h i");
+  ASSERT_FALSE(nine.ok());
+  EXPECT_EQ(nine.status().message(), "search text has 9 words; use at most 8");
+}
+
 TEST(StoreRulesTest, ValidateNewListTrimsAndChecks) {
   CS_ASSERT_OK_AND_ASSIGN(NewList list, ValidateNewList(NewList{.name = "  News ",
                                                                 .sender_name = " Shop ",

@@ -914,6 +914,21 @@ TEST_P(EngineTest, CancelStopsCleanlyKeepingCommittedBatches) {
   EXPECT_EQ(next.counts.unchanged, report.counts.added);
 }
 
+// Issue 12: the run report told a non-ASCII local part to use the xn-- form, which exists for
+// domains only; it now says such an address cannot be used and why.
+TEST_P(EngineTest, RunReportExplainsWhyANonAsciiLocalPartIsRefused) {
+  AddRows({{"zoë@example.com"}, {"ann@bücher.example"}, {"plain@example.com"}});
+  const RunReport report = Run(Definition());
+  EXPECT_EQ(report.counts.added, 1);
+  ASSERT_EQ(report.counts.failed, 2);
+  EXPECT_EQ(report.failures[0].reason, "email_invalid");
+  EXPECT_THAT(report.failures[0].message,
+              HasSubstr("the part before the '@' must be ASCII, because most mail servers and "
+                        "contactsync's mail sender cannot deliver to it (that needs SMTPUTF8)"));
+  EXPECT_THAT(report.failures[0].message, ::testing::Not(HasSubstr("xn--")));
+  EXPECT_THAT(report.failures[1].message, HasSubstr("write the domain in its xn-- form"));
+}
+
 TEST_P(EngineTest, ExcludedStatusNeverTurnsAnAddressIntoAWildcard) {
   AddRows({{"a*b@example.com"}, {"plain@example.com"}});
   SyncDefinition d = Definition();

@@ -151,10 +151,12 @@ async function startServer() {
 }
 
 // ---- the browser ------------------------------------------------------------------------------
+// Screenshots are numbered in the scenario's order; those added later take
+// the next free numbers explicitly, so the ones docs/web-ui.md links to keep
+// their names.
 let shotIndex = 0;
-async function shot(page, name) {
-  shotIndex += 1;
-  const file = path.join(artifacts, `${String(shotIndex).padStart(2, "0")}-${name}.png`);
+async function shot(page, name, number = ++shotIndex) {
+  const file = path.join(artifacts, `${String(number).padStart(2, "0")}-${name}.png`);
   await page.screenshot({ path: file, fullPage: true });
   log("screenshot", path.basename(file));
 }
@@ -423,10 +425,7 @@ async function connectionsPage(page, ctx) {
   const cells = await shop.locator("td").allTextContents();
   assert.deepEqual(cells.slice(0, 6), ["shop", "MariaDB or MySQL", `${reader.host}:${reader.port}`, reader.database,
     reader.user, "Shop customers"], "the connection, and the sync that uses it");
-  // Numbered after the screenshots that docs/web-ui.md already links to, so theirs keep their names.
-  const shotsBefore = shotIndex;
-  shotIndex = 24;
-  await shot(page, "connections");
+  await shot(page, "connections", 25);
   await axeCheck(page, "connections");
 
   await shop.getByRole("button", { name: "Test connection shop" }).click();
@@ -441,9 +440,8 @@ async function connectionsPage(page, ctx) {
   await form.getByLabel("User", { exact: true }).fill("nobody_e2e");
   await form.locator(".password-note").filter({ hasText: "You changed the user: the saved password is removed" })
     .waitFor();
-  await shot(page, "connection-edit");
+  await shot(page, "connection-edit", 26);
   await axeCheck(page, "connection-edit");
-  shotIndex = shotsBefore;
   await form.getByLabel("Password").fill(reader.password);
   await form.getByRole("button", { name: "Test connection" }).click();
   const failed = form.locator(".test-out [role=alert]");
@@ -511,6 +509,104 @@ async function connectionsPage(page, ctx) {
   assert.equal(await connection(spare), null);
   assert.equal(await page.locator("main img, main script").count(), 0, "no injected element");
   await noScriptRan(page, "connections");
+}
+
+// Issue 12 item 9, the smaller traps: custom fields shown by label in the contacts list, a
+// full-name search, the account warning shown once, a duplicate sync name refused at step 1,
+// and the wizard asking before its unsaved input is lost. `existingSync` is a saved sync's name.
+async function smallerTraps(page, { existingSync }) {
+  // Contacts: custom fields in the collapsed list under their labels; no %KEY% anywhere.
+  await nav(page, "Contacts");
+  await page.getByRole("heading", { name: "Contacts" }).waitFor();
+  const searchBox = page.getByRole("searchbox", { name: "Search" });
+  await searchBox.fill("bob@");
+  await page.getByText("1–1 of 1").waitFor();
+  const headers = await page.locator("thead th").allTextContents();
+  const cityColumn = headers.indexOf(CITY_LABEL);
+  assert.ok(cityColumn > 0, `a column under the field's label (${headers.join(" | ")})`);
+  const bobRow = page.locator("tbody tr").first();
+  assert.equal(await bobRow.locator("td").nth(cityColumn).textContent(), HOSTILE_IMG,
+    "the value shows in the collapsed row");
+  await bobRow.getByRole("button", { name: "Details of bob@example.com" }).click();
+  const details = page.locator("tr.details");
+  await details.getByRole("heading", { name: "Custom fields" }).waitFor();
+  await details.locator("dt", { hasText: CITY_LABEL }).waitFor();
+  assert.doesNotMatch(await page.locator("body").textContent(), /%CITY%/, "no field key on the page");
+  await shot(page, "contacts-custom-fields", 27);
+  await axeCheck(page, "contacts-custom-fields");
+
+  // A full name: every word must match the email, first or last name.
+  await searchBox.fill("ann o'neil");
+  await page.getByRole("button", { name: "Details of ann@example.com" }).waitFor();
+  await page.getByText("1–1 of 1").waitFor();
+  assert.equal(await page.locator("tbody tr").count(), 1, "only Ann O'Neil");
+  await searchBox.fill("o'neil berlin-nobody");
+  await page.getByText("No contact matches.").waitFor();
+
+  // The wizard with nothing typed: leaving does not ask.
+  const wizardStep1 = page.getByRole("heading", { name: "1. Source database" });
+  const openWizard = async () => {
+    await nav(page, "Database Sync");
+    await page.getByRole("link", { name: "Add sync" }).click();
+    await wizardStep1.waitFor();
+  };
+  await openWizard();
+  await nav(page, "Lists");
+  await page.getByRole("heading", { name: "Lists", exact: true }).waitFor();
+  assert.equal(await page.getByRole("dialog").count(), 0, "nothing typed, nothing asked");
+
+  // A name another sync has is refused at step 1, at the name field.
+  await openWizard();
+  const syncName = page.getByLabel("Sync name");
+  await syncName.fill(existingSync);
+  await page.getByRole("button", { name: "Next →" }).click();
+  await page.locator(".name-status [role=alert]")
+    .filter({ hasText: `A sync named “${existingSync}” already exists` }).waitFor();
+  assert.equal(await syncName.getAttribute("aria-invalid"), "true");
+  assert.equal(await wizardStep1.count(), 1, "Next stayed at step 1");
+
+  // An account that can change data: the warning once, next to its consent.
+  await page.getByLabel("New connection").check();
+  await page.getByLabel("Connection name").fill("shop-admin");
+  await page.getByLabel("Database type").selectOption("mariadb");
+  await page.getByLabel("Host", { exact: true }).fill(admin.host);
+  await page.getByLabel("Port", { exact: true }).fill(admin.port);
+  await page.getByLabel("User", { exact: true }).fill(admin.user);
+  await page.getByLabel("Password").fill(admin.password);
+  await page.getByLabel("Database", { exact: true }).fill(admin.database);
+  await page.getByLabel("TLS").selectOption("disable");
+  await page.getByRole("button", { name: "Test connection" }).click();
+  await page.locator(".test-out .privileged").waitFor();
+  assert.equal(await page.locator(".test-out .msg").filter({ hasText: /can change data/i }).count(), 1,
+    "the can-change-data warning is shown once");
+  await shot(page, "wizard-1-privileged-once", 28);
+  await axeCheck(page, "wizard-1-privileged-once");
+
+  // Unsaved input: another page asks first, in the page; Stay keeps it, Leave leaves.
+  await syncName.fill("Half-typed sync");
+  await nav(page, "Contacts");
+  const leave = page.getByRole("dialog");
+  await leave.getByText("The sync is not saved. Leave the wizard and lose what you entered?").waitFor();
+  await shot(page, "wizard-leave-question", 29);
+  await axeCheck(page, "wizard-leave-question");
+  await leave.getByRole("button", { name: "Stay" }).click();
+  await leave.waitFor({ state: "detached" });
+  assert.equal(await syncName.inputValue(), "Half-typed sync", "Stay kept the typed name");
+  assert.equal(new URL(page.url()).hash, "#/syncs/new", "and the wizard's address");
+  await nav(page, "Contacts");
+  await leave.getByRole("button", { name: "Leave" }).click();
+  await page.getByRole("heading", { name: "Contacts" }).waitFor();
+  assert.equal(new URL(page.url()).hash, "#/contacts");
+
+  // Editing a sync keeps its own name: Next goes on.
+  await nav(page, "Database Sync");
+  await page.getByRole("link", { name: `Edit sync ${existingSync}` }).click();
+  await wizardStep1.waitFor();
+  await page.getByRole("button", { name: "Next →" }).click();
+  await page.getByRole("heading", { name: "2. Table or query" }).waitFor();
+  await nav(page, "Database Sync");
+  await page.getByRole("link", { name: "Add sync" }).waitFor();
+  assert.equal(await page.getByRole("dialog").count(), 0, "nothing typed in the edit, nothing asked");
 }
 
 async function scenario(page, { base, dataDir }) {
@@ -824,6 +920,7 @@ async function scenario(page, { base, dataDir }) {
   await page.getByText(`26–50 of ${EXPECT.added}`).waitFor();
   await shot(page, "contacts");
   await axeCheck(page, "contacts");
+  await smallerTraps(page, { existingSync: "Shop customers" });
 
   // The syncs page; a sync's own page with its chart.
   await nav(page, "Database Sync");

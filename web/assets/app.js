@@ -123,8 +123,46 @@ function shell() {
   return main;
 }
 
-async function route() {
+// Leaving a page with unsaved input asks first. Such a page sets
+// window.csLeaveGuard to a function that returns the question to ask, or null
+// when nothing would be lost; the router clears it when the page goes.
+// In-app navigation asks in the page (the hash is put back meanwhile);
+// closing or reloading the tab gets the browser's own prompt.
+function leaveQuestion() {
+  return window.csLeaveGuard ? window.csLeaveGuard() : null;
+}
+
+function askToLeave(question) {
+  return new Promise((resolve) => {
+    const stay = h("button.primary", { type: "button" }, "Stay");
+    const leave = h("button.danger", { type: "button" }, "Leave");
+    const dlg = h("dialog.confirm", { "aria-labelledby": "leave-text" },
+      h("p", { id: "leave-text" }, question), h("div.actions", stay, leave));
+    const done = (result) => { dlg.close(); dlg.remove(); resolve(result); };
+    leave.addEventListener("click", () => done(true));
+    stay.addEventListener("click", () => done(false));
+    dlg.addEventListener("cancel", (e) => { e.preventDefault(); done(false); });
+    document.body.append(dlg);
+    dlg.showModal();
+    stay.focus();
+  });
+}
+
+// True when the hash change may go ahead; otherwise the old hash is back.
+async function mayLeave(event) {
+  const question = leaveQuestion();
+  if (!question || !event || !event.oldURL) return true;
+  const target = location.hash;
+  history.replaceState(null, "", new URL(event.oldURL).hash || "#/syncs");
+  if (!(await askToLeave(question))) return false;
+  window.csLeaveGuard = null;
+  location.hash = target;  // routes again, now without a guard
+  return false;
+}
+
+async function route(event) {
   if (!currentUser) return;
+  if (event && event.type === "hashchange" && !(await mayLeave(event))) return;
   const hash = location.hash || "#/syncs";
   let main = document.querySelector("main.content");
   if (!main) main = shell();
@@ -137,6 +175,7 @@ async function route() {
   if (!found) { location.hash = "#/syncs"; return; }
   const [re, render] = found;
   if (window.csCleanup) { window.csCleanup(); window.csCleanup = null; }
+  window.csLeaveGuard = null;
   replace(main, h("p.muted", "Loading…"));
   try {
     const page = await render(hash.match(re));
@@ -164,6 +203,9 @@ async function start() {
     if (currentUser) { currentUser = null; showLogin("Your session has ended. Log in again."); }
   });
   window.addEventListener("hashchange", route);
+  window.addEventListener("beforeunload", (e) => {
+    if (currentUser && leaveQuestion()) { e.preventDefault(); e.returnValue = ""; }
+  });
   try {
     const data = await api.get("/session", { quiet401: true });
     await loggedIn(data);

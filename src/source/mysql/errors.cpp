@@ -46,6 +46,7 @@ Status MapMySqlError(unsigned int code, std::string_view sqlstate, std::string_v
   const std::string where = fmt::format("{}:{}", base::Printable(context.host), context.port);
   const std::string user = base::Printable(context.user);
   const std::string database = base::Printable(context.database);
+  const std::string_view server = context.server_name;
   auto make = [&](ErrorCode error_code, std::string text) {
     return Status(error_code, Redact(std::move(text), context.password));
   };
@@ -53,9 +54,9 @@ Status MapMySqlError(unsigned int code, std::string_view sqlstate, std::string_v
   switch (code) {
     case ER_ACCESS_DENIED_ERROR:
     case ER_ACCESS_DENIED_NO_PASSWORD_ERROR:
-      return make(
-          ErrorCode::kAuthFailed,
-          fmt::format("MySQL rejected user '{}' at {}: wrong user name or password", user, where));
+      return make(ErrorCode::kAuthFailed,
+                  fmt::format("{} rejected user '{}' at {}: wrong user name or password", server,
+                              user, where));
     case ER_DBACCESS_DENIED_ERROR:
       return make(ErrorCode::kPermissionDenied,
                   fmt::format("user '{}' may not use database '{}' on {}: grant it SELECT on the "
@@ -66,25 +67,25 @@ Status MapMySqlError(unsigned int code, std::string_view sqlstate, std::string_v
     case CR_UNKNOWN_HOST:
       if (MentionsTls(server_text)) break;  // handshake failures reuse these numbers
       return make(ErrorCode::kUnavailable,
-                  fmt::format("cannot reach MySQL at {}: {}; check host, port and firewall", where,
-                              server_text));
+                  fmt::format("cannot reach {} at {}: {}; check host, port and firewall", server,
+                              where, server_text));
     case ER_CON_COUNT_ERROR:
     case ER_TOO_MANY_USER_CONNECTIONS:
     case ER_SERVER_SHUTDOWN:
       return make(ErrorCode::kUnavailable,
-                  fmt::format("MySQL at {} is busy or shutting down: {}; try again later", where,
-                              server_text));
+                  fmt::format("{} at {} is busy or shutting down: {}; try again later", server,
+                              where, server_text));
     case ER_LOCK_WAIT_TIMEOUT:
     case ER_LOCK_DEADLOCK:
       return make(ErrorCode::kUnavailable,
-                  fmt::format("MySQL at {} could not lock rows for the read: {}; try again", where,
-                              server_text));
+                  fmt::format("{} at {} could not lock rows for the read: {}; try again", server,
+                              where, server_text));
     case ER_BAD_DB_ERROR:
       return make(ErrorCode::kNotFound,
                   fmt::format("database '{}' does not exist on {}", database, where));
     case ER_NO_SUCH_TABLE:
-      return make(ErrorCode::kNotFound,
-                  fmt::format("MySQL at {}: {} (database '{}')", where, server_text, database));
+      return make(ErrorCode::kNotFound, fmt::format("{} at {}: {} (database '{}')", server, where,
+                                                    server_text, database));
     case CR_SERVER_GONE_ERROR:
     case CR_SERVER_LOST:
     case CR_SERVER_LOST_EXTENDED:
@@ -92,13 +93,13 @@ Status MapMySqlError(unsigned int code, std::string_view sqlstate, std::string_v
     case CR_ERR_NET_WRITE:
       if (context.connecting && !MentionsTls(server_text)) {
         return make(ErrorCode::kUnavailable,
-                    fmt::format("cannot reach MySQL at {}: the connection broke while connecting "
+                    fmt::format("cannot reach {} at {}: the connection broke while connecting "
                                 "({}); check that the server is running",
-                                where, server_text));
+                                server, where, server_text));
       }
-      return make(
-          ErrorCode::kConnectionLost,
-          fmt::format("lost the connection to MySQL at {}: {}; try again", where, server_text));
+      return make(ErrorCode::kConnectionLost,
+                  fmt::format("lost the connection to {} at {}: {}; try again", server, where,
+                              server_text));
     case kMariaDbStatementTimeout:
     case kMySqlQueryTimeout:
       return make(ErrorCode::kTimeout,
@@ -108,15 +109,15 @@ Status MapMySqlError(unsigned int code, std::string_view sqlstate, std::string_v
     case ER_QUERY_INTERRUPTED:
       if (context.interrupt == InterruptReason::kTimeout) {
         return make(ErrorCode::kTimeout,
-                    fmt::format("reading from MySQL at {} waited longer than the query timeout of "
+                    fmt::format("reading from {} at {} waited longer than the query timeout of "
                                 "{} s; add an index, narrow the rules or raise query_timeout_s",
-                                where, context.query_timeout_s));
+                                server, where, context.query_timeout_s));
       }
       return make(ErrorCode::kCancelled, "the read was cancelled");
     case CR_SSL_CONNECTION_ERROR:
       return make(ErrorCode::kTlsFailure,
-                  fmt::format("TLS with MySQL at {} failed: {}; check the TLS mode and CA file",
-                              where, server_text));
+                  fmt::format("TLS with {} at {} failed: {}; check the TLS mode and CA file",
+                              server, where, server_text));
     case kReadOnlyTransaction:
     case ER_OPTION_PREVENTS_STATEMENT:
       return make(
@@ -130,25 +131,26 @@ Status MapMySqlError(unsigned int code, std::string_view sqlstate, std::string_v
                   fmt::format("user '{}' may not do this on {}: {}", user, where, server_text));
     case ER_PARSE_ERROR:
     case ER_BAD_FIELD_ERROR:
-      return make(ErrorCode::kBadQuery, fmt::format("MySQL rejected the query: {}", server_text));
+      return make(ErrorCode::kBadQuery,
+                  fmt::format("{} rejected the query: {}", server, server_text));
     default:
       break;
   }
 
   if (MentionsTls(server_text) && code >= 2000 && code < 3000) {
     return make(ErrorCode::kTlsFailure,
-                fmt::format("TLS with MySQL at {} failed: {}; check the TLS mode and CA file",
+                fmt::format("TLS with {} at {} failed: {}; check the TLS mode and CA file", server,
                             where, server_text));
   }
   // Client library errors (2xxx, 5xxx) that are not about the network are our misuse of it.
   if ((code >= 2000 && code < 3000) || (code >= 5000 && code < 6000)) {
-    return make(ErrorCode::kInternal,
-                fmt::format("MySQL client error {} talking to {}: {}", code, where, server_text));
+    return make(ErrorCode::kInternal, fmt::format("{} client error {} talking to {}: {}", server,
+                                                  code, where, server_text));
   }
   // Everything else the server said about a statement: syntax, semantics, data.
   return make(ErrorCode::kBadQuery,
-              fmt::format("MySQL rejected the query: {} (error {}, SQLSTATE {})", server_text, code,
-                          base::Printable(sqlstate, 5)));
+              fmt::format("{} rejected the query: {} (error {}, SQLSTATE {})", server, server_text,
+                          code, base::Printable(sqlstate, 5)));
 }
 
 }  // namespace contactsync::source::mysql

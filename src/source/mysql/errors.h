@@ -24,8 +24,15 @@ namespace contactsync::source::mysql {
 // these as error 1317 (ER_QUERY_INTERRUPTED).
 enum class InterruptReason { kNone, kTimeout, kCancelled };
 
+// The name messages use before a connection has said which server it is: libmariadb frees the
+// greeting's version string when the login fails, so a wrong password cannot name it either.
+inline constexpr std::string_view kUnknownServerName = "MySQL/MariaDB";
+
 // Where the failure happened, for messages. Views into the caller's ConnectionSettings.
 struct ErrorContext {
+  // The server as the user knows it: "MariaDB" or "MySQL" once a connection has told which
+  // (Session::server_name), the neutral kUnknownServerName before that.
+  std::string_view server_name = kUnknownServerName;
   std::string_view host;
   int port = 0;
   std::string_view user;

@@ -37,22 +37,23 @@ TEST(MapMySqlErrorTest, MapsEveryClassOfFailure) {
   const std::vector<Case> cases = {
       {1045, "28000", "Access denied for user 'shop_reader'@'10.0.0.1' (using password: YES)",
        InterruptReason::kNone, ErrorCode::kAuthFailed,
-       "MySQL rejected user 'shop_reader' at db.example.com:3307: wrong user name or password"},
+       "MySQL/MariaDB rejected user 'shop_reader' at db.example.com:3307: wrong user name or "
+       "password"},
       {1698, "28000", "Access denied for user 'root'@'localhost'", InterruptReason::kNone,
        ErrorCode::kAuthFailed, "wrong user name or password"},
       {2002, "HY000", "Can't connect to local server through socket '/x.sock' (2)",
        InterruptReason::kNone, ErrorCode::kUnavailable,
-       "cannot reach MySQL at db.example.com:3307"},
+       "cannot reach MySQL/MariaDB at db.example.com:3307"},
       {2003, "HY000", "Can't connect to server on 'db.example.com' (111)", InterruptReason::kNone,
-       ErrorCode::kUnavailable, "cannot reach MySQL at db.example.com:3307: Can't connect"},
+       ErrorCode::kUnavailable, "cannot reach MySQL/MariaDB at db.example.com:3307: Can't connect"},
       {2005, "HY000", "Unknown server host 'db.example.com' (-2)", InterruptReason::kNone,
-       ErrorCode::kUnavailable, "cannot reach MySQL at db.example.com:3307"},
+       ErrorCode::kUnavailable, "cannot reach MySQL/MariaDB at db.example.com:3307"},
       {1049, "42000", "Unknown database 'shop'", InterruptReason::kNone, ErrorCode::kNotFound,
        "database 'shop' does not exist on db.example.com:3307"},
       {1146, "42S02", "Table 'shop.nope' doesn't exist", InterruptReason::kNone,
        ErrorCode::kNotFound, "Table 'shop.nope' doesn't exist"},
       {2013, "HY000", "Lost connection to server during query", InterruptReason::kNone,
-       ErrorCode::kConnectionLost, "lost the connection to MySQL at db.example.com:3307"},
+       ErrorCode::kConnectionLost, "lost the connection to MySQL/MariaDB at db.example.com:3307"},
       {2006, "HY000", "Server has gone away", InterruptReason::kNone, ErrorCode::kConnectionLost,
        "lost the connection"},
       {1969, "70100", "Query execution was interrupted (max_statement_time exceeded)",
@@ -66,9 +67,9 @@ TEST(MapMySqlErrorTest, MapsEveryClassOfFailure) {
       {1317, "70100", "Query execution was interrupted", InterruptReason::kNone,
        ErrorCode::kCancelled, "cancelled"},
       {2026, "HY000", "TLS/SSL error: certificate verify failed", InterruptReason::kNone,
-       ErrorCode::kTlsFailure, "TLS with MySQL at db.example.com:3307 failed"},
+       ErrorCode::kTlsFailure, "TLS with MySQL/MariaDB at db.example.com:3307 failed"},
       {2003, "HY000", "SSL connection error: unable to get local issuer certificate",
-       InterruptReason::kNone, ErrorCode::kTlsFailure, "TLS with MySQL"},
+       InterruptReason::kNone, ErrorCode::kTlsFailure, "TLS with MySQL/MariaDB"},
       {1792, "25006", "Cannot execute statement in a READ ONLY transaction", InterruptReason::kNone,
        ErrorCode::kPermissionDenied, "contactsync only reads"},
       {1142, "42000", "SELECT command denied to user 'shop_reader'@'%' for table 'secrets'",
@@ -79,7 +80,8 @@ TEST(MapMySqlErrorTest, MapsEveryClassOfFailure) {
       {1227, "42000", "Access denied; you need (at least one of) the SUPER privilege(s)",
        InterruptReason::kNone, ErrorCode::kPermissionDenied, "may not do this"},
       {1064, "42000", "You have an error in your SQL syntax near 'DELETE FROM t' at line 1",
-       InterruptReason::kNone, ErrorCode::kBadQuery, "MySQL rejected the query: You have an error"},
+       InterruptReason::kNone, ErrorCode::kBadQuery,
+       "MySQL/MariaDB rejected the query: You have an error"},
       {1054, "42S22", "Unknown column 'emial' in 'field list'", InterruptReason::kNone,
        ErrorCode::kBadQuery, "Unknown column 'emial'"},
       {1366, "22007", "Incorrect integer value", InterruptReason::kNone, ErrorCode::kBadQuery,
@@ -89,7 +91,7 @@ TEST(MapMySqlErrorTest, MapsEveryClassOfFailure) {
       {1213, "40001", "Deadlock found when trying to get lock", InterruptReason::kNone,
        ErrorCode::kUnavailable, "try again"},
       {2014, "HY000", "Commands out of sync; you can't run this command now",
-       InterruptReason::kNone, ErrorCode::kInternal, "MySQL client error 2014"},
+       InterruptReason::kNone, ErrorCode::kInternal, "MySQL/MariaDB client error 2014"},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(testing::Message() << "error " << c.code << " " << c.message);
@@ -109,7 +111,8 @@ TEST(MapMySqlErrorTest, ALossWhileConnectingMeansTheServerCannotBeReached) {
       "error: 104";
   const base::Status lost = MapMySqlError(2013, "HY000", handshake, connecting);
   EXPECT_EQ(lost.code(), ErrorCode::kUnavailable) << lost.ToString();
-  EXPECT_NE(lost.message().find("cannot reach MySQL at db.example.com:3307"), std::string::npos)
+  EXPECT_NE(lost.message().find("cannot reach MySQL/MariaDB at db.example.com:3307"),
+            std::string::npos)
       << lost.message();
   EXPECT_TRUE(lost.retryable());
   // The same error on an established session is a lost connection.
@@ -146,10 +149,25 @@ TEST(MapMySqlErrorTest, HostThatContainsThePasswordStaysReadable) {
   const base::Status status = MapMySqlError(
       2005, "HY000", "Unknown MySQL server host 'db.nonexistent.invalid' (-2)", context);
   EXPECT_EQ(status.message().find('*'), std::string::npos) << status.message();
-  EXPECT_NE(status.message().find("cannot reach MySQL at db.nonexistent.invalid:3307: Unknown "
-                                  "MySQL server host 'db.nonexistent.invalid' (-2)"),
-            std::string::npos)
+  EXPECT_NE(
+      status.message().find("cannot reach MySQL/MariaDB at db.nonexistent.invalid:3307: Unknown "
+                            "MySQL server host 'db.nonexistent.invalid' (-2)"),
+      std::string::npos)
       << status.message();
+}
+
+// Issue 12: messages said "MySQL" to users of MariaDB; they name the server the context names.
+TEST(MapMySqlErrorTest, MessagesNameTheServerOfTheContext) {
+  ErrorContext mariadb = Context(InterruptReason::kTimeout);
+  mariadb.server_name = "MariaDB";
+  for (unsigned int code :
+       {1045u, 2003u, 1040u, 1205u, 1146u, 2013u, 1317u, 2026u, 1064u, 1366u, 2014u}) {
+    const base::Status status = MapMySqlError(code, "HY000", "server text", mariadb);
+    EXPECT_NE(status.message().find("MariaDB"), std::string::npos) << status.message();
+    EXPECT_EQ(status.message().find("MySQL"), std::string::npos) << status.message();
+  }
+  EXPECT_EQ(MapMySqlError(1064, "42000", "syntax", mariadb).message(),
+            "MariaDB rejected the query: syntax");
 }
 
 TEST(MapMySqlErrorTest, ControlCharactersAreEscaped) {

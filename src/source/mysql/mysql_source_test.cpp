@@ -154,7 +154,7 @@ TEST(MySqlSourceTest, ConnectionFailuresAreClearAndNeverShowThePassword) {
   ASSERT_FALSE(denied.ok());
   EXPECT_EQ(denied.status().code(), ErrorCode::kAuthFailed) << denied.status().ToString();
   EXPECT_EQ(denied.status().message(),
-            fmt::format("MySQL rejected user '{}' at {}:{}: wrong user name or password",
+            fmt::format("MySQL/MariaDB rejected user '{}' at {}:{}: wrong user name or password",
                         wrong.user, wrong.host, wrong.port));
   EXPECT_EQ(denied.status().message().find(wrong.password), std::string::npos);
   EXPECT_EQ(denied.status().message().find(server.reader.password), std::string::npos);
@@ -177,7 +177,7 @@ TEST(MySqlSourceTest, ConnectionFailuresAreClearAndNeverShowThePassword) {
   ASSERT_FALSE(down.ok());
   EXPECT_EQ(down.status().code(), ErrorCode::kUnavailable) << down.status().ToString();
   EXPECT_NE(down.status().message().find(
-                fmt::format("cannot reach MySQL at 127.0.0.1:{}", unreachable.port)),
+                fmt::format("cannot reach MySQL/MariaDB at 127.0.0.1:{}", unreachable.port)),
             std::string::npos)
       << down.status().message();
   EXPECT_LT(elapsed, std::chrono::seconds(unreachable.connect_timeout_s + 1));
@@ -301,6 +301,46 @@ TEST_F(MySqlFixtureTest, DescribesTablesAndQueriesWithoutRunningThem) {
   auto unknown_table = source->DescribeQuery("SELECT * FROM nope");
   EXPECT_EQ(unknown_table.status().code(), ErrorCode::kNotFound);
   EXPECT_EQ(source->DescribeQuery("  ").status().code(), ErrorCode::kBadQuery);
+}
+
+// Issue 12: every message said "MySQL", also to a user who had connected to MariaDB. Once a
+// connection has said which server it is (the test server is MariaDB), messages name it.
+TEST_F(MySqlFixtureTest, MessagesNameTheServerTheUserConnectedTo) {
+  CS_REQUIRE_MARIADB(server);
+  ScratchDatabase db(server);
+  db.admin().Exec("CREATE TABLE customers (id INT PRIMARY KEY, email VARCHAR(200))");
+  auto source = MustOpen(db.Reader());
+  ASSERT_NE(source, nullptr);
+  auto info = source->Check();
+  ASSERT_TRUE(info.ok()) << info.status().ToString();
+  ASSERT_NE(info->server_version.find("MariaDB"), std::string::npos) << info->server_version;
+
+  auto syntax = source->DescribeQuery("SELEKT 1");
+  ASSERT_FALSE(syntax.ok());
+  EXPECT_EQ(syntax.status().message().rfind("MariaDB rejected the query: ", 0), 0u)
+      << syntax.status().message();
+  auto unknown_table = source->DescribeQuery("SELECT * FROM nope");
+  ASSERT_FALSE(unknown_table.ok());
+  EXPECT_EQ(unknown_table.status().message().rfind(
+                fmt::format("MariaDB at {}:{}: ", server.reader.host, server.reader.port), 0),
+            0u)
+      << unknown_table.status().message();
+  auto reader = source->OpenReader("SELECT email FROM customers WHERE no_such_column = 1", {}, {});
+  ASSERT_FALSE(reader.ok());
+  EXPECT_EQ(reader.status().message().rfind("MariaDB rejected the query: ", 0), 0u)
+      << reader.status().message();
+  for (const Status& status : {syntax.status(), unknown_table.status(), reader.status()}) {
+    EXPECT_EQ(status.message().find("MySQL"), std::string::npos) << status.message();
+  }
+
+  // Before a login succeeds the server has not said which it is (libmariadb drops the
+  // greeting's version when the login fails): the neutral name, never a wrong one.
+  ConnectionSettings wrong = db.Reader();
+  wrong.password = "Wrong-Pa55word-x";
+  auto denied = OpenMySqlSource(wrong);
+  ASSERT_FALSE(denied.ok());
+  EXPECT_EQ(denied.status().message().rfind("MySQL/MariaDB rejected user ", 0), 0u)
+      << denied.status().message();
 }
 
 TEST_F(MySqlFixtureTest, ReadsEveryTypeExactly) {

@@ -172,7 +172,7 @@ TEST_F(MySqlServerLossTest, ServerKilledMidReadIsConnectionLostWithinSeconds) {
   pid_file >> pid;
   KillHard(pid, "--datadir=" + env_["CONTACTSYNC_TEST_MARIADB_DATADIR"]);
 
-  server_testing::ExpectReadLostAfterKill(*reader, *source, batch, rows_read, kTotalRows, "MySQL",
+  server_testing::ExpectReadLostAfterKill(*reader, *source, batch, rows_read, kTotalRows, "MariaDB",
                                           reader_, {reader_.password, admin_.password},
                                           [&] { return OpenMySqlSource(reader_); });
 }

@@ -35,8 +35,10 @@ void InitLibraryOnce() {
   std::call_once(once, [] { mysql_library_init(0, nullptr, nullptr); });
 }
 
-ErrorContext ContextOf(const ConnectionSettings& settings, InterruptReason interrupt) {
+ErrorContext ContextOf(const ConnectionSettings& settings, InterruptReason interrupt,
+                       std::string_view server_name) {
   ErrorContext context;
+  context.server_name = server_name;
   context.host = settings.host;
   context.port = EffectivePort(settings);
   context.user = settings.user;
@@ -48,7 +50,7 @@ ErrorContext ContextOf(const ConnectionSettings& settings, InterruptReason inter
 }
 
 Status ConnectionError(MYSQL* mysql, const ConnectionSettings& settings, bool connecting) {
-  ErrorContext context = ContextOf(settings, InterruptReason::kNone);
+  ErrorContext context = ContextOf(settings, InterruptReason::kNone, kUnknownServerName);
   context.connecting = connecting;
   return MapMySqlError(mysql_errno(mysql), mysql_sqlstate(mysql), mysql_error(mysql), context);
 }
@@ -63,11 +65,20 @@ Status CheckCaFile(const ConnectionSettings& settings) {
   }
   const std::string reason = std::error_code(errno, std::generic_category()).message();
   return Status(ErrorCode::kTlsFailure,
-                base::Redact(fmt::format("cannot verify MySQL at {}:{}: the CA file '{}' cannot be "
+                base::Redact(fmt::format("cannot verify {} at {}:{}: the CA file '{}' cannot be "
                                          "read ({}); check the CA file setting",
-                                         base::Printable(settings.host), EffectivePort(settings),
+                                         kUnknownServerName, base::Printable(settings.host),
+                                         EffectivePort(settings),
                                          base::Printable(settings.tls_ca_file, 200), reason),
                              {settings.password}));
+}
+
+// Which server a connected handle talks to, from the version string of the server's greeting
+// (MariaDB's reads e.g. "10.11.6-MariaDB-log").
+std::string_view ServerName(MYSQL* mysql) {
+  const char* version = mysql_get_server_info(mysql);
+  return version != nullptr && std::strstr(version, "MariaDB") != nullptr ? kMariaDbName
+                                                                          : kMySqlName;
 }
 
 Status SetOption(MYSQL* mysql, mysql_option option, const void* value) {
@@ -125,10 +136,11 @@ Status Connect(MYSQL* mysql, const ConnectionSettings& settings) {
     return ConnectionError(mysql, settings, /*connecting=*/true);
   }
   if (settings.tls_mode == TlsMode::kRequire && mysql_get_ssl_cipher(mysql) == nullptr) {
-    return Status(ErrorCode::kTlsFailure,
-                  fmt::format("MySQL at {}:{} does not offer TLS, which TLS mode require needs; "
-                              "enable TLS on the server or choose TLS mode prefer",
-                              settings.host, EffectivePort(settings)));
+    return Status(
+        ErrorCode::kTlsFailure,
+        fmt::format("{} at {}:{} does not offer TLS, which TLS mode require needs; "
+                    "enable TLS on the server or choose TLS mode prefer",
+                    ServerName(mysql), base::Printable(settings.host), EffectivePort(settings)));
   }
   return Status::Ok();
 }
@@ -142,8 +154,7 @@ Result<std::unique_ptr<Session>> Session::Open(const ConnectionSettings& setting
   session->connection_.reset(mysql_init(nullptr));
   if (!session->connection_) return base::Internal("libmariadb could not allocate a connection");
   CS_RETURN_IF_ERROR(Connect(session->raw(), settings));
-  const char* server = mysql_get_server_info(session->raw());
-  session->is_mariadb_ = server != nullptr && std::strstr(server, "MariaDB") != nullptr;
+  session->is_mariadb_ = ServerName(session->raw()) == kMariaDbName;
   CS_RETURN_IF_ERROR(session->SetUp(timeout));
   return session;
 }
@@ -282,11 +293,14 @@ Result<std::vector<Row>> Session::QueryAll(FixedSql sql, const std::vector<std::
 }
 
 ErrorContext Session::Context(InterruptReason interrupt) const {
-  return ContextOf(settings_, interrupt);
+  return ContextOf(settings_, interrupt, server_name());
 }
 
 Status Session::Error(InterruptReason interrupt) const {
-  if (!connection_) return Status(ErrorCode::kConnectionLost, "the MySQL connection is closed");
+  if (!connection_) {
+    return Status(ErrorCode::kConnectionLost,
+                  fmt::format("the {} connection is closed", server_name()));
+  }
   return MapMySqlError(mysql_errno(raw()), mysql_sqlstate(raw()), mysql_error(raw()),
                        Context(interrupt));
 }

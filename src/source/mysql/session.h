@@ -52,6 +52,10 @@ inline constexpr const char* kSessionSqlMode =
     "STRICT_TRANS_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION";
 inline constexpr const char* kSessionCharset = "utf8mb4";
 
+// What messages call the server once a connection has said which it is.
+inline constexpr std::string_view kMariaDbName = "MariaDB";
+inline constexpr std::string_view kMySqlName = "MySQL";
+
 enum class StatementTimeout {
   // The server stops any statement after query_timeout_s: for catalog queries and checks.
   kServer,
@@ -97,7 +101,7 @@ class Session {
   unsigned long thread_id() const { return mysql_thread_id(connection_.get()); }
   bool is_mariadb() const { return is_mariadb_; }
   // "MariaDB" or "MySQL", for messages.
-  std::string_view server_name() const { return is_mariadb_ ? "MariaDB" : "MySQL"; }
+  std::string_view server_name() const { return is_mariadb_ ? kMariaDbName : kMySqlName; }
   const ConnectionSettings& settings() const { return settings_; }
 
   // Closes the connection without reading what is left of a result; statements of this

@@ -456,7 +456,7 @@ TEST(OpenSourceTest, DispatchesToTheServerDrivers) {
   settings.type = SourceType::kMySql;
   auto mysql = OpenSource(settings);
   EXPECT_EQ(mysql.status().code(), ErrorCode::kUnavailable);
-  EXPECT_THAT(mysql.status().message(), HasSubstr("MySQL at 127.0.0.1:9"));
+  EXPECT_THAT(mysql.status().message(), HasSubstr("MySQL/MariaDB at 127.0.0.1:9"));
   settings.type = SourceType::kPostgreSql;
   auto postgres = OpenSource(settings);
   EXPECT_EQ(postgres.status().code(), ErrorCode::kUnavailable);

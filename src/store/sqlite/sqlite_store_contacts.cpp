@@ -18,6 +18,9 @@ namespace {
 
 constexpr TransactionKind kRead = TransactionKind::kRead;
 constexpr TransactionKind kWrite = TransactionKind::kWrite;
+// FindContacts binds ?1 list, ?2 status, ?4 limit, ?5 offset, and the
+// search words from here on.
+constexpr int kFirstSearchParam = 10;
 
 using model::SubscriptionStatusName;
 
@@ -343,14 +346,16 @@ base::Result<ContactPage> SqliteContactStore::FindContacts(const ContactFilter& 
     return base::InvalidArgument(fmt::format("offset must not be negative, not {}", filter.offset));
   }
   CS_RETURN_IF_ERROR(base::CheckText("search text", filter.search, kMaxNameBytes));
+  CS_ASSIGN_OR_RETURN(const std::vector<std::string> words, SearchWords(filter.search));
 
   return InTransaction(db_, kRead, [&]() -> base::Result<ContactPage> {
     std::optional<ListRef> list;
     if (filter.list) {
       CS_ASSIGN_OR_RETURN(list, RequireList(db_, *filter.list));
     }
-    // The SQL text is assembled from fixed fragments only (at most eight
-    // shapes, each cached); every value is a bound parameter.
+    // The SQL text is assembled from fixed fragments only (four filter
+    // shapes times 0..kMaxSearchWords words, each cached); every value is a
+    // bound parameter.
     std::string where = "WHERE 1 = 1";
     if (list || filter.status) {
       where += " AND EXISTS (SELECT 1 FROM subscriptions s WHERE s.contact_id = c.id";
@@ -358,18 +363,24 @@ base::Result<ContactPage> SqliteContactStore::FindContacts(const ContactFilter& 
       if (filter.status) where += " AND s.status = ?2";
       where += ")";
     }
-    if (!filter.search.empty()) {
-      // LIKE is case-insensitive for ASCII in SQLite; the email is matched
-      // by its lower-case key.
-      where +=
-          " AND (c.email_key LIKE ?3 ESCAPE '\\' OR c.first_name LIKE ?3 ESCAPE '\\' "
-          "OR c.last_name LIKE ?3 ESCAPE '\\')";
+    // Every word of the search must match one of the three columns: "vera
+    // mccoy" finds Vera McCoy. LIKE is case-insensitive for ASCII in SQLite;
+    // the email is matched by its lower-case key.
+    std::vector<std::string> patterns;
+    for (const std::string& word : words) {
+      const int param = kFirstSearchParam + static_cast<int>(patterns.size());
+      where += fmt::format(
+          " AND (c.email_key LIKE ?{0} ESCAPE '\\' OR c.first_name LIKE ?{0} ESCAPE '\\' "
+          "OR c.last_name LIKE ?{0} ESCAPE '\\')",
+          param);
+      patterns.push_back(LikeSubstringPattern(word));
     }
-    const std::string pattern = LikeSubstringPattern(filter.search);
     const auto bind = [&](Statement& statement) {
       if (list) statement.Bind(1, list->id);
       if (filter.status) statement.Bind(2, SubscriptionStatusName(*filter.status));
-      if (!filter.search.empty()) statement.Bind(3, pattern);
+      for (size_t i = 0; i < patterns.size(); ++i) {
+        statement.Bind(kFirstSearchParam + static_cast<int>(i), patterns[i]);
+      }
     };
 
     ContactPage page;

@@ -68,9 +68,12 @@ function passwordCannotFollow(saved, v) {
 // account can write or has rights beyond data, that custom queries are
 // refused on it, with `consent` (the checkbox that allows them) when given.
 export function testSuccess(r, consent) {
-  const warnings = [...new Set([...(r.warnings || []), ...(r.warning ? [r.warning] : [])])];
+  let warnings = [...new Set([...(r.warnings || []), ...(r.warning ? [r.warning] : [])])];
   let privileged = null;
   if (r.can_write || r.privileged) {
+    // The block below says what the server's account warning says, with the
+    // consent next to it: the warning is shown once, there.
+    warnings = warnings.filter((w) => w !== r.warning);
     const what = r.can_write && r.privileged ? "can change data and has rights beyond data"
       : r.can_write ? "can change data" : "has rights beyond data";
     const where = consent ? "below" : "when you edit the connection";

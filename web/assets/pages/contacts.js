@@ -4,9 +4,27 @@ import { h, replace, field, table, val, select, fmtTime, message } from "../dom.
 import { pageHeader, deleteButton, STATUSES } from "./common.js";
 
 const PAGE_SIZES = [25, 100, 500];
+// Up to this many custom fields get a column each in the list.
+const MAX_FIELD_COLUMNS = 3;
+
+// A custom field's value as text (a multi-choice field holds a list).
+const fieldText = (v) => (Array.isArray(v) ? v.join(", ") : v);
+
+// The contact's custom fields that hold a value, as [label, text] pairs in the
+// order of the field definitions: users know a field by its label, not by its
+// %KEY% merge tag.
+function labelledFields(contact, fieldDefs) {
+  const values = contact.fields || {};
+  const known = fieldDefs.filter((f) => Object.hasOwn(values, f.key));
+  const unknown = Object.keys(values).filter((k) => !fieldDefs.some((f) => f.key === k))
+    .map((key) => ({ key, label: key }));
+  return [...known, ...unknown]
+    .map((f) => [f.label || f.key, fieldText(values[f.key])])
+    .filter(([, text]) => text !== undefined && text !== null && text !== "");
+}
 
 // The contact's custom fields and subscription history, in a row below it.
-async function toggleDetails(button, contact) {
+async function toggleDetails(button, contact, fieldDefs) {
   const row = button.closest("tr");
   if (row.nextElementSibling && row.nextElementSibling.classList.contains("details")) {
     row.nextElementSibling.remove();
@@ -18,11 +36,11 @@ async function toggleDetails(button, contact) {
   row.after(h("tr.details", cell));
   try {
     const c = await api.get(`/contacts/${contact.id}`);
-    const fields = Object.entries(c.fields || {});
+    const fields = labelledFields(c, fieldDefs);
     replace(cell,
       h("h3", "Custom fields"),
-      fields.length ? h("dl.facts", fields.map(([k, v]) => h("div", h("dt", `%${k}%`),
-        h("dd", val(Array.isArray(v) ? v.join(", ") : v))))) : h("p.muted", "None."),
+      fields.length ? h("dl.facts", fields.map(([label, text]) => h("div", h("dt", label),
+        h("dd", val(text))))) : h("p.muted", "None."),
       h("h3", "History"),
       table(["When", "List", "From", "To", "Cause"], (c.history || []).map((e) => h("tr",
         h("td", fmtTime(e.at)), h("td", val(e.list)), h("td", val(e.from)), h("td", val(e.to)),
@@ -34,13 +52,13 @@ async function toggleDetails(button, contact) {
 }
 
 export async function contactsPage() {
-  const lists = await api.get("/lists");
+  const [lists, fieldDefs] = await Promise.all([api.get("/lists"), api.get("/fields")]);
   const state = { search: "", list: "", status: "", limit: 25, offset: 0 };
   const status = h("div.form-status");
   const results = h("div");
   const pager = h("div.pager");
 
-  const search = h("input", { type: "search", name: "search", placeholder: "email or name" });
+  const search = h("input", { type: "search", name: "search", placeholder: "email or name words" });
   const list = select([["", "All lists"], ...lists.map((l) => [l.name, l.name])], "", { name: "list" });
   const statusSel = select([["", "Any status"], ...STATUSES.map((s) => [s, s])], "", { name: "status" });
   const size = select(PAGE_SIZES.map((n) => [n, `${n} per page`]), state.limit, { name: "limit" });
@@ -61,16 +79,38 @@ export async function contactsPage() {
     load();
   }
 
+  // Custom fields show in the list itself, under their labels: a column each
+  // when there are few, else one column of "Label: value" lines.
+  const fieldColumns = fieldDefs.length <= MAX_FIELD_COLUMNS;
+  const fieldHeaders = fieldColumns ? fieldDefs.map((f) => f.label || f.key)
+    : fieldDefs.length ? ["Custom fields"] : [];
+  function fieldCells(contact) {
+    const values = contact.fields || {};
+    if (fieldColumns) {
+      return fieldDefs.map((f) => h("td.field", val(values[f.key] === undefined ? ""
+        : fieldText(values[f.key]))));
+    }
+    if (!fieldDefs.length) return [];
+    return [h("td.fields", h("ul.inline", labelledFields(contact, fieldDefs).map(([label, text]) =>
+      h("li", h("span.muted", `${label}: `), val(text)))))];
+  }
+
+  // Only the latest request draws: an earlier one answering late (a filter
+  // changed, then Next pressed) must not overwrite the page asked for last.
+  let latest = 0;
   async function load() {
+    const ticket = ++latest;
     const data = await api.get(`/contacts${qs({ search: state.search, list: state.list,
       status: state.status, limit: state.limit, offset: state.offset })}`);
+    if (ticket !== latest) return;
     const items = data.items || [];
-    replace(results, table(["Email", "Name", "Phone", "Lists", "Updated", ""],
+    replace(results, table(["Email", "Name", ...fieldHeaders, "Phone", "Lists", "Updated", ""],
       items.map((c) => h("tr",
         h("td", h("button.link", { type: "button", "aria-expanded": "false",
-          "aria-label": `Details of ${c.email}`, on: { click: (e) => toggleDetails(e.currentTarget, c) } },
+          "aria-label": `Details of ${c.email}`, on: { click: (e) => toggleDetails(e.currentTarget, c, fieldDefs) } },
         val(c.email)), c.bounced ? h("span.badge.bad", "bounced") : null),
         h("td", val([c.first_name, c.last_name].filter(Boolean).join(" "))),
+        fieldCells(c),
         h("td", val(c.phone)),
         h("td", h("ul.inline", (c.subscriptions || []).map((s) =>
           h("li", val(s.list), " ", h(`span.badge.st-${s.status}`, s.status))))),

@@ -127,6 +127,14 @@ export async function wizardPage(syncId) {
   const nav = h("div.actions.wizard-nav", back, next);
   const page = h("section.wizard", { dataset: { step: "1" } }, title, stepper, status, body, nav);
 
+  // Leaving with unsaved input asks first (app.js): once anything was typed or
+  // chosen, until the definition in the form is the one last saved.
+  let touched = false;
+  page.addEventListener("input", () => { touched = true; });
+  page.addEventListener("change", () => { touched = true; });
+  window.csLeaveGuard = () => (touched && JSON.stringify(definition()) !== st.savedJson
+    ? "The sync is not saved. Leave the wizard and lose what you entered?" : null);
+
   // A step not reached yet is locked: it is listed (a screen reader hears it
   // as unavailable) but cannot be focused, pointed at or clicked.
   function drawStepper() {
@@ -196,7 +204,19 @@ export async function wizardPage(syncId) {
 
   async function step1() {
     const name = h("input", { name: "sync_name", required: true, value: st.name });
-    name.addEventListener("input", () => { st.name = name.value; });
+    // A name another sync has is refused here, at the field, not only on save.
+    const nameStatus = h("div.name-status");
+    const nameRefused = (text) => {
+      name.setAttribute("aria-invalid", "true");
+      replace(nameStatus, message("error", text));
+      name.focus();
+      return false;
+    };
+    name.addEventListener("input", () => {
+      st.name = name.value;
+      name.removeAttribute("aria-invalid");
+      replace(nameStatus);
+    });
 
     const useSaved = h("input", { type: "radio", name: "conn_mode", id: uid(), value: "existing",
       checked: st.connMode === "existing", disabled: !connections.length });
@@ -268,7 +288,7 @@ export async function wizardPage(syncId) {
 
     replace(body,
       h("h2", "1. Source database"),
-      h("div.form-grid", field("Sync name", name)),
+      h("div.form-grid", field("Sync name", name)), nameStatus,
       h("fieldset", h("legend", "Connection"),
         h("div.radios",
           h("div.check", useSaved, h("label", { for: useSaved.id }, "Use a saved connection")),
@@ -282,7 +302,11 @@ export async function wizardPage(syncId) {
     name.focus();
 
     return async () => {
-      if (!st.name.trim()) return fail("Give the sync a name.");
+      if (!st.name.trim()) return nameRefused("Give the sync a name.");
+      const syncs = await api.get("/syncs");
+      if (syncs.some((x) => x.name === st.name.trim() && x.id !== st.id)) {
+        return nameRefused(`A sync named “${st.name.trim()}” already exists: choose another name.`);
+      }
       if (!st.list) return fail("Choose the list the contacts go into.");
       if (st.connMode === "new") {
         // Tested first; a failed test keeps it unsaved, its error at the fields.
