@@ -105,6 +105,17 @@ export function isBusy(button) {
   return button.getAttribute("aria-disabled") === "true";
 }
 
+// Runs a button's action with the button busy; a press while it is busy does nothing.
+export async function whileBusy(button, action) {
+  if (isBusy(button)) return undefined;
+  setBusy(button, true);
+  try {
+    return await action();
+  } finally {
+    setBusy(button, false);
+  }
+}
+
 // A message area: role=alert for errors so screen readers announce them.
 export function message(kind, text) {
   return h(`div.msg.msg-${kind}`, { role: kind === "error" ? "alert" : "status" }, text);

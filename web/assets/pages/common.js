@@ -1,6 +1,6 @@
 // Pieces shared by the pages: the page header, a create form wired to the API
 // with its error message, and a delete button that asks first.
-import { h, replace, message, confirmDialog, setBusy, isBusy } from "../dom.js";
+import { h, replace, message, confirmDialog, whileBusy } from "../dom.js";
 
 export function pageHeader(title, intro, ...actions) {
   return h("div.page-head", h("div", h("h1", title), intro ? h("p.muted", intro) : null),
@@ -13,19 +13,17 @@ export function apiForm(title, controls, submitLabel, submit) {
   const button = h("button.primary", { type: "submit" }, submitLabel);
   const form = h("form.card", { "aria-label": title }, h("h2", title),
     h("div.form-grid", controls), status, h("div.actions", button));
-  form.addEventListener("submit", async (e) => {
+  form.addEventListener("submit", (e) => {
     e.preventDefault();
-    if (isBusy(button)) return;
-    setBusy(button, true);
-    replace(status);
-    try {
-      const done = await submit();
-      if (done) replace(status, message("ok", done));
-    } catch (err) {
-      replace(status, message("error", err.message));
-    } finally {
-      setBusy(button, false);
-    }
+    whileBusy(button, async () => {
+      replace(status);
+      try {
+        const done = await submit();
+        if (done) replace(status, message("ok", done));
+      } catch (err) {
+        replace(status, message("error", err.message));
+      }
+    });
   });
   return form;
 }

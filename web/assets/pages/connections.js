@@ -4,7 +4,7 @@
 // failed is saved only when the user ticks "Save anyway": a saved connection
 // with a wrong password would otherwise take its name for nothing.
 import { api } from "../api.js";
-import { h, replace, append, field, select, checkbox, message, val, table, confirmDialog } from "../dom.js";
+import { h, replace, append, field, select, checkbox, message, val, table, confirmDialog, whileBusy } from "../dom.js";
 import { pageHeader } from "./common.js";
 
 const DB_TYPES = [["mariadb", "MariaDB"], ["mysql", "MySQL"], ["postgresql", "PostgreSQL"], ["sqlite", "SQLite"]];
@@ -230,10 +230,7 @@ export function connectionForm(values, { saved = null, takenNames = () => [] } =
   }
 
   const testBtn = h("button", { type: "button" }, "Test connection");
-  testBtn.addEventListener("click", async () => {
-    testBtn.disabled = true;
-    try { await test(); } finally { testBtn.disabled = false; }
-  });
+  testBtn.addEventListener("click", () => whileBusy(testBtn, test));
 
   // The problems found without asking the server, each at its field.
   function checkLocally() {
@@ -336,19 +333,16 @@ export async function connectionsPage() {
     const cancel = h("button", { type: "button", on: { click: () => replace(formSlot) } }, "Cancel");
     const el = h("form.card", { "aria-label": title, novalidate: true }, heading, form.el,
       h("div.actions", cancel, submit));
-    el.addEventListener("submit", async (e) => {
+    el.addEventListener("submit", (e) => {
       e.preventDefault();
-      submit.disabled = true;
-      try {
+      whileBusy(submit, async () => {
         const result = await form.save();
         if (!result) return;
         replace(formSlot);
         await load();
         draw();
         await savedMessage(result, Boolean(conn) && !values.password);
-      } finally {
-        submit.disabled = false;
-      }
+      });
     });
     replace(formSlot, el);
     heading.focus();
@@ -371,18 +365,15 @@ export async function connectionsPage() {
 
   function testButton(conn, resultCell) {
     const btn = h("button.small", { type: "button", "aria-label": `Test connection ${conn.name}` }, "Test");
-    btn.addEventListener("click", async () => {
-      btn.disabled = true;
+    btn.addEventListener("click", () => whileBusy(btn, async () => {
       resultCell.parentElement.hidden = false;
       replace(resultCell, message("info", `Connecting to “${conn.name}”…`));
       try {
         replace(resultCell, testSuccess(await api.post(`/connections/${conn.id}/test`)));
       } catch (err) {
         replace(resultCell, message("error", `Connection “${conn.name}” failed: ${err.message}`));
-      } finally {
-        btn.disabled = false;
       }
-    });
+    }));
     return btn;
   }
 

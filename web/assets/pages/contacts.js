@@ -10,6 +10,13 @@ const MAX_FIELD_COLUMNS = 3;
 // A custom field's value as text (a multi-choice field holds a list).
 const fieldText = (v) => (Array.isArray(v) ? v.join(", ") : v);
 
+const name = (c) => [c.first_name, c.last_name].filter(Boolean).join(" ");
+
+// A cell's selector, marked .empty when it has nothing to show: a phone's
+// compact card leaves such cells out (a wide table keeps its "—").
+const emptyOr = (selector, value) =>
+  (value === undefined || value === null || value === "" ? `${selector}.empty` : selector);
+
 // The contact's custom fields that hold a value, as [label, text] pairs in the
 // order of the field definitions: users know a field by its label, not by its
 // %KEY% merge tag.
@@ -21,6 +28,18 @@ function labelledFields(contact, fieldDefs) {
   return [...known, ...unknown]
     .map((f) => [f.label || f.key, fieldText(values[f.key])])
     .filter(([, text]) => text !== undefined && text !== null && text !== "");
+}
+
+// Who or what made a change, as people say it; a sync run links to its report.
+const CAUSES = { cli: "Command line", api: "REST API", ui: "Web UI", import: "File import",
+  confirmation_link: "Confirmation link", unsubscribe_link: "Unsubscribe link", bounce: "Bounce" };
+function causeText(cause) {
+  if (!cause) return val("");
+  if (cause.kind === "sync_run" && /^\d+$/.test(cause.detail || "")) {
+    return h("a", { href: `#/runs/${cause.detail}` }, `Sync run #${cause.detail}`);
+  }
+  const label = CAUSES[cause.kind] || cause.kind;
+  return val(cause.detail ? `${label}: ${cause.detail}` : label);
 }
 
 // The contact's custom fields and subscription history, in a row below it.
@@ -44,7 +63,7 @@ async function toggleDetails(button, contact, fieldDefs) {
       h("h3", "History"),
       table(["When", "List", "From", "To", "Cause"], (c.history || []).map((e) => h("tr",
         h("td", fmtTime(e.at)), h("td", val(e.list)), h("td", val(e.from)), h("td", val(e.to)),
-        h("td", val(e.cause ? `${e.cause.kind}${e.cause.detail ? ` ${e.cause.detail}` : ""}` : "")))),
+        h("td", causeText(e.cause)))),
       { label: `History of ${c.email}`, empty: "No history." }));
   } catch (err) {
     replace(cell, message("error", err.message));
@@ -87,11 +106,14 @@ export async function contactsPage() {
   function fieldCells(contact) {
     const values = contact.fields || {};
     if (fieldColumns) {
-      return fieldDefs.map((f) => h("td.field", val(values[f.key] === undefined ? ""
-        : fieldText(values[f.key]))));
+      return fieldDefs.map((f) => {
+        const text = values[f.key] === undefined ? "" : fieldText(values[f.key]);
+        return h(emptyOr("td.custom-field", text), val(text));
+      });
     }
     if (!fieldDefs.length) return [];
-    return [h("td.fields", h("ul.inline", labelledFields(contact, fieldDefs).map(([label, text]) =>
+    const fields = labelledFields(contact, fieldDefs);
+    return [h(fields.length ? "td.fields" : "td.fields.empty", h("ul.inline", fields.map(([label, text]) =>
       h("li", h("span.muted", `${label}: `), val(text)))))];
   }
 
@@ -109,12 +131,12 @@ export async function contactsPage() {
         h("td", h("button.link", { type: "button", "aria-expanded": "false",
           "aria-label": `Details of ${c.email}`, on: { click: (e) => toggleDetails(e.currentTarget, c, fieldDefs) } },
         val(c.email)), c.bounced ? h("span.badge.bad", "bounced") : null),
-        h("td", val([c.first_name, c.last_name].filter(Boolean).join(" "))),
+        h(emptyOr("td.name", name(c)), val(name(c))),
         fieldCells(c),
-        h("td", val(c.phone)),
-        h("td", h("ul.inline", (c.subscriptions || []).map((s) =>
+        h(emptyOr("td.phone", c.phone), val(c.phone)),
+        h("td.lists", h("ul.inline", (c.subscriptions || []).map((s) =>
           h("li", val(s.list), " ", h(`span.badge.st-${s.status}`, s.status))))),
-        h("td", fmtTime(c.updated_at)),
+        h("td.updated", fmtTime(c.updated_at)),
         h("td.actions", deleteButton(`Delete contact ${c.email}`, `Delete the contact ${c.email}?`,
           async () => { await api.del(`/contacts/${c.id}`); await load(); }, status)))),
       { label: "Contacts", empty: "No contact matches." }));

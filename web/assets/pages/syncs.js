@@ -1,7 +1,7 @@
 // Database Sync: the saved syncs with their last run (edit, delete, test,
 // run), and one sync's page with its run history chart.
 import { api } from "../api.js";
-import { h, replace, table, val, message, fmtTime, setBusy, isBusy, startedByText } from "../dom.js";
+import { h, replace, table, val, message, fmtTime, setBusy, isBusy, whileBusy, startedByText } from "../dom.js";
 import { pageHeader, deleteButton } from "./common.js";
 import { runPanel } from "../runpanel.js";
 import { testResult, targetLabeller } from "./testresult.js";
@@ -29,19 +29,15 @@ function lastRunCell(run) {
 // `onRunFinished` lets the page show the run's outcome where it lists runs.
 export function syncActions(sync, panel, status, onRunFinished) {
   const test = h("button.small", { type: "button", "aria-label": `Test sync ${sync.name}` }, "Test");
-  test.addEventListener("click", async () => {
-    if (isBusy(test)) return;
-    setBusy(test, true);
+  test.addEventListener("click", () => whileBusy(test, async () => {
     replace(panel, message("info", `Testing “${sync.name}”… (reads the whole source, writes nothing)`));
     try {
       const [report, fields] = await Promise.all([api.post(`/syncs/${sync.id}/test`), api.get("/fields")]);
       replace(panel, testResult(report, targetLabeller(fields)));
     } catch (err) {
       replace(panel, message("error", err.message));
-    } finally {
-      setBusy(test, false);
     }
-  });
+  }));
   const run = h("button.small.primary", { type: "button", "aria-label": `Run sync ${sync.name}` }, "Run");
   run.addEventListener("click", async () => {
     if (isBusy(run)) return;

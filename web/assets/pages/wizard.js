@@ -7,7 +7,7 @@
 //   5 Add (save), Test, Run
 // The server repeats every check on save; the wizard's checks only say it sooner.
 import { api, qs } from "../api.js";
-import { h, replace, append, field, select, checkbox, message, val, table, uid, setBusy, isBusy } from "../dom.js";
+import { h, replace, append, field, select, checkbox, message, val, table, uid, setBusy, isBusy, whileBusy } from "../dom.js";
 import { runPanel } from "../runpanel.js";
 import { testResult, targetLabeller } from "./testresult.js";
 import { showMailWarning } from "../mailwarning.js";
@@ -172,17 +172,14 @@ export async function wizardPage(syncId) {
     if (heading) { heading.setAttribute("tabindex", "-1"); heading.focus(); }
   }
   back.addEventListener("click", () => go(Math.max(0, step - 1)));
-  next.addEventListener("click", async () => {
-    next.disabled = true;
+  next.addEventListener("click", () => whileBusy(next, async () => {
     replace(status);
     try {
       if (await commit()) await go(step + 1);
     } catch (err) {
       replace(status, message("error", err.message));
-    } finally {
-      next.disabled = false;
     }
-  });
+  }));
 
   function fail(text) {
     replace(status, message("error", text));
@@ -254,17 +251,14 @@ export async function wizardPage(syncId) {
         }
       });
     const testBtn = h("button", { type: "button" }, "Test connection");
-    testBtn.addEventListener("click", async () => {
-      testBtn.disabled = true;
+    testBtn.addEventListener("click", () => whileBusy(testBtn, async () => {
       replace(testOut, message("info", "Connecting…"));
       try {
         replace(testOut, testSuccess(await api.post(`/connections/${st.connectionId}/test`), consent()));
       } catch (err) {
         replace(testOut, message("error", `Connection failed: ${err.message}`));
-      } finally {
-        testBtn.disabled = false;
       }
-    });
+    }));
     const savedBox = h("div.sub", field("Saved connection", savedSel), h("div.actions", testBtn), testOut);
     const modeSync = () => {
       st.connMode = useNew.checked ? "new" : "existing";
