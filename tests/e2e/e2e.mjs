@@ -555,6 +555,7 @@ async function smallerTraps(page, { existingSync }) {
   assert.equal(await page.locator("tbody tr").count(), 1, "only Ann O'Neil");
   await searchBox.fill("o'neil berlin-nobody");
   await page.getByText("No contact matches.").waitFor();
+  assert.equal(await page.locator(".pager [role=status]").textContent(), "No contacts", "not \"0–0 of 0\"");
 
   // The wizard with nothing typed: leaving does not ask.
   const wizardStep1 = page.getByRole("heading", { name: "1. Source database" });

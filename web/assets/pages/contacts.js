@@ -141,13 +141,13 @@ export async function contactsPage() {
           async () => { await api.del(`/contacts/${c.id}`); await load(); }, status)))),
       { label: "Contacts", empty: "No contact matches." }));
     const total = data.total ?? items.length;
-    const from = total ? state.offset + 1 : 0;
+    const from = state.offset + 1;
     const to = state.offset + items.length;
     const prev = h("button", { type: "button", disabled: state.offset === 0,
       on: { click: () => { state.offset = Math.max(0, state.offset - state.limit); load(); } } }, "← Previous");
     const next = h("button", { type: "button", disabled: to >= total,
       on: { click: () => { state.offset += state.limit; load(); } } }, "Next →");
-    replace(pager, prev, h("span", { role: "status" }, `${from}–${to} of ${total}`), next);
+    replace(pager, prev, h("span", { role: "status" }, total ? `${from}–${to} of ${total}` : "No contacts"), next);
   }
   await load();
   return h("section", pageHeader("Contacts", "Everyone in the store, with their lists."),
