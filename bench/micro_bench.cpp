@@ -24,8 +24,8 @@
 #include "model/custom_field.h"
 #include "model/email.h"
 #include "source/value.h"
-#include "store/contact_store.h"
 #include "store/sqlite/sqlite_store.h"
+#include "store/store.h"
 
 namespace {
 
@@ -278,7 +278,7 @@ class BenchStore {
     std::string pattern = (std::filesystem::temp_directory_path() / "cs-micro-XXXXXX").string();
     if (mkdtemp(pattern.data()) == nullptr) std::abort();
     dir_ = pattern;
-    store_ = OrDie(store::sqlite::SqliteContactStore::Open(dir_ + "/store.db", 5000, clock_));
+    store_ = OrDie(store::sqlite::SqliteStore::Open(dir_ + "/store.db", 5000, clock_));
     OrDie(store_->CreateList({"Bench", "", "", ""}).status());
     for (const model::FieldDefinition& field : SyncFields()) {
       OrDie(store_->CreateField(field).status());
@@ -305,7 +305,7 @@ class BenchStore {
  private:
   const contactsync::base::Clock& clock_ = contactsync::base::SystemClock();
   std::string dir_;
-  std::unique_ptr<store::ContactStore> store_;
+  std::unique_ptr<store::Store> store_;
   int64_t sync_id_ = 0;
 };
 

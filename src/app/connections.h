@@ -9,7 +9,7 @@
 // Nothing here returns the password to a caller that displays things: the
 // ConnectionView has none.
 //
-// Thread safety: not thread-safe (it uses one ContactStore).
+// Thread safety: not thread-safe (it uses one ConnectionStore).
 
 #include <cstdint>
 #include <memory>
@@ -21,7 +21,7 @@
 #include "secrets/secret_box.h"
 #include "source/settings.h"
 #include "source/source.h"
-#include "store/contact_store.h"
+#include "store/connection_store.h"
 
 namespace contactsync::app {
 
@@ -59,7 +59,7 @@ std::string WhyPasswordCannotFollow(const source::ConnectionSettings& before,
 class Connections {
  public:
   // Neither is owned; both must outlive this object.
-  Connections(store::ContactStore& store, const secrets::SecretBox& box)
+  Connections(store::ConnectionStore& store, const secrets::SecretBox& box)
       : store_(store), box_(box) {}
 
   // Validates (source::Validate, NormalizeAllowedFunctions, a name check) and
@@ -85,7 +85,7 @@ class Connections {
   base::Result<std::unique_ptr<source::SourceConnector>> Open(const std::string& name);
 
  private:
-  store::ContactStore& store_;
+  store::ConnectionStore& store_;
   const secrets::SecretBox& box_;
 };
 

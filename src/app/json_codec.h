@@ -10,6 +10,7 @@
 #include "base/status.h"
 #include "source/source.h"
 #include "store/contact_store.h"
+#include "store/list_store.h"
 
 namespace contactsync::app {
 

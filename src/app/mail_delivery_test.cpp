@@ -80,8 +80,8 @@ class MailDeliveryTest : public ::testing::Test {
 
   std::string sink_dir() const { return (dir_.path() / "received").string(); }
 
-  std::unique_ptr<store::ContactStore> Open() {
-    auto opened = store::sqlite::SqliteContactStore::Open(store_path_, 5000, clock_);
+  std::unique_ptr<store::Store> Open() {
+    auto opened = store::sqlite::SqliteStore::Open(store_path_, 5000, clock_);
     EXPECT_TRUE(opened.ok()) << opened.status().ToString();
     return opened.ok() ? std::move(opened).value() : nullptr;
   }
@@ -125,7 +125,7 @@ class MailDeliveryTest : public ::testing::Test {
     options.dry_run = dry_run;
     options.started_by = "test";
     options.clock = &clock_;
-    auto report = sync::Execute(d, settings, **source, *store_, options);
+    auto report = sync::Execute(d, settings, **source, *store_, *store_, options);
     EXPECT_TRUE(report.ok()) << report.status().ToString();
     return report.ok() ? *report : sync::RunReport{};
   }
@@ -207,11 +207,11 @@ class MailDeliveryTest : public ::testing::Test {
   base::FakeClock clock_{base::TimePoint(std::chrono::seconds(1'800'000'000))};
   std::string store_path_;
   std::string source_path_;
-  std::unique_ptr<store::ContactStore> store_;
+  std::unique_ptr<store::Store> store_;
   SmtpSink sink_{(dir_.path() / "received").string()};
   mail::LinkSigner signer_{std::array<unsigned char, 32>{7}};
   mail::ComposeSettings compose_;
-  std::unique_ptr<store::ContactStore> link_store_;
+  std::unique_ptr<store::Store> link_store_;
   std::unique_ptr<MailLinkService> service_;
   httplib::Server server_;
   std::thread server_thread_;

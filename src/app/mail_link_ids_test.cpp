@@ -25,7 +25,7 @@ class MailLinkIdsTest : public ::testing::Test {
  protected:
   void SetUp() override {
     auto opened =
-        store::sqlite::SqliteContactStore::Open((dir_.path() / "store.db").string(), 5000, clock_);
+        store::sqlite::SqliteStore::Open((dir_.path() / "store.db").string(), 5000, clock_);
     ASSERT_TRUE(IsOk(opened));
     store_ = std::move(opened).value();
     auto list = store_->CreateList(ListNamed("News", "news@example.com"));
@@ -66,7 +66,7 @@ class MailLinkIdsTest : public ::testing::Test {
 
   store::sqlite::testing::TempDir dir_;
   base::FakeClock clock_{base::TimePoint(std::chrono::seconds(1767225600))};
-  std::unique_ptr<store::sqlite::SqliteContactStore> store_;
+  std::unique_ptr<store::sqlite::SqliteStore> store_;
   mail::LinkSigner signer_{std::array<unsigned char, mail::LinkSigner::kKeyBytes>{}};
   int64_t list_id_ = 0;
 };

@@ -23,7 +23,7 @@ class MailLinkService {
  public:
   // `store` is used only under the service's lock; neither is owned and
   // both must outlive the service (and the server it is mounted on).
-  MailLinkService(store::ContactStore& store, mail::LinkSigner signer,
+  MailLinkService(store::MailStore& store, mail::LinkSigner signer,
                   const base::Clock& clock = base::SystemClock())
       : store_(store), signer_(signer), clock_(clock) {}
 
@@ -31,7 +31,7 @@ class MailLinkService {
 
  private:
   std::mutex mutex_;
-  store::ContactStore& store_;
+  store::MailStore& store_;
   const mail::LinkSigner signer_;
   const base::Clock& clock_;
 };

@@ -43,7 +43,7 @@ MailLinkResponse ErrorPage(const base::Status& status) {
 
 }  // namespace
 
-MailLinkResponse HandleMailLink(store::ContactStore& store, const mail::LinkSigner& signer,
+MailLinkResponse HandleMailLink(store::MailStore& store, const mail::LinkSigner& signer,
                                 std::string_view action, std::string_view token,
                                 std::string_view method, base::TimePoint now) {
   const bool confirm = action == "confirm";

@@ -20,7 +20,7 @@
 
 #include "base/clock.h"
 #include "mail/link_signer.h"
-#include "store/contact_store.h"
+#include "store/mail_store.h"
 
 namespace contactsync::app {
 
@@ -30,7 +30,7 @@ struct MailLinkResponse {
 };
 
 // `action` is "confirm" or "unsubscribe"; `method` "GET" or "POST".
-MailLinkResponse HandleMailLink(store::ContactStore& store, const mail::LinkSigner& signer,
+MailLinkResponse HandleMailLink(store::MailStore& store, const mail::LinkSigner& signer,
                                 std::string_view action, std::string_view token,
                                 std::string_view method, base::TimePoint now);
 

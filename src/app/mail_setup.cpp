@@ -78,7 +78,7 @@ base::Status ApplyMailEnvironment(MailRuntime& runtime) {
   return base::Status::Ok();
 }
 
-base::Result<MailSettingsView> GetMailSettings(store::ContactStore& store) {
+base::Result<MailSettingsView> GetMailSettings(store::MailStore& store) {
   CS_ASSIGN_OR_RETURN(const auto record, store.GetMailSettings());
   return ToView(record);
 }
@@ -100,7 +100,7 @@ std::string WhySmtpPasswordCannotFollow(const store::MailSettingsRecord& before,
 
 }  // namespace
 
-base::Result<MailSettingsView> UpdateMailSettings(store::ContactStore& store,
+base::Result<MailSettingsView> UpdateMailSettings(store::MailStore& store,
                                                   const secrets::SecretBox& box,
                                                   const MailSettingsChange& change) {
   if (change.hourly_cap && (*change.hourly_cap < 0 || *change.hourly_cap > kMaxHourlyCap)) {
@@ -139,7 +139,7 @@ base::Result<MailSettingsView> UpdateMailSettings(store::ContactStore& store,
   return view;
 }
 
-base::Result<OutboxSummary> GetOutboxSummary(store::ContactStore& store, const base::Clock& clock) {
+base::Result<OutboxSummary> GetOutboxSummary(store::MailStore& store, const base::Clock& clock) {
   OutboxSummary summary;
   store::OutboxFilter filter;
   filter.limit = 1;  // only the counts are wanted
@@ -174,7 +174,7 @@ namespace {
 // The runtime from the stored settings and the environment. The sealed
 // password is opened only when `box` is given: whether mail is set up does
 // not need it.
-base::Result<MailRuntime> ResolveMailRuntime(store::ContactStore& store,
+base::Result<MailRuntime> ResolveMailRuntime(store::MailStore& store,
                                              const secrets::SecretBox* box) {
   CS_ASSIGN_OR_RETURN(const std::optional<store::MailSettingsRecord> record,
                       store.GetMailSettings());
@@ -213,20 +213,19 @@ base::Status CheckCanSend(const MailRuntime& runtime) {
 
 }  // namespace
 
-base::Result<MailRuntime> LoadMailRuntime(store::ContactStore& store,
-                                          const secrets::SecretBox& box) {
+base::Result<MailRuntime> LoadMailRuntime(store::MailStore& store, const secrets::SecretBox& box) {
   CS_ASSIGN_OR_RETURN(MailRuntime runtime, ResolveMailRuntime(store, &box));
   CS_RETURN_IF_ERROR(CheckCanSend(runtime));
   return runtime;
 }
 
-base::Status CheckMailConfigured(store::ContactStore& store) {
+base::Status CheckMailConfigured(store::MailStore& store) {
   CS_ASSIGN_OR_RETURN(const MailRuntime runtime, ResolveMailRuntime(store, nullptr));
   return CheckCanSend(runtime);
 }
 
 base::Result<std::optional<std::string>> UnsendableMailWarning(
-    store::ContactStore& store, const sync::SyncDefinition& definition) {
+    store::MailStore& store, const sync::SyncDefinition& definition) {
   std::vector<std::string> queued;
   if (definition.status == store::SyncEntryStatus::kUnconfirmed) {
     queued.push_back("a confirmation message to each new contact (status unconfirmed)");

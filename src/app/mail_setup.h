@@ -8,7 +8,7 @@
 // LoadMailRuntime(), for the moment of connecting. MailSettingsView has no
 // password.
 //
-// Thread safety: not thread-safe (it uses one ContactStore).
+// Thread safety: not thread-safe (it uses one MailStore).
 
 #include <map>
 #include <optional>
@@ -23,7 +23,7 @@
 #include "mail/outbox_sender.h"
 #include "mail/smtp_mailer.h"
 #include "secrets/secret_box.h"
-#include "store/contact_store.h"
+#include "store/mail_store.h"
 #include "sync/definition.h"
 
 namespace contactsync::app {
@@ -64,13 +64,13 @@ struct MailSettingsChange {
 // The largest hourly cap accepted (the CLI's and the API's bound).
 inline constexpr int64_t kMaxHourlyCap = 1'000'000;
 
-base::Result<MailSettingsView> GetMailSettings(store::ContactStore& store);
+base::Result<MailSettingsView> GetMailSettings(store::MailStore& store);
 // InvalidArgument for an hourly cap outside 0..kMaxHourlyCap; the store
-// checks the rest (ContactStore::SaveMailSettings). A change of SMTP host,
+// checks the rest (MailStore::SaveMailSettings). A change of SMTP host,
 // port, TLS mode, user or CA file without a new password removes the saved
 // one (the view says why): it was given for another server, and must not be
 // sent to whichever one the settings now name.
-base::Result<MailSettingsView> UpdateMailSettings(store::ContactStore& store,
+base::Result<MailSettingsView> UpdateMailSettings(store::MailStore& store,
                                                   const secrets::SecretBox& box,
                                                   const MailSettingsChange& change);
 
@@ -83,7 +83,7 @@ struct OutboxSummary {
   std::optional<std::string> next_due_at;  // earliest queued message's next attempt
   std::string not_ready_because;           // CheckMailConfigured's message; empty when ready
 };
-base::Result<OutboxSummary> GetOutboxSummary(store::ContactStore& store, const base::Clock& clock);
+base::Result<OutboxSummary> GetOutboxSummary(store::MailStore& store, const base::Clock& clock);
 
 // JSON forms (as `contactsync --json` prints them; for the API too). None
 // holds a password. A view whose password was just removed has
@@ -107,19 +107,18 @@ struct MailRuntime {
 // The environment overrides the stored settings (for deployments that keep
 // secrets out of the store): CONTACTSYNC_SMTP_HOST, _PORT, _TLS, _USER,
 // _PASSWORD, _CA_FILE, CONTACTSYNC_MAIL_FROM, CONTACTSYNC_MAIL_BASE_URL.
-base::Result<MailRuntime> LoadMailRuntime(store::ContactStore& store,
-                                          const secrets::SecretBox& box);
+base::Result<MailRuntime> LoadMailRuntime(store::MailStore& store, const secrets::SecretBox& box);
 
 // Whether queued mail could be sent (the check LoadMailRuntime makes, without
 // opening the password): Ok, or FailedPrecondition saying what to set up.
-base::Status CheckMailConfigured(store::ContactStore& store);
+base::Status CheckMailConfigured(store::MailStore& store);
 
 // The warning a sync deserves when it would queue mail that cannot be sent:
 // status unconfirmed queues a confirmation per new contact, and
 // send_autoresponders the list's autoresponders (none when the list has
 // none). nullopt when it queues nothing or mail is set up.
 base::Result<std::optional<std::string>> UnsendableMailWarning(
-    store::ContactStore& store, const sync::SyncDefinition& definition);
+    store::MailStore& store, const sync::SyncDefinition& definition);
 // The `warnings` array of a command's JSON: the warning if any, else empty.
 nlohmann::json WarningsJson(const std::optional<std::string>& warning);
 

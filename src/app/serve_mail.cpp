@@ -11,18 +11,15 @@ namespace contactsync::app {
 base::Result<std::unique_ptr<ServeMail>> ServeMail::Start(
     const store::StoreOptions& store_options, const secrets::SecretBox& box,
     std::function<void(const std::string&)> log, std::chrono::milliseconds poll) {
-  CS_ASSIGN_OR_RETURN(std::unique_ptr<store::ContactStore> link_store,
-                      store::OpenStore(store_options));
-  CS_ASSIGN_OR_RETURN(std::unique_ptr<store::ContactStore> sender_store,
-                      store::OpenStore(store_options));
+  CS_ASSIGN_OR_RETURN(std::unique_ptr<store::Store> link_store, store::OpenStore(store_options));
+  CS_ASSIGN_OR_RETURN(std::unique_ptr<store::Store> sender_store, store::OpenStore(store_options));
   return std::unique_ptr<ServeMail>(
       new ServeMail(std::move(link_store), std::move(sender_store), box, std::move(log), poll));
 }
 
-ServeMail::ServeMail(std::unique_ptr<store::ContactStore> link_store,
-                     std::unique_ptr<store::ContactStore> sender_store,
-                     const secrets::SecretBox& box, std::function<void(const std::string&)> log,
-                     std::chrono::milliseconds poll)
+ServeMail::ServeMail(std::unique_ptr<store::Store> link_store,
+                     std::unique_ptr<store::Store> sender_store, const secrets::SecretBox& box,
+                     std::function<void(const std::string&)> log, std::chrono::milliseconds poll)
     : link_store_(std::move(link_store)),
       sender_store_(std::move(sender_store)),
       box_(box),

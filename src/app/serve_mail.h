@@ -7,7 +7,7 @@
 // mail config` (or the environment, app/mail_setup.h) takes effect without a
 // restart; while mail is not configured (no SMTP host, sender or base URL)
 // messages stay queued and the thread only waits. Each part owns a store
-// instance of its own (ContactStore is not thread-safe).
+// instance of its own (a Store is not thread-safe).
 //
 // Thread safety: construct, Mount and destroy from one thread; the links are
 // served from httplib's threads (MailLinkService serialises them).
@@ -24,7 +24,7 @@
 #include "app/mail_link_routes.h"
 #include "base/status.h"
 #include "secrets/secret_box.h"
-#include "store/contact_store.h"
+#include "store/store.h"
 
 namespace httplib {
 class Server;
@@ -52,15 +52,15 @@ class ServeMail {
   void Mount(httplib::Server& server);
 
  private:
-  ServeMail(std::unique_ptr<store::ContactStore> link_store,
-            std::unique_ptr<store::ContactStore> sender_store, const secrets::SecretBox& box,
-            std::function<void(const std::string&)> log, std::chrono::milliseconds poll);
+  ServeMail(std::unique_ptr<store::Store> link_store, std::unique_ptr<store::Store> sender_store,
+            const secrets::SecretBox& box, std::function<void(const std::string&)> log,
+            std::chrono::milliseconds poll);
   void SenderLoop();
   // Waits `period` or until stopped; true when stopped.
   bool WaitOrStop(std::chrono::milliseconds period);
 
-  std::unique_ptr<store::ContactStore> link_store_;
-  std::unique_ptr<store::ContactStore> sender_store_;
+  std::unique_ptr<store::Store> link_store_;
+  std::unique_ptr<store::Store> sender_store_;
   secrets::SecretBox box_;
   MailLinkService links_;
   std::function<void(const std::string&)> log_;

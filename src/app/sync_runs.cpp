@@ -8,7 +8,7 @@
 
 namespace contactsync::app {
 
-base::Result<sync::SyncDefinition> LoadSync(store::ContactStore& store, const std::string& name) {
+base::Result<sync::SyncDefinition> LoadSync(store::SyncStore& store, const std::string& name) {
   CS_ASSIGN_OR_RETURN(const store::SyncRecord record, store.GetSync(name));
   base::Result<sync::SyncDefinition> definition = sync::ParseDefinition(record.definition_json);
   if (!definition.ok()) {
@@ -19,30 +19,31 @@ base::Result<sync::SyncDefinition> LoadSync(store::ContactStore& store, const st
 }
 
 base::Result<sync::Plan> CheckAgainstConnection(const sync::SyncDefinition& definition,
-                                                Connections& connections,
-                                                store::ContactStore& store) {
+                                                Connections& connections, store::ListStore& lists,
+                                                store::SyncStore& syncs) {
   CS_ASSIGN_OR_RETURN(const source::ConnectionSettings settings,
                       connections.Settings(definition.connection));
   CS_ASSIGN_OR_RETURN(std::unique_ptr<source::SourceConnector> source,
                       source::OpenSource(settings));
-  return sync::CheckDefinition(definition, settings, *source, store);
+  return sync::CheckDefinition(definition, settings, *source, lists, syncs);
 }
 
 base::Result<sync::RunReport> ExecuteSync(const sync::SyncDefinition& definition,
-                                          Connections& connections, store::ContactStore& store,
+                                          Connections& connections, store::ListStore& lists,
+                                          store::SyncStore& syncs,
                                           const sync::EngineOptions& options) {
   CS_ASSIGN_OR_RETURN(const source::ConnectionSettings settings,
                       connections.Settings(definition.connection));
   CS_ASSIGN_OR_RETURN(std::unique_ptr<source::SourceConnector> source,
                       source::OpenSource(settings));
-  return sync::Execute(definition, settings, *source, store, options);
+  return sync::Execute(definition, settings, *source, lists, syncs, options);
 }
 
 namespace {
 
 // The saved syncs for which `uses` is true of their definition.
 template <typename Uses>
-base::Result<std::vector<std::string>> SyncsWhere(store::ContactStore& store, Uses uses) {
+base::Result<std::vector<std::string>> SyncsWhere(store::SyncStore& store, Uses uses) {
   CS_ASSIGN_OR_RETURN(const std::vector<store::SyncRecord> records, store.GetSyncs());
   std::vector<std::string> names;
   for (const store::SyncRecord& record : records) {
@@ -54,12 +55,12 @@ base::Result<std::vector<std::string>> SyncsWhere(store::ContactStore& store, Us
 
 }  // namespace
 
-base::Result<std::vector<std::string>> SyncsUsingList(store::ContactStore& store,
+base::Result<std::vector<std::string>> SyncsUsingList(store::SyncStore& store,
                                                       const std::string& list) {
   return SyncsWhere(store, [&](const sync::SyncDefinition& d) { return d.list == list; });
 }
 
-base::Result<std::vector<std::string>> SyncsUsingConnection(store::ContactStore& store,
+base::Result<std::vector<std::string>> SyncsUsingConnection(store::SyncStore& store,
                                                             const std::string& connection) {
   return SyncsWhere(store,
                     [&](const sync::SyncDefinition& d) { return d.connection == connection; });
@@ -74,7 +75,7 @@ std::string QuotedNames(const std::vector<std::string>& names) {
   return out;
 }
 
-base::Status DeleteSyncsUsing(store::ContactStore& store, std::string_view what,
+base::Status DeleteSyncsUsing(store::SyncStore& store, std::string_view what,
                               const std::vector<std::string>& syncs, bool force,
                               std::string_view how_to_force) {
   if (syncs.empty()) return base::Status::Ok();

@@ -46,7 +46,7 @@ void Output::Table(const std::vector<std::string>& header,
   }
 }
 
-base::Result<store::ContactStore*> CommandContext::Store() {
+base::Result<store::Store*> CommandContext::Store() {
   if (store_) return store_.get();
   CS_ASSIGN_OR_RETURN(app::Location location,
                       app::ResolveLocation(options.data_dir, options.store_url));
@@ -64,7 +64,7 @@ base::Result<std::string> CommandContext::DataDirOrUrl() const {
 
 base::Result<app::Connections*> CommandContext::Connections() {
   if (connections_) return &*connections_;
-  CS_ASSIGN_OR_RETURN(store::ContactStore * store, Store());
+  CS_ASSIGN_OR_RETURN(store::Store * store, Store());
   CS_ASSIGN_OR_RETURN(const secrets::SecretBox* box, SecretBox());
   connections_.emplace(*store, *box);
   return &*connections_;

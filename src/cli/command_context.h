@@ -23,7 +23,7 @@
 #include "http/server.h"
 #include "secrets/secret_box.h"
 #include "source/source.h"
-#include "store/contact_store.h"
+#include "store/store.h"
 
 namespace contactsync::cli {
 
@@ -61,7 +61,7 @@ class CommandContext {
   GlobalOptions options;
 
   // Opens the store on first call (applying migrations) and keeps it.
-  base::Result<store::ContactStore*> Store();
+  base::Result<store::Store*> Store();
 
   // Where the store lives, for messages (a directory or a URL).
   base::Result<std::string> DataDirOrUrl() const;
@@ -94,7 +94,7 @@ class CommandContext {
  private:
   std::ostream& out_stream_;
   std::ostream& err_;
-  std::unique_ptr<store::ContactStore> store_;
+  std::unique_ptr<store::Store> store_;
   std::optional<secrets::SecretBox> secret_box_;
   std::optional<app::Connections> connections_;
 };

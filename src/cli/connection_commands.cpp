@@ -475,7 +475,7 @@ void AddRm(CLI::App& group, CommandContext& ctx) {
   cmd->callback([&ctx, name, force] {
     ctx.action = [&ctx, name, force]() -> base::Status {
       CS_ASSIGN_OR_RETURN(app::Connections * connections, ctx.Connections());
-      CS_ASSIGN_OR_RETURN(store::ContactStore * store, ctx.Store());
+      CS_ASSIGN_OR_RETURN(store::Store * store, ctx.Store());
       CS_RETURN_IF_ERROR(connections->Get(*name).status());
       CS_ASSIGN_OR_RETURN(const std::vector<std::string> syncs,
                           app::SyncsUsingConnection(*store, *name));

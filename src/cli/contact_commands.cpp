@@ -90,7 +90,7 @@ void AddAdd(CLI::App& group, CommandContext& ctx) {
       for (const auto& [key, path] : files) {
         CS_ASSIGN_OR_RETURN(change.contact.fields[key], ReadValueFile(path));
       }
-      CS_ASSIGN_OR_RETURN(store::ContactStore * store, ctx.Store());
+      CS_ASSIGN_OR_RETURN(store::Store * store, ctx.Store());
       CS_ASSIGN_OR_RETURN(store::ContactChangeOutcome outcome, store->SaveContact(change));
       Output out = ctx.out();
       if (out.json()) {
@@ -146,7 +146,7 @@ void AddResubscribe(CLI::App& group, CommandContext& ctx) {
       change.status = model::SubscriptionStatus::kActive;
       change.mode = store::SubscribeMode::kResubscribe;
       change.cause = {model::CauseKind::kCli, "resubscribe confirmed by operator"};
-      CS_ASSIGN_OR_RETURN(store::ContactStore * store, ctx.Store());
+      CS_ASSIGN_OR_RETURN(store::Store * store, ctx.Store());
       CS_ASSIGN_OR_RETURN(store::Contact existing, store->GetContact(args->email));
       (void)existing;  // resubscribe never creates a contact
       CS_ASSIGN_OR_RETURN(store::ContactChangeOutcome outcome, store->SaveContact(change));
@@ -182,7 +182,7 @@ void AddLs(CLI::App& group, CommandContext& ctx) {
     if (!list->empty()) filter->list = *list;
     if (!status->empty()) filter->status = model::ParseSubscriptionStatus(*status).value();
     ctx.action = [&ctx, filter]() -> base::Status {
-      CS_ASSIGN_OR_RETURN(store::ContactStore * store, ctx.Store());
+      CS_ASSIGN_OR_RETURN(store::Store * store, ctx.Store());
       CS_ASSIGN_OR_RETURN(store::ContactPage page, store->FindContacts(*filter));
       Output out = ctx.out();
       if (out.json()) {
@@ -219,7 +219,7 @@ void AddShow(CLI::App& group, CommandContext& ctx) {
   cmd->add_option("email", *email, "Email address (any case)")->required();
   cmd->callback([&ctx, email] {
     ctx.action = [&ctx, email]() -> base::Status {
-      CS_ASSIGN_OR_RETURN(store::ContactStore * store, ctx.Store());
+      CS_ASSIGN_OR_RETURN(store::Store * store, ctx.Store());
       CS_ASSIGN_OR_RETURN(store::Contact contact, store->GetContact(*email));
       CS_ASSIGN_OR_RETURN(std::vector<store::HistoryEntry> history, store->GetHistory(*email));
       Output out = ctx.out();
@@ -282,7 +282,7 @@ void AddSimple(
   if (needs_list) cmd->add_option("--list", *list, "The list")->required();
   cmd->callback([&ctx, email, list, call, done_format, name] {
     ctx.action = [&ctx, email, list, call, done_format, name]() -> base::Status {
-      CS_ASSIGN_OR_RETURN(store::ContactStore * store, ctx.Store());
+      CS_ASSIGN_OR_RETURN(store::Store * store, ctx.Store());
       CS_RETURN_IF_ERROR(call(*store, *email, *list));
       Output out = ctx.out();
       if (out.json()) {

@@ -45,7 +45,7 @@ sync::SyncDefinition DemoDefinition() {
 }
 
 base::Status SetUp(CommandContext& ctx, const sync::DemoSource& demo, Output& out) {
-  CS_ASSIGN_OR_RETURN(store::ContactStore * store, ctx.Store());
+  CS_ASSIGN_OR_RETURN(store::Store * store, ctx.Store());
   CS_ASSIGN_OR_RETURN(app::Connections * connections, ctx.Connections());
   if (base::Status found = connections->Get(std::string(kConnection)).status(); !found.ok()) {
     if (!IsNotFound(found)) return found;
@@ -103,7 +103,8 @@ base::Status SetUp(CommandContext& ctx, const sync::DemoSource& demo, Output& ou
                         ctx.ConnectionSettings(definition.connection));
     CS_ASSIGN_OR_RETURN(std::unique_ptr<source::SourceConnector> source,
                         source::OpenSource(settings));
-    CS_RETURN_IF_ERROR(sync::CheckDefinition(definition, settings, *source, *store).status());
+    CS_RETURN_IF_ERROR(
+        sync::CheckDefinition(definition, settings, *source, *store, *store).status());
     CS_RETURN_IF_ERROR(
         store->CreateSync(definition.name, sync::SerializeDefinition(definition)).status());
     if (!out.json()) {
@@ -143,7 +144,7 @@ void AddDemoCommand(CLI::App& app, CommandContext& ctx) {
                                        path, demo.rows));
       }
       CS_RETURN_IF_ERROR(SetUp(ctx, demo, out));
-      CS_ASSIGN_OR_RETURN(store::ContactStore * store, ctx.Store());
+      CS_ASSIGN_OR_RETURN(store::Store * store, ctx.Store());
       CS_ASSIGN_OR_RETURN(const sync::SyncDefinition definition,
                           LoadSync(*store, std::string(kSync)));
       if (!out.json()) out.Line(fmt::format("Running sync '{}'...", kSync));

@@ -24,7 +24,7 @@ void AddAdd(CLI::App& group, CommandContext& ctx) {
   cmd->add_option("--list", args->list, "Only for this list (default: all lists)");
   cmd->callback([&ctx, args] {
     ctx.action = [&ctx, args]() -> base::Status {
-      CS_ASSIGN_OR_RETURN(store::ContactStore * store, ctx.Store());
+      CS_ASSIGN_OR_RETURN(store::Store * store, ctx.Store());
       std::optional<std::string> list;
       if (!args->list.empty()) list = args->list;
       CS_ASSIGN_OR_RETURN(store::Exclusion added, store->AddExclusion(args->pattern, list));
@@ -46,7 +46,7 @@ void AddLs(CLI::App& group, CommandContext& ctx) {
   cmd->add_option("--list", *list, "Only the entries that apply to this list");
   cmd->callback([&ctx, list] {
     ctx.action = [&ctx, list]() -> base::Status {
-      CS_ASSIGN_OR_RETURN(store::ContactStore * store, ctx.Store());
+      CS_ASSIGN_OR_RETURN(store::Store * store, ctx.Store());
       std::optional<std::string> scope;
       if (!list->empty()) scope = *list;
       CS_ASSIGN_OR_RETURN(std::vector<store::Exclusion> entries, store->GetExclusions(scope));
@@ -78,7 +78,7 @@ void AddRm(CLI::App& group, CommandContext& ctx) {
   cmd->add_option("id", *id, "Entry id")->required()->check(CLI::PositiveNumber);
   cmd->callback([&ctx, id] {
     ctx.action = [&ctx, id]() -> base::Status {
-      CS_ASSIGN_OR_RETURN(store::ContactStore * store, ctx.Store());
+      CS_ASSIGN_OR_RETURN(store::Store * store, ctx.Store());
       CS_RETURN_IF_ERROR(store->RemoveExclusion(*id));
       Output out = ctx.out();
       if (out.json()) {

@@ -32,7 +32,7 @@ void AddCreate(CLI::App& group, CommandContext& ctx) {
       CS_ASSIGN_OR_RETURN(model::FieldType type, model::ParseFieldType(args->type));
       model::FieldDefinition definition{args->key, args->label.empty() ? args->key : args->label,
                                         type, args->options, args->required};
-      CS_ASSIGN_OR_RETURN(store::ContactStore * store, ctx.Store());
+      CS_ASSIGN_OR_RETURN(store::Store * store, ctx.Store());
       CS_ASSIGN_OR_RETURN(store::CustomField field, store->CreateField(definition));
       Output out = ctx.out();
       if (out.json()) {
@@ -51,7 +51,7 @@ void AddLs(CLI::App& group, CommandContext& ctx) {
   auto* cmd = group.add_subcommand("ls", "Show all custom fields");
   cmd->callback([&ctx] {
     ctx.action = [&ctx]() -> base::Status {
-      CS_ASSIGN_OR_RETURN(store::ContactStore * store, ctx.Store());
+      CS_ASSIGN_OR_RETURN(store::Store * store, ctx.Store());
       CS_ASSIGN_OR_RETURN(std::vector<store::CustomField> fields, store->GetFields());
       Output out = ctx.out();
       if (out.json()) {
@@ -84,7 +84,7 @@ void AddRm(CLI::App& group, CommandContext& ctx) {
   cmd->add_option("key", *key, "Field key")->required();
   cmd->callback([&ctx, key] {
     ctx.action = [&ctx, key]() -> base::Status {
-      CS_ASSIGN_OR_RETURN(store::ContactStore * store, ctx.Store());
+      CS_ASSIGN_OR_RETURN(store::Store * store, ctx.Store());
       CS_RETURN_IF_ERROR(store->DeleteField(*key));
       Output out = ctx.out();
       if (out.json()) {

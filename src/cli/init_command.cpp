@@ -11,7 +11,7 @@ void AddInitCommand(CLI::App& app, CommandContext& ctx) {
   auto* init = app.add_subcommand("init", "Create the store (or migrate it) and show where it is");
   init->callback([&ctx] {
     ctx.action = [&ctx]() -> base::Status {
-      CS_ASSIGN_OR_RETURN(store::ContactStore * store, ctx.Store());
+      CS_ASSIGN_OR_RETURN(store::Store * store, ctx.Store());
       CS_ASSIGN_OR_RETURN(int version, store->SchemaVersion());
       CS_ASSIGN_OR_RETURN(std::string location, ctx.DataDirOrUrl());
       CS_ASSIGN_OR_RETURN(auto lists, store->GetLists());

@@ -25,7 +25,7 @@ void AddCreate(CLI::App& group, CommandContext& ctx) {
   cmd->add_option("--description", list->description, "What the list is for");
   cmd->callback([&ctx, list] {
     ctx.action = [&ctx, list]() -> base::Status {
-      CS_ASSIGN_OR_RETURN(store::ContactStore * store, ctx.Store());
+      CS_ASSIGN_OR_RETURN(store::Store * store, ctx.Store());
       CS_ASSIGN_OR_RETURN(store::ListInfo created, store->CreateList(*list));
       Output out = ctx.out();
       if (out.json()) {
@@ -42,7 +42,7 @@ void AddLs(CLI::App& group, CommandContext& ctx) {
   auto* cmd = group.add_subcommand("ls", "Show all lists");
   cmd->callback([&ctx] {
     ctx.action = [&ctx]() -> base::Status {
-      CS_ASSIGN_OR_RETURN(store::ContactStore * store, ctx.Store());
+      CS_ASSIGN_OR_RETURN(store::Store * store, ctx.Store());
       CS_ASSIGN_OR_RETURN(std::vector<store::ListInfo> lists, store->GetLists());
       Output out = ctx.out();
       if (out.json()) {
@@ -72,7 +72,7 @@ void AddShow(CLI::App& group, CommandContext& ctx) {
   cmd->add_option("name", *name, "List name")->required();
   cmd->callback([&ctx, name] {
     ctx.action = [&ctx, name]() -> base::Status {
-      CS_ASSIGN_OR_RETURN(store::ContactStore * store, ctx.Store());
+      CS_ASSIGN_OR_RETURN(store::Store * store, ctx.Store());
       CS_ASSIGN_OR_RETURN(store::ListInfo list, store->GetList(*name));
       nlohmann::json counts = nlohmann::json::object();
       for (auto status :
@@ -150,7 +150,7 @@ void AddRm(CLI::App& group, CommandContext& ctx) {
                 "subscriptions or syncs would be lost)");
   cmd->callback([&ctx, options] {
     ctx.action = [&ctx, options]() -> base::Status {
-      CS_ASSIGN_OR_RETURN(store::ContactStore * store, ctx.Store());
+      CS_ASSIGN_OR_RETURN(store::Store * store, ctx.Store());
       CS_ASSIGN_OR_RETURN(const store::ListInfo list, store->GetList(options->name));
       CS_ASSIGN_OR_RETURN(const std::vector<std::string> syncs,
                           app::SyncsUsingList(*store, list.name));

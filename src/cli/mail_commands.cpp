@@ -128,7 +128,7 @@ void AddConfig(CLI::App& group, CommandContext& ctx) {
     if (base_url->count() > 0) change.base_url = args->base_url;
     if (args->no_password) change.password = "";
     ctx.action = [&ctx, args, change]() mutable -> base::Status {
-      CS_ASSIGN_OR_RETURN(store::ContactStore * store, ctx.Store());
+      CS_ASSIGN_OR_RETURN(store::Store * store, ctx.Store());
       Output out = ctx.out();
       const bool nothing = !change.smtp_host && !change.smtp_port && !change.tls_mode &&
                            !change.smtp_user && !change.tls_ca_file && !change.from_email &&
@@ -165,7 +165,7 @@ void AddSend(CLI::App& group, CommandContext& ctx) {
       "send", "Send the messages that are due now (one pass; `serve` does this continuously)");
   cmd->callback([&ctx] {
     ctx.action = [&ctx]() -> base::Status {
-      CS_ASSIGN_OR_RETURN(store::ContactStore * store, ctx.Store());
+      CS_ASSIGN_OR_RETURN(store::Store * store, ctx.Store());
       CS_ASSIGN_OR_RETURN(const secrets::SecretBox* box, ctx.SecretBox());
       CS_ASSIGN_OR_RETURN(app::MailRuntime runtime, app::LoadMailRuntime(*store, *box));
       mail::SmtpMailer mailer(runtime.smtp);
@@ -215,7 +215,7 @@ void AddLs(CLI::App& group, CommandContext& ctx) {
       ->capture_default_str();
   cmd->callback([&ctx, args] {
     ctx.action = [&ctx, args]() -> base::Status {
-      CS_ASSIGN_OR_RETURN(store::ContactStore * store, ctx.Store());
+      CS_ASSIGN_OR_RETURN(store::Store * store, ctx.Store());
       store::OutboxFilter filter;
       filter.limit = args->limit;
       if (!args->state.empty()) {
@@ -261,7 +261,7 @@ void AddRetry(CLI::App& group, CommandContext& ctx) {
   cmd->add_option("id", *id, "Message id (see mail ls)")->required()->check(CLI::PositiveNumber);
   cmd->callback([&ctx, id] {
     ctx.action = [&ctx, id]() -> base::Status {
-      CS_ASSIGN_OR_RETURN(store::ContactStore * store, ctx.Store());
+      CS_ASSIGN_OR_RETURN(store::Store * store, ctx.Store());
       CS_RETURN_IF_ERROR(store->RequeueMessage(*id));
       Output out = ctx.out();
       if (out.json()) {
@@ -288,7 +288,7 @@ void AddCancel(CLI::App& group, CommandContext& ctx) {
       throw CLI::ValidationError("mail cancel", "give a message id or --all-queued");
     }
     ctx.action = [&ctx, id, all]() -> base::Status {
-      CS_ASSIGN_OR_RETURN(store::ContactStore * store, ctx.Store());
+      CS_ASSIGN_OR_RETURN(store::Store * store, ctx.Store());
       Output out = ctx.out();
       if (*all) {
         CS_ASSIGN_OR_RETURN(const int64_t cancelled, store->CancelQueuedMessages());
@@ -328,7 +328,7 @@ void AddAutoresponderAdd(CLI::App& group, CommandContext& ctx) {
     const int64_t delay = ParseDelay(args->delay);
     ctx.action = [&ctx, args, delay]() -> base::Status {
       CS_ASSIGN_OR_RETURN(std::string body, ReadBodyFile(args->body_file));
-      CS_ASSIGN_OR_RETURN(store::ContactStore * store, ctx.Store());
+      CS_ASSIGN_OR_RETURN(store::Store * store, ctx.Store());
       CS_ASSIGN_OR_RETURN(const store::Autoresponder created,
                           store->CreateAutoresponder({args->list, args->subject, body, delay}));
       Output out = ctx.out();
@@ -349,7 +349,7 @@ void AddAutoresponderLs(CLI::App& group, CommandContext& ctx) {
   cmd->add_option("--list", *list, "Only this list's");
   cmd->callback([&ctx, list] {
     ctx.action = [&ctx, list]() -> base::Status {
-      CS_ASSIGN_OR_RETURN(store::ContactStore * store, ctx.Store());
+      CS_ASSIGN_OR_RETURN(store::Store * store, ctx.Store());
       std::optional<std::string> scope;
       if (!list->empty()) scope = *list;
       CS_ASSIGN_OR_RETURN(const auto all, store->GetAutoresponders(scope));
@@ -380,7 +380,7 @@ void AddAutoresponderRm(CLI::App& group, CommandContext& ctx) {
   cmd->add_option("id", *id, "Autoresponder id")->required()->check(CLI::PositiveNumber);
   cmd->callback([&ctx, id] {
     ctx.action = [&ctx, id]() -> base::Status {
-      CS_ASSIGN_OR_RETURN(store::ContactStore * store, ctx.Store());
+      CS_ASSIGN_OR_RETURN(store::Store * store, ctx.Store());
       CS_RETURN_IF_ERROR(store->DeleteAutoresponder(*id));
       Output out = ctx.out();
       if (out.json()) {

@@ -20,7 +20,7 @@ void AddReportCommand(CLI::App& app, CommandContext& ctx) {
   cmd->add_option("--failures-csv", *csv, "Write every failed row to FILE as CSV");
   cmd->callback([&ctx, run_id, csv] {
     ctx.action = [&ctx, run_id, csv]() -> base::Status {
-      CS_ASSIGN_OR_RETURN(store::ContactStore * store, ctx.Store());
+      CS_ASSIGN_OR_RETURN(store::Store * store, ctx.Store());
       CS_ASSIGN_OR_RETURN(const store::RunRecord run, store->GetRun(*run_id));
       CS_ASSIGN_OR_RETURN(const std::vector<store::RunFailure> failures,
                           store->GetRunFailures(*run_id));

@@ -28,9 +28,10 @@ base::Result<sync::SyncDefinition> CheckedDefinition(CommandContext& ctx, const 
   CS_ASSIGN_OR_RETURN(const std::string text, ReadDefinitionFile(path));
   base::Result<sync::SyncDefinition> definition = sync::ParseDefinition(text);
   if (!definition.ok()) return definition.status().WithContext(fmt::format("{}: ", path));
-  CS_ASSIGN_OR_RETURN(store::ContactStore * store, ctx.Store());
+  CS_ASSIGN_OR_RETURN(store::Store * store, ctx.Store());
   CS_ASSIGN_OR_RETURN(app::Connections * connections, ctx.Connections());
-  CS_RETURN_IF_ERROR(app::CheckAgainstConnection(*definition, *connections, *store).status());
+  CS_RETURN_IF_ERROR(
+      app::CheckAgainstConnection(*definition, *connections, *store, *store).status());
   return definition;
 }
 
@@ -41,7 +42,7 @@ void PrintWarning(Output& out, const std::optional<std::string>& warning) {
 
 base::Status PrintSaved(CommandContext& ctx, const sync::SyncDefinition& definition,
                         std::string_view verb) {
-  CS_ASSIGN_OR_RETURN(store::ContactStore * store, ctx.Store());
+  CS_ASSIGN_OR_RETURN(store::Store * store, ctx.Store());
   CS_ASSIGN_OR_RETURN(const std::optional<std::string> warning,
                       app::UnsendableMailWarning(*store, definition));
   Output out = ctx.out();
@@ -64,7 +65,7 @@ void AddCreate(CLI::App& group, CommandContext& ctx) {
   cmd->callback([&ctx, file] {
     ctx.action = [&ctx, file]() -> base::Status {
       CS_ASSIGN_OR_RETURN(const sync::SyncDefinition definition, CheckedDefinition(ctx, *file));
-      CS_ASSIGN_OR_RETURN(store::ContactStore * store, ctx.Store());
+      CS_ASSIGN_OR_RETURN(store::Store * store, ctx.Store());
       CS_RETURN_IF_ERROR(
           store->CreateSync(definition.name, sync::SerializeDefinition(definition)).status());
       return PrintSaved(ctx, definition, "Created");
@@ -80,7 +81,7 @@ void AddEdit(CLI::App& group, CommandContext& ctx) {
   cmd->add_option("--file", *file, "The new definition; its name may rename the sync")->required();
   cmd->callback([&ctx, name, file] {
     ctx.action = [&ctx, name, file]() -> base::Status {
-      CS_ASSIGN_OR_RETURN(store::ContactStore * store, ctx.Store());
+      CS_ASSIGN_OR_RETURN(store::Store * store, ctx.Store());
       CS_RETURN_IF_ERROR(store->GetSync(*name).status());
       CS_ASSIGN_OR_RETURN(const sync::SyncDefinition definition, CheckedDefinition(ctx, *file));
       CS_RETURN_IF_ERROR(
@@ -95,7 +96,7 @@ void AddLs(CLI::App& group, CommandContext& ctx) {
   auto* cmd = group.add_subcommand("ls", "Show all syncs with their last run");
   cmd->callback([&ctx] {
     ctx.action = [&ctx]() -> base::Status {
-      CS_ASSIGN_OR_RETURN(store::ContactStore * store, ctx.Store());
+      CS_ASSIGN_OR_RETURN(store::Store * store, ctx.Store());
       CS_ASSIGN_OR_RETURN(const std::vector<store::SyncRecord> records, store->GetSyncs());
       nlohmann::json array = nlohmann::json::array();
       std::vector<std::vector<std::string>> rows;
@@ -133,7 +134,7 @@ void AddShow(CLI::App& group, CommandContext& ctx) {
   cmd->add_option("name", *name, "Sync name")->required();
   cmd->callback([&ctx, name] {
     ctx.action = [&ctx, name]() -> base::Status {
-      CS_ASSIGN_OR_RETURN(store::ContactStore * store, ctx.Store());
+      CS_ASSIGN_OR_RETURN(store::Store * store, ctx.Store());
       CS_ASSIGN_OR_RETURN(const sync::SyncDefinition definition, LoadSync(*store, *name));
       Output out = ctx.out();
       if (out.json()) {
@@ -183,7 +184,7 @@ void AddRunOrTest(CLI::App& group, CommandContext& ctx, bool dry_run) {
   cmd->add_option("name", *name, "Sync name")->required();
   cmd->callback([&ctx, name, dry_run] {
     ctx.action = [&ctx, name, dry_run]() -> base::Status {
-      CS_ASSIGN_OR_RETURN(store::ContactStore * store, ctx.Store());
+      CS_ASSIGN_OR_RETURN(store::Store * store, ctx.Store());
       CS_ASSIGN_OR_RETURN(const sync::SyncDefinition definition, LoadSync(*store, *name));
       // A test queues nothing; a run is warned before it starts, so that it can be stopped.
       std::optional<std::string> warning;
@@ -211,7 +212,7 @@ void AddRm(CLI::App& group, CommandContext& ctx) {
   cmd->add_option("name", *name, "Sync name")->required();
   cmd->callback([&ctx, name] {
     ctx.action = [&ctx, name]() -> base::Status {
-      CS_ASSIGN_OR_RETURN(store::ContactStore * store, ctx.Store());
+      CS_ASSIGN_OR_RETURN(store::Store * store, ctx.Store());
       CS_RETURN_IF_ERROR(store->DeleteSync(*name));
       Output out = ctx.out();
       if (out.json()) {
@@ -230,7 +231,7 @@ void AddRuns(CLI::App& group, CommandContext& ctx) {
   cmd->add_option("name", *name, "Sync name")->required();
   cmd->callback([&ctx, name] {
     ctx.action = [&ctx, name]() -> base::Status {
-      CS_ASSIGN_OR_RETURN(store::ContactStore * store, ctx.Store());
+      CS_ASSIGN_OR_RETURN(store::Store * store, ctx.Store());
       CS_ASSIGN_OR_RETURN(const std::vector<store::RunRecord> runs, store->GetRuns(*name));
       Output out = ctx.out();
       if (out.json()) {

@@ -90,7 +90,7 @@ class ProgressPrinter {
 base::Result<sync::RunReport> RunWithProgress(CommandContext& ctx,
                                               const sync::SyncDefinition& definition,
                                               bool dry_run) {
-  CS_ASSIGN_OR_RETURN(store::ContactStore * store, ctx.Store());
+  CS_ASSIGN_OR_RETURN(store::Store * store, ctx.Store());
   CS_ASSIGN_OR_RETURN(app::Connections * connections, ctx.Connections());
   CancelOnSigint cancel_on_sigint;
   ProgressPrinter printer(ctx.err(), isatty(STDERR_FILENO) == 1);
@@ -102,7 +102,7 @@ base::Result<sync::RunReport> RunWithProgress(CommandContext& ctx,
   // The COUNT(*) estimate only feeds the progress display; with --json there
   // is none, and on a large table the count costs a scan before the read.
   options.estimate_total = !ctx.options.json;
-  return app::ExecuteSync(definition, *connections, *store, options);
+  return app::ExecuteSync(definition, *connections, *store, *store, options);
 }
 
 void PrintReport(Output& out, const sync::RunReport& report, size_t max_failures) {

@@ -12,7 +12,7 @@
 #include "app/sync_runs.h"
 #include "base/status.h"
 #include "cli/command_context.h"
-#include "store/contact_store.h"
+#include "store/sync_store.h"
 #include "sync/definition.h"
 #include "sync/engine.h"
 

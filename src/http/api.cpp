@@ -97,10 +97,10 @@ void SendJson(httplib::Response& res, const json& body, int http_status) {
 }
 
 StorePool::Lease::~Lease() {
-  if (pool_ == nullptr || contacts_ == nullptr) return;
+  if (pool_ == nullptr || store_ == nullptr) return;
   std::lock_guard<std::mutex> lock(pool_->mutex_);
   if (pool_->idle_.size() < pool_->max_idle_) {
-    pool_->idle_.emplace_back(std::move(contacts_), std::move(accounts_));
+    pool_->idle_.emplace_back(std::move(store_), std::move(accounts_));
   }
 }
 
@@ -113,10 +113,10 @@ base::Result<StorePool::Lease> StorePool::Acquire() {
       return Lease(this, std::move(slot.first), std::move(slot.second));
     }
   }
-  CS_ASSIGN_OR_RETURN(std::unique_ptr<store::ContactStore> contacts, store::OpenStore(options_));
+  CS_ASSIGN_OR_RETURN(std::unique_ptr<store::Store> store, store::OpenStore(options_));
   CS_ASSIGN_OR_RETURN(std::unique_ptr<store::AccountStore> accounts,
                       store::OpenAccountStore(options_));
-  return Lease(this, std::move(contacts), std::move(accounts));
+  return Lease(this, std::move(store), std::move(accounts));
 }
 
 ServerState::ServerState(const ServerOptions& server_options, secrets::SecretBox secret_box,
@@ -131,12 +131,12 @@ ServerState::ServerState(const ServerOptions& server_options, secrets::SecretBox
 
 ServerState::~ServerState() = default;
 
-base::Result<store::ContactStore*> Call::Store() {
+base::Result<store::Store*> Call::Store() {
   if (!lease_) {
     CS_ASSIGN_OR_RETURN(StorePool::Lease lease, state.stores.Acquire());
     lease_.emplace(std::move(lease));
   }
-  return &lease_->contacts();
+  return &lease_->store();
 }
 
 base::Result<store::AccountStore*> Call::Accounts() {
@@ -196,7 +196,7 @@ base::Result<bool> Call::Force() const {
   return base::InvalidArgument("force must be true or false");
 }
 
-base::Result<store::ListInfo> ListById(store::ContactStore& store, int64_t id) {
+base::Result<store::ListInfo> ListById(store::ListStore& store, int64_t id) {
   CS_ASSIGN_OR_RETURN(const std::vector<store::ListInfo> lists, store.GetLists());
   for (const auto& list : lists) {
     if (list.id == id) return list;

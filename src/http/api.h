@@ -25,7 +25,7 @@
 #include "http/server.h"
 #include "secrets/secret_box.h"
 #include "store/account_store.h"
-#include "store/contact_store.h"
+#include "store/store.h"
 
 namespace contactsync::http {
 
@@ -63,21 +63,21 @@ class StorePool {
 
   class Lease {
    public:
-    Lease(StorePool* pool, std::unique_ptr<store::ContactStore> contacts,
+    Lease(StorePool* pool, std::unique_ptr<store::Store> store,
           std::unique_ptr<store::AccountStore> accounts)
-        : pool_(pool), contacts_(std::move(contacts)), accounts_(std::move(accounts)) {}
+        : pool_(pool), store_(std::move(store)), accounts_(std::move(accounts)) {}
     ~Lease();
     Lease(Lease&&) = default;
     Lease& operator=(Lease&&) = delete;
     Lease(const Lease&) = delete;
     Lease& operator=(const Lease&) = delete;
 
-    store::ContactStore& contacts() { return *contacts_; }
+    store::Store& store() { return *store_; }
     store::AccountStore& accounts() { return *accounts_; }
 
    private:
     StorePool* pool_;
-    std::unique_ptr<store::ContactStore> contacts_;
+    std::unique_ptr<store::Store> store_;
     std::unique_ptr<store::AccountStore> accounts_;
   };
 
@@ -87,8 +87,7 @@ class StorePool {
   store::StoreOptions options_;
   const size_t max_idle_;
   std::mutex mutex_;
-  std::vector<std::pair<std::unique_ptr<store::ContactStore>, std::unique_ptr<store::AccountStore>>>
-      idle_;
+  std::vector<std::pair<std::unique_ptr<store::Store>, std::unique_ptr<store::AccountStore>>> idle_;
 };
 
 // Who is calling: set by the authenticator before routing.
@@ -138,7 +137,7 @@ class Call {
   bool authenticated() const { return who_ != nullptr; }
 
   // The store instance of this request (borrowed on first use).
-  base::Result<store::ContactStore*> Store();
+  base::Result<store::Store*> Store();
   base::Result<store::AccountStore*> Accounts();
 
   // Path parameter `index` (1-based regex group) as an id; InvalidArgument
@@ -176,7 +175,7 @@ base::Result<std::optional<int64_t>> OptionalInt(const nlohmann::json& body,
 base::Result<std::optional<bool>> OptionalBool(const nlohmann::json& body, const std::string& key);
 
 // The list with this id; NotFound naming the id otherwise.
-base::Result<store::ListInfo> ListById(store::ContactStore& store, int64_t id);
+base::Result<store::ListInfo> ListById(store::ListStore& store, int64_t id);
 
 using Handler = std::function<base::Status(Call&)>;
 

@@ -34,7 +34,7 @@
 #include "http/server.h"
 #include "secrets/secret_box.h"
 #include "store/account_store.h"
-#include "store/contact_store.h"
+#include "store/store.h"
 #include "support/process.h"
 #include "sync/demo_source.h"
 

@@ -162,7 +162,7 @@ struct Opened {
 
 base::Result<Opened> OpenById(Call& call) {
   CS_ASSIGN_OR_RETURN(const int64_t id, call.IdParam());
-  CS_ASSIGN_OR_RETURN(store::ContactStore * store, call.Store());
+  CS_ASSIGN_OR_RETURN(store::Store * store, call.Store());
   app::Connections connections(*store, call.state.box);
   CS_ASSIGN_OR_RETURN(app::ConnectionView view, ViewById(connections, id));
   if (view.settings.type == source::SourceType::kSqlite) {
@@ -184,7 +184,7 @@ base::Result<size_t> PreviewLimit(const std::optional<int64_t>& limit) {
 
 void AddConnectionRoutes(Router& router) {
   router.Get("/api/v1/connections", [](Call& call) -> base::Status {
-    CS_ASSIGN_OR_RETURN(store::ContactStore * store, call.Store());
+    CS_ASSIGN_OR_RETURN(store::Store * store, call.Store());
     app::Connections connections(*store, call.state.box);
     CS_ASSIGN_OR_RETURN(const std::vector<app::ConnectionView> views, connections.List());
     json array = json::array();
@@ -200,7 +200,7 @@ void AddConnectionRoutes(Router& router) {
     CS_ASSIGN_OR_RETURN(source::ConnectionSettings settings, SettingsFromBody(body, has_password));
     CS_RETURN_IF_ERROR(ApplyPolicyFromBody(body, settings));
     CS_RETURN_IF_ERROR(CheckGivenSqlitePath(call, settings));
-    CS_ASSIGN_OR_RETURN(store::ContactStore * store, call.Store());
+    CS_ASSIGN_OR_RETURN(store::Store * store, call.Store());
     app::Connections connections(*store, call.state.box);
     CS_ASSIGN_OR_RETURN(const app::ConnectionView view, connections.Add(name, settings));
     call.Json(ViewJson(view), 201);
@@ -223,7 +223,7 @@ void AddConnectionRoutes(Router& router) {
 
   router.Get("/api/v1/connections/{id}", [](Call& call) -> base::Status {
     CS_ASSIGN_OR_RETURN(const int64_t id, call.IdParam());
-    CS_ASSIGN_OR_RETURN(store::ContactStore * store, call.Store());
+    CS_ASSIGN_OR_RETURN(store::Store * store, call.Store());
     app::Connections connections(*store, call.state.box);
     CS_ASSIGN_OR_RETURN(const app::ConnectionView view, ViewById(connections, id));
     call.Json(ViewJson(view));
@@ -236,7 +236,7 @@ void AddConnectionRoutes(Router& router) {
     bool has_password = false;
     CS_ASSIGN_OR_RETURN(source::ConnectionSettings settings, SettingsFromBody(body, has_password));
     CS_RETURN_IF_ERROR(CheckGivenSqlitePath(call, settings));
-    CS_ASSIGN_OR_RETURN(store::ContactStore * store, call.Store());
+    CS_ASSIGN_OR_RETURN(store::Store * store, call.Store());
     app::Connections connections(*store, call.state.box);
     CS_ASSIGN_OR_RETURN(const app::ConnectionView old, ViewById(connections, id));
     CS_ASSIGN_OR_RETURN(const auto name, OptionalString(body, "name"));
@@ -265,7 +265,7 @@ void AddConnectionRoutes(Router& router) {
   router.Delete("/api/v1/connections/{id}", [](Call& call) -> base::Status {
     CS_ASSIGN_OR_RETURN(const int64_t id, call.IdParam());
     CS_ASSIGN_OR_RETURN(const bool force, call.Force());
-    CS_ASSIGN_OR_RETURN(store::ContactStore * store, call.Store());
+    CS_ASSIGN_OR_RETURN(store::Store * store, call.Store());
     app::Connections connections(*store, call.state.box);
     CS_ASSIGN_OR_RETURN(const app::ConnectionView view, ViewById(connections, id));
     CS_ASSIGN_OR_RETURN(const std::vector<std::string> syncs,

@@ -40,7 +40,7 @@ void AddContactRoutes(Router& router) {
       CS_ASSIGN_OR_RETURN(filter.status, model::ParseSubscriptionStatus(*status));
     }
     filter.search = call.Query("search").value_or("");
-    CS_ASSIGN_OR_RETURN(store::ContactStore * store, call.Store());
+    CS_ASSIGN_OR_RETURN(store::Store * store, call.Store());
     CS_ASSIGN_OR_RETURN(const store::ContactPage page, store->FindContacts(filter));
     json items = json::array();
     for (const auto& contact : page.contacts) items.push_back(app::ToJson(contact));
@@ -70,7 +70,7 @@ void AddContactRoutes(Router& router) {
       CS_ASSIGN_OR_RETURN(change.status, model::ParseSubscriptionStatus(*status));
     }
     change.cause = ApiCause(call);
-    CS_ASSIGN_OR_RETURN(store::ContactStore * store, call.Store());
+    CS_ASSIGN_OR_RETURN(store::Store * store, call.Store());
     CS_ASSIGN_OR_RETURN(const store::ContactChangeOutcome outcome, store->SaveContact(change));
     call.Json({{"contact", app::ToJson(outcome.contact)},
                {"created", outcome.created},
@@ -82,7 +82,7 @@ void AddContactRoutes(Router& router) {
 
   router.Get("/api/v1/contacts/{id}", [](Call& call) -> base::Status {
     CS_ASSIGN_OR_RETURN(const int64_t id, call.IdParam());
-    CS_ASSIGN_OR_RETURN(store::ContactStore * store, call.Store());
+    CS_ASSIGN_OR_RETURN(store::Store * store, call.Store());
     CS_ASSIGN_OR_RETURN(const store::Contact contact, store->GetContactById(id));
     base::Status status;
     json out = ContactWithHistory(*store, contact, status);
@@ -93,7 +93,7 @@ void AddContactRoutes(Router& router) {
 
   router.Delete("/api/v1/contacts/{id}", [](Call& call) -> base::Status {
     CS_ASSIGN_OR_RETURN(const int64_t id, call.IdParam());
-    CS_ASSIGN_OR_RETURN(store::ContactStore * store, call.Store());
+    CS_ASSIGN_OR_RETURN(store::Store * store, call.Store());
     CS_ASSIGN_OR_RETURN(const store::Contact contact, store->GetContactById(id));
     CS_RETURN_IF_ERROR(store->DeleteContact(contact.email));
     call.Json({{"deleted", id}});
@@ -104,7 +104,7 @@ void AddContactRoutes(Router& router) {
     CS_ASSIGN_OR_RETURN(const int64_t id, call.IdParam());
     CS_ASSIGN_OR_RETURN(const json body, call.Body());
     CS_ASSIGN_OR_RETURN(const std::string list, RequiredString(body, "list"));
-    CS_ASSIGN_OR_RETURN(store::ContactStore * store, call.Store());
+    CS_ASSIGN_OR_RETURN(store::Store * store, call.Store());
     CS_ASSIGN_OR_RETURN(const store::Contact contact, store->GetContactById(id));
     CS_RETURN_IF_ERROR(store->Unsubscribe(contact.email, list, ApiCause(call)));
     CS_ASSIGN_OR_RETURN(const store::Contact after, store->GetContactById(id));
@@ -114,7 +114,7 @@ void AddContactRoutes(Router& router) {
 
   router.Post("/api/v1/contacts/{id}/bounce", [](Call& call) -> base::Status {
     CS_ASSIGN_OR_RETURN(const int64_t id, call.IdParam());
-    CS_ASSIGN_OR_RETURN(store::ContactStore * store, call.Store());
+    CS_ASSIGN_OR_RETURN(store::Store * store, call.Store());
     CS_ASSIGN_OR_RETURN(const store::Contact contact, store->GetContactById(id));
     CS_RETURN_IF_ERROR(store->MarkBounced(contact.email, ApiCause(call)));
     CS_ASSIGN_OR_RETURN(const store::Contact after, store->GetContactById(id));
@@ -125,7 +125,7 @@ void AddContactRoutes(Router& router) {
   router.Get("/api/v1/exclusions", [](Call& call) -> base::Status {
     std::optional<std::string> list = call.Query("list");
     if (list && list->empty()) list.reset();
-    CS_ASSIGN_OR_RETURN(store::ContactStore * store, call.Store());
+    CS_ASSIGN_OR_RETURN(store::Store * store, call.Store());
     CS_ASSIGN_OR_RETURN(const std::vector<store::Exclusion> entries, store->GetExclusions(list));
     json array = json::array();
     for (const auto& entry : entries) array.push_back(app::ToJson(entry));
@@ -138,7 +138,7 @@ void AddContactRoutes(Router& router) {
     CS_ASSIGN_OR_RETURN(const std::string pattern, RequiredString(body, "pattern"));
     CS_ASSIGN_OR_RETURN(std::optional<std::string> list, OptionalString(body, "list"));
     if (list && list->empty()) list.reset();
-    CS_ASSIGN_OR_RETURN(store::ContactStore * store, call.Store());
+    CS_ASSIGN_OR_RETURN(store::Store * store, call.Store());
     CS_ASSIGN_OR_RETURN(const store::Exclusion added, store->AddExclusion(pattern, list));
     call.Json(app::ToJson(added), 201);
     return base::Status::Ok();
@@ -146,7 +146,7 @@ void AddContactRoutes(Router& router) {
 
   router.Delete("/api/v1/exclusions/{id}", [](Call& call) -> base::Status {
     CS_ASSIGN_OR_RETURN(const int64_t id, call.IdParam());
-    CS_ASSIGN_OR_RETURN(store::ContactStore * store, call.Store());
+    CS_ASSIGN_OR_RETURN(store::Store * store, call.Store());
     CS_RETURN_IF_ERROR(store->RemoveExclusion(id));
     call.Json({{"deleted", id}});
     return base::Status::Ok();

@@ -17,7 +17,7 @@ using nlohmann::json;
 
 void AddListRoutes(Router& router) {
   router.Get("/api/v1/lists", [](Call& call) -> base::Status {
-    CS_ASSIGN_OR_RETURN(store::ContactStore * store, call.Store());
+    CS_ASSIGN_OR_RETURN(store::Store * store, call.Store());
     CS_ASSIGN_OR_RETURN(const std::vector<store::ListInfo> lists, store->GetLists());
     json array = json::array();
     for (const auto& list : lists) array.push_back(app::ToJson(list));
@@ -35,7 +35,7 @@ void AddListRoutes(Router& router) {
     list.sender_name = sender_name.value_or("");
     list.sender_email = sender_email.value_or("");
     list.description = description.value_or("");
-    CS_ASSIGN_OR_RETURN(store::ContactStore * store, call.Store());
+    CS_ASSIGN_OR_RETURN(store::Store * store, call.Store());
     CS_ASSIGN_OR_RETURN(const store::ListInfo created, store->CreateList(list));
     call.Json(app::ToJson(created), 201);
     return base::Status::Ok();
@@ -43,7 +43,7 @@ void AddListRoutes(Router& router) {
 
   router.Get("/api/v1/lists/{id}", [](Call& call) -> base::Status {
     CS_ASSIGN_OR_RETURN(const int64_t id, call.IdParam());
-    CS_ASSIGN_OR_RETURN(store::ContactStore * store, call.Store());
+    CS_ASSIGN_OR_RETURN(store::Store * store, call.Store());
     CS_ASSIGN_OR_RETURN(const store::ListInfo list, ListById(*store, id));
     call.Json(app::ToJson(list));
     return base::Status::Ok();
@@ -54,7 +54,7 @@ void AddListRoutes(Router& router) {
   router.Delete("/api/v1/lists/{id}", [](Call& call) -> base::Status {
     CS_ASSIGN_OR_RETURN(const int64_t id, call.IdParam());
     CS_ASSIGN_OR_RETURN(const bool force, call.Force());
-    CS_ASSIGN_OR_RETURN(store::ContactStore * store, call.Store());
+    CS_ASSIGN_OR_RETURN(store::Store * store, call.Store());
     CS_ASSIGN_OR_RETURN(const store::ListInfo list, ListById(*store, id));
     CS_ASSIGN_OR_RETURN(const std::vector<std::string> syncs,
                         app::SyncsUsingList(*store, list.name));
@@ -69,7 +69,7 @@ void AddListRoutes(Router& router) {
   });
 
   router.Get("/api/v1/fields", [](Call& call) -> base::Status {
-    CS_ASSIGN_OR_RETURN(store::ContactStore * store, call.Store());
+    CS_ASSIGN_OR_RETURN(store::Store * store, call.Store());
     CS_ASSIGN_OR_RETURN(const std::vector<store::CustomField> fields, store->GetFields());
     json array = json::array();
     for (const auto& field : fields) array.push_back(app::ToJson(field));
@@ -94,7 +94,7 @@ void AddListRoutes(Router& router) {
         definition.options.push_back(option.get<std::string>());
       }
     }
-    CS_ASSIGN_OR_RETURN(store::ContactStore * store, call.Store());
+    CS_ASSIGN_OR_RETURN(store::Store * store, call.Store());
     CS_ASSIGN_OR_RETURN(const store::CustomField created, store->CreateField(definition));
     call.Json(app::ToJson(created), 201);
     return base::Status::Ok();
@@ -102,7 +102,7 @@ void AddListRoutes(Router& router) {
 
   router.Delete("/api/v1/fields/{key}", [](Call& call) -> base::Status {
     const std::string key = call.Param();
-    CS_ASSIGN_OR_RETURN(store::ContactStore * store, call.Store());
+    CS_ASSIGN_OR_RETURN(store::Store * store, call.Store());
     CS_RETURN_IF_ERROR(store->DeleteField(key));
     call.Json({{"deleted", key}});
     return base::Status::Ok();

@@ -54,7 +54,7 @@ base::Result<app::MailSettingsChange> SettingsChange(const json& body) {
 
 void AddMailRoutes(Router& router) {
   router.Get("/api/v1/mail/settings", [](Call& call) -> base::Status {
-    CS_ASSIGN_OR_RETURN(store::ContactStore * store, call.Store());
+    CS_ASSIGN_OR_RETURN(store::Store * store, call.Store());
     CS_ASSIGN_OR_RETURN(const app::MailSettingsView view, app::GetMailSettings(*store));
     call.Json(app::ToJson(view));
     return base::Status::Ok();
@@ -63,7 +63,7 @@ void AddMailRoutes(Router& router) {
   router.Put("/api/v1/mail/settings", [](Call& call) -> base::Status {
     CS_ASSIGN_OR_RETURN(const json body, call.Body());
     CS_ASSIGN_OR_RETURN(const app::MailSettingsChange change, SettingsChange(body));
-    CS_ASSIGN_OR_RETURN(store::ContactStore * store, call.Store());
+    CS_ASSIGN_OR_RETURN(store::Store * store, call.Store());
     CS_ASSIGN_OR_RETURN(const app::MailSettingsView view,
                         app::UpdateMailSettings(*store, call.state.box, change));
     json out = app::ToJson(view);
@@ -82,7 +82,7 @@ void AddMailRoutes(Router& router) {
     if (const auto state = call.Query("state"); state && !state->empty()) {
       CS_ASSIGN_OR_RETURN(filter.state, store::ParseOutboxState(*state));
     }
-    CS_ASSIGN_OR_RETURN(store::ContactStore * store, call.Store());
+    CS_ASSIGN_OR_RETURN(store::Store * store, call.Store());
     CS_ASSIGN_OR_RETURN(const store::OutboxPage page, store->GetOutbox(filter));
     json items = json::array();
     for (const auto& message : page.messages) items.push_back(app::ToJson(message));
@@ -91,7 +91,7 @@ void AddMailRoutes(Router& router) {
   });
 
   router.Get("/api/v1/mail/outbox/summary", [](Call& call) -> base::Status {
-    CS_ASSIGN_OR_RETURN(store::ContactStore * store, call.Store());
+    CS_ASSIGN_OR_RETURN(store::Store * store, call.Store());
     CS_ASSIGN_OR_RETURN(const app::OutboxSummary summary,
                         app::GetOutboxSummary(*store, *call.state.options.store.clock));
     call.Json(app::ToJson(summary));
@@ -100,7 +100,7 @@ void AddMailRoutes(Router& router) {
 
   router.Post("/api/v1/mail/outbox/{id}/retry", [](Call& call) -> base::Status {
     CS_ASSIGN_OR_RETURN(const int64_t id, call.IdParam());
-    CS_ASSIGN_OR_RETURN(store::ContactStore * store, call.Store());
+    CS_ASSIGN_OR_RETURN(store::Store * store, call.Store());
     CS_RETURN_IF_ERROR(store->RequeueMessage(id));
     call.Json({{"queued", id}});
     return base::Status::Ok();
@@ -111,14 +111,14 @@ void AddMailRoutes(Router& router) {
   // mistake).
   router.Post("/api/v1/mail/outbox/{id}/cancel", [](Call& call) -> base::Status {
     CS_ASSIGN_OR_RETURN(const int64_t id, call.IdParam());
-    CS_ASSIGN_OR_RETURN(store::ContactStore * store, call.Store());
+    CS_ASSIGN_OR_RETURN(store::Store * store, call.Store());
     CS_RETURN_IF_ERROR(store->CancelMessage(id));
     call.Json({{"cancelled", 1}, {"id", id}});
     return base::Status::Ok();
   });
 
   router.Post("/api/v1/mail/outbox/cancel-queued", [](Call& call) -> base::Status {
-    CS_ASSIGN_OR_RETURN(store::ContactStore * store, call.Store());
+    CS_ASSIGN_OR_RETURN(store::Store * store, call.Store());
     CS_ASSIGN_OR_RETURN(const int64_t cancelled, store->CancelQueuedMessages());
     call.Json({{"cancelled", cancelled}});
     return base::Status::Ok();
@@ -126,7 +126,7 @@ void AddMailRoutes(Router& router) {
 
   router.Get("/api/v1/lists/{id}/autoresponders", [](Call& call) -> base::Status {
     CS_ASSIGN_OR_RETURN(const int64_t id, call.IdParam());
-    CS_ASSIGN_OR_RETURN(store::ContactStore * store, call.Store());
+    CS_ASSIGN_OR_RETURN(store::Store * store, call.Store());
     CS_ASSIGN_OR_RETURN(const store::ListInfo list, ListById(*store, id));
     CS_ASSIGN_OR_RETURN(const std::vector<store::Autoresponder> all,
                         store->GetAutoresponders(list.name));
@@ -144,7 +144,7 @@ void AddMailRoutes(Router& router) {
     CS_ASSIGN_OR_RETURN(autoresponder.body, RequiredString(body, "body"));
     CS_ASSIGN_OR_RETURN(const auto delay, OptionalInt(body, "delay_s"));
     autoresponder.delay_s = delay.value_or(0);
-    CS_ASSIGN_OR_RETURN(store::ContactStore * store, call.Store());
+    CS_ASSIGN_OR_RETURN(store::Store * store, call.Store());
     CS_ASSIGN_OR_RETURN(const store::ListInfo list, ListById(*store, id));
     autoresponder.list = list.name;
     CS_ASSIGN_OR_RETURN(const store::Autoresponder created,
@@ -155,7 +155,7 @@ void AddMailRoutes(Router& router) {
 
   router.Delete("/api/v1/autoresponders/{id}", [](Call& call) -> base::Status {
     CS_ASSIGN_OR_RETURN(const int64_t id, call.IdParam());
-    CS_ASSIGN_OR_RETURN(store::ContactStore * store, call.Store());
+    CS_ASSIGN_OR_RETURN(store::Store * store, call.Store());
     CS_RETURN_IF_ERROR(store->DeleteAutoresponder(id));
     call.Json({{"deleted", id}});
     return base::Status::Ok();

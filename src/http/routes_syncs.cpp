@@ -40,7 +40,7 @@ json ProgressJson(const sync::Progress& p) {
           {"sql", p.sql}};
 }
 
-base::Result<store::SyncRecord> SyncById(store::ContactStore& store, int64_t id) {
+base::Result<store::SyncRecord> SyncById(store::SyncStore& store, int64_t id) {
   CS_ASSIGN_OR_RETURN(const std::vector<store::SyncRecord> syncs, store.GetSyncs());
   for (const auto& sync : syncs) {
     if (sync.id == id) return sync;
@@ -73,10 +73,10 @@ base::Result<std::optional<sync::SyncDefinition>> CheckedBody(Call& call) {
   CS_ASSIGN_OR_RETURN(const nlohmann::ordered_json body, call.OrderedBody());
   base::Result<sync::SyncDefinition> definition = sync::DefinitionFromJson(body);
   if (!definition.ok()) return definition.status();
-  CS_ASSIGN_OR_RETURN(store::ContactStore * store, call.Store());
+  CS_ASSIGN_OR_RETURN(store::Store * store, call.Store());
   app::Connections connections(*store, call.state.box);
   const base::Status checked =
-      app::CheckAgainstConnection(*definition, connections, *store).status();
+      app::CheckAgainstConnection(*definition, connections, *store, *store).status();
   if (!checked.ok()) {
     CS_RETURN_IF_ERROR(SendCheckFailure(call, checked));
     return std::optional<sync::SyncDefinition>();
@@ -89,12 +89,13 @@ std::string StartedBy(const Call& call) { return "api:" + call.who().username; }
 // Test: every save-time check, then the whole read as a dry run; the
 // engine's dry run writes nothing to the store, saved sync or not.
 base::Status SendTestReport(Call& call, const sync::SyncDefinition& definition,
-                            store::ContactStore& store) {
+                            store::Store& store) {
   app::Connections connections(store, call.state.box);
   sync::EngineOptions options;
   options.dry_run = true;
   options.started_by = StartedBy(call);
-  base::Result<sync::RunReport> report = app::ExecuteSync(definition, connections, store, options);
+  base::Result<sync::RunReport> report =
+      app::ExecuteSync(definition, connections, store, store, options);
   if (!report.ok()) return SendCheckFailure(call, report.status());
   call.Json(app::ReportToJson(*report));
   return base::Status::Ok();
@@ -109,7 +110,7 @@ std::string SseEvent(std::string_view event, const json& data) {
 
 void AddSyncRoutes(Router& router) {
   router.Get("/api/v1/syncs", [](Call& call) -> base::Status {
-    CS_ASSIGN_OR_RETURN(store::ContactStore * store, call.Store());
+    CS_ASSIGN_OR_RETURN(store::Store * store, call.Store());
     CS_ASSIGN_OR_RETURN(const std::vector<store::SyncRecord> records, store->GetSyncs());
     json array = json::array();
     for (const auto& record : records) {
@@ -127,7 +128,7 @@ void AddSyncRoutes(Router& router) {
   router.Post("/api/v1/syncs", [](Call& call) -> base::Status {
     CS_ASSIGN_OR_RETURN(const std::optional<sync::SyncDefinition> definition, CheckedBody(call));
     if (!definition) return base::Status::Ok();
-    CS_ASSIGN_OR_RETURN(store::ContactStore * store, call.Store());
+    CS_ASSIGN_OR_RETURN(store::Store * store, call.Store());
     CS_ASSIGN_OR_RETURN(
         const store::SyncRecord record,
         store->CreateSync(definition->name, sync::SerializeDefinition(*definition)));
@@ -137,7 +138,7 @@ void AddSyncRoutes(Router& router) {
 
   router.Get("/api/v1/syncs/{id}", [](Call& call) -> base::Status {
     CS_ASSIGN_OR_RETURN(const int64_t id, call.IdParam());
-    CS_ASSIGN_OR_RETURN(store::ContactStore * store, call.Store());
+    CS_ASSIGN_OR_RETURN(store::Store * store, call.Store());
     CS_ASSIGN_OR_RETURN(const store::SyncRecord record, SyncById(*store, id));
     CS_ASSIGN_OR_RETURN(const sync::SyncDefinition definition, app::LoadSync(*store, record.name));
     CS_ASSIGN_OR_RETURN(const std::vector<store::RunRecord> runs, store->GetRuns(record.name));
@@ -149,7 +150,7 @@ void AddSyncRoutes(Router& router) {
 
   router.Put("/api/v1/syncs/{id}", [](Call& call) -> base::Status {
     CS_ASSIGN_OR_RETURN(const int64_t id, call.IdParam());
-    CS_ASSIGN_OR_RETURN(store::ContactStore * store, call.Store());
+    CS_ASSIGN_OR_RETURN(store::Store * store, call.Store());
     CS_ASSIGN_OR_RETURN(const store::SyncRecord old, SyncById(*store, id));
     CS_ASSIGN_OR_RETURN(const std::optional<sync::SyncDefinition> definition, CheckedBody(call));
     if (!definition) return base::Status::Ok();
@@ -162,7 +163,7 @@ void AddSyncRoutes(Router& router) {
 
   router.Delete("/api/v1/syncs/{id}", [](Call& call) -> base::Status {
     CS_ASSIGN_OR_RETURN(const int64_t id, call.IdParam());
-    CS_ASSIGN_OR_RETURN(store::ContactStore * store, call.Store());
+    CS_ASSIGN_OR_RETURN(store::Store * store, call.Store());
     CS_ASSIGN_OR_RETURN(const store::SyncRecord record, SyncById(*store, id));
     CS_RETURN_IF_ERROR(store->DeleteSync(record.name));
     call.Json({{"deleted", id}});
@@ -174,13 +175,13 @@ void AddSyncRoutes(Router& router) {
     CS_ASSIGN_OR_RETURN(const nlohmann::ordered_json body, call.OrderedBody());
     base::Result<sync::SyncDefinition> definition = sync::DefinitionFromJson(body);
     if (!definition.ok()) return definition.status();
-    CS_ASSIGN_OR_RETURN(store::ContactStore * store, call.Store());
+    CS_ASSIGN_OR_RETURN(store::Store * store, call.Store());
     return SendTestReport(call, *definition, *store);
   });
 
   router.Post("/api/v1/syncs/{id}/test", [](Call& call) -> base::Status {
     CS_ASSIGN_OR_RETURN(const int64_t id, call.IdParam());
-    CS_ASSIGN_OR_RETURN(store::ContactStore * store, call.Store());
+    CS_ASSIGN_OR_RETURN(store::Store * store, call.Store());
     CS_ASSIGN_OR_RETURN(const store::SyncRecord record, SyncById(*store, id));
     CS_ASSIGN_OR_RETURN(const sync::SyncDefinition definition, app::LoadSync(*store, record.name));
     return SendTestReport(call, definition, *store);
@@ -190,7 +191,7 @@ void AddSyncRoutes(Router& router) {
     CS_ASSIGN_OR_RETURN(const int64_t id, call.IdParam());
     std::string name;
     {
-      CS_ASSIGN_OR_RETURN(store::ContactStore * store, call.Store());
+      CS_ASSIGN_OR_RETURN(store::Store * store, call.Store());
       CS_ASSIGN_OR_RETURN(const store::SyncRecord record, SyncById(*store, id));
       name = record.name;
     }
@@ -208,7 +209,7 @@ void AddSyncRoutes(Router& router) {
 
   router.Get("/api/v1/syncs/{id}/runs", [](Call& call) -> base::Status {
     CS_ASSIGN_OR_RETURN(const int64_t id, call.IdParam());
-    CS_ASSIGN_OR_RETURN(store::ContactStore * store, call.Store());
+    CS_ASSIGN_OR_RETURN(store::Store * store, call.Store());
     CS_ASSIGN_OR_RETURN(const store::SyncRecord record, SyncById(*store, id));
     CS_ASSIGN_OR_RETURN(const std::vector<store::RunRecord> runs, store->GetRuns(record.name));
     json array = json::array();
@@ -219,7 +220,7 @@ void AddSyncRoutes(Router& router) {
 
   router.Get("/api/v1/runs/{id}", [](Call& call) -> base::Status {
     CS_ASSIGN_OR_RETURN(const int64_t id, call.IdParam());
-    CS_ASSIGN_OR_RETURN(store::ContactStore * store, call.Store());
+    CS_ASSIGN_OR_RETURN(store::Store * store, call.Store());
     CS_ASSIGN_OR_RETURN(const store::RunRecord run, store->GetRun(id));
     call.Json(RunJson(run));
     return base::Status::Ok();
@@ -227,7 +228,7 @@ void AddSyncRoutes(Router& router) {
 
   router.Post("/api/v1/runs/{id}/cancel", [](Call& call) -> base::Status {
     CS_ASSIGN_OR_RETURN(const int64_t id, call.IdParam());
-    CS_ASSIGN_OR_RETURN(store::ContactStore * store, call.Store());
+    CS_ASSIGN_OR_RETURN(store::Store * store, call.Store());
     CS_ASSIGN_OR_RETURN(const store::RunRecord run, store->GetRun(id));
     if (run.state != store::RunState::kRunning) {
       return base::FailedPrecondition(
@@ -249,7 +250,7 @@ void AddSyncRoutes(Router& router) {
     CS_ASSIGN_OR_RETURN(const int64_t id, call.IdParam());
     CS_ASSIGN_OR_RETURN(const auto paging, call.Paging());
     const std::string reason = call.Query("reason").value_or("");
-    CS_ASSIGN_OR_RETURN(store::ContactStore * store, call.Store());
+    CS_ASSIGN_OR_RETURN(store::Store * store, call.Store());
     CS_RETURN_IF_ERROR(store->GetRun(id).status());
     CS_ASSIGN_OR_RETURN(const store::RunFailurePage page,
                         store->GetRunFailurePage(id, reason, paging.first, paging.second));
@@ -261,7 +262,7 @@ void AddSyncRoutes(Router& router) {
 
   router.Get("/api/v1/runs/{id}/failures.csv", [](Call& call) -> base::Status {
     CS_ASSIGN_OR_RETURN(const int64_t id, call.IdParam());
-    CS_ASSIGN_OR_RETURN(store::ContactStore * store, call.Store());
+    CS_ASSIGN_OR_RETURN(store::Store * store, call.Store());
     CS_RETURN_IF_ERROR(store->GetRun(id).status());
     CS_ASSIGN_OR_RETURN(const std::vector<store::RunFailure> failures, store->GetRunFailures(id));
     call.res.set_header("Content-Disposition",
@@ -273,7 +274,7 @@ void AddSyncRoutes(Router& router) {
 
   router.Get("/api/v1/runs/{id}/events", [](Call& call) -> base::Status {
     CS_ASSIGN_OR_RETURN(const int64_t id, call.IdParam());
-    CS_ASSIGN_OR_RETURN(store::ContactStore * store, call.Store());
+    CS_ASSIGN_OR_RETURN(store::Store * store, call.Store());
     CS_ASSIGN_OR_RETURN(const store::RunRecord run, store->GetRun(id));
     call.res.set_header("Cache-Control", "no-store");
     call.res.set_header("X-Accel-Buffering", "no");  // proxies must not hold events back
@@ -305,7 +306,7 @@ void AddSyncRoutes(Router& router) {
           if (done || active == nullptr) {
             base::Result<StorePool::Lease> lease = state.stores.Acquire();
             if (!lease.ok()) return false;
-            base::Result<store::RunRecord> now = lease->contacts().GetRun(id);
+            base::Result<store::RunRecord> now = lease->store().GetRun(id);
             if (!now.ok()) return false;
             if (now->state != store::RunState::kRunning) {
               text = SseEvent("finished", RunJson(*now));

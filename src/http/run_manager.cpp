@@ -90,9 +90,8 @@ void RunManager::Work(std::shared_ptr<ActiveRun> run, std::string started_by) {
   try {
     base::Result<StorePool::Lease> lease = state_.stores.Acquire();
     if (!lease.ok()) return finish(lease.status());
-    app::Connections connections(lease->contacts(), state_.box);
-    base::Result<sync::SyncDefinition> definition =
-        app::LoadSync(lease->contacts(), run->sync_name_);
+    app::Connections connections(lease->store(), state_.box);
+    base::Result<sync::SyncDefinition> definition = app::LoadSync(lease->store(), run->sync_name_);
     if (!definition.ok()) return finish(definition.status());
     sync::EngineOptions options;
     options.started_by = started_by;
@@ -113,7 +112,7 @@ void RunManager::Work(std::shared_ptr<ActiveRun> run, std::string started_by) {
       run->changed_.notify_all();
     };
     base::Result<sync::RunReport> report =
-        app::ExecuteSync(*definition, connections, lease->contacts(), options);
+        app::ExecuteSync(*definition, connections, lease->store(), lease->store(), options);
     finish(report.ok() ? base::Status::Ok() : report.status());
   } catch (const std::exception& e) {
     finish(base::Internal(fmt::format("the run stopped on an internal error: {}", e.what())));

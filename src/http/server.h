@@ -13,7 +13,7 @@
 // sends Origin, the server's own origin.
 //
 // Threads: httplib serves requests on a pool of `worker_threads`; each
-// request borrows a store instance from a small pool (a ContactStore is not
+// request borrows a store instance from a small pool (a Store is not
 // thread-safe); each sync run executes on its own thread with its own store
 // instance, so the server stays responsive while runs go on.
 //
@@ -30,7 +30,7 @@
 #include <vector>
 
 #include "base/status.h"
-#include "store/contact_store.h"
+#include "store/store.h"
 
 namespace httplib {
 class Server;

@@ -25,7 +25,7 @@
 #include "app/data_dir.h"
 #include "app/mail_setup.h"
 #include "secrets/secret_box.h"
-#include "store/contact_store.h"
+#include "store/store.h"
 #include "support/fake_postgres.h"
 #include "support/process.h"
 #include "support/test_servers.h"

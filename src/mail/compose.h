@@ -18,7 +18,7 @@
 #include "mail/link_signer.h"
 #include "mail/mailer.h"
 #include "mail/message.h"
-#include "store/contact_store.h"
+#include "store/mail_store.h"
 
 namespace contactsync::mail {
 

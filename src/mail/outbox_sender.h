@@ -1,6 +1,6 @@
 #pragma once
 
-// OutboxSender: delivers the store's outbox (contact_store.h, Mail section)
+// OutboxSender: delivers the store's outbox (mail_store.h: OutboxQueue)
 // through a Mailer, one message at a time — `contactsync mail send` runs one
 // pass, `serve` runs Loop() on a thread of its own.
 //
@@ -38,7 +38,7 @@
 #include "mail/compose.h"
 #include "mail/link_signer.h"
 #include "mail/mailer.h"
-#include "store/contact_store.h"
+#include "store/mail_store.h"
 
 namespace contactsync::mail {
 
@@ -64,7 +64,7 @@ struct PassReport {
 class OutboxSender {
  public:
   // None is owned; all must outlive the sender.
-  OutboxSender(store::ContactStore& store, Mailer& mailer, const LinkSigner& signer,
+  OutboxSender(store::OutboxQueue& store, Mailer& mailer, const LinkSigner& signer,
                ComposeSettings compose, SenderOptions options, const base::Clock& clock)
       : store_(store),
         mailer_(mailer),
@@ -86,7 +86,7 @@ class OutboxSender {
  private:
   base::Status Finish(const store::MessageOutcome& outcome);
 
-  store::ContactStore& store_;
+  store::OutboxQueue& store_;
   Mailer& mailer_;
   const LinkSigner& signer_;
   const ComposeSettings compose_;

@@ -22,8 +22,7 @@ using ::testing::HasSubstr;
 class OutboxSenderTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto opened =
-        store::sqlite::SqliteContactStore::Open((dir_.path() / "s.db").string(), 5000, clock_);
+    auto opened = store::sqlite::SqliteStore::Open((dir_.path() / "s.db").string(), 5000, clock_);
     ASSERT_TRUE(opened.ok()) << opened.status().ToString();
     store_ = std::move(opened).value();
     ASSERT_TRUE(IsOk(
@@ -78,7 +77,7 @@ class OutboxSenderTest : public ::testing::Test {
 
   source::sqlite::testing::TempDir dir_;
   base::FakeClock clock_{base::TimePoint(std::chrono::seconds(1'800'000'000))};
-  std::unique_ptr<store::ContactStore> store_;
+  std::unique_ptr<store::Store> store_;
   FakeMailer mailer_;
   LinkSigner signer_{std::array<unsigned char, 32>{}};
   ComposeSettings compose_;

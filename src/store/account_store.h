@@ -1,7 +1,7 @@
 #pragma once
 
 // AccountStore: the accounts of the HTTP server (docs/spec.md §7): users, login
-// sessions and API tokens. Kept apart from ContactStore because no contact
+// sessions and API tokens. Kept apart from Store because no contact
 // operation needs it and only the server (and `contactsync user`) uses it;
 // it lives in the same store (same file, same migrations).
 //
@@ -27,7 +27,7 @@
 #include <vector>
 
 #include "base/status.h"
-#include "store/contact_store.h"
+#include "store/store_common.h"
 
 namespace contactsync::store {
 

@@ -1,9 +1,9 @@
-// Names of the mail outbox's stored enums (contact_store.h, Mail section).
+// Names of the mail outbox's stored enums (mail_store.h).
 
 #include <fmt/format.h>
 
 #include "base/text.h"
-#include "store/contact_store.h"
+#include "store/mail_store.h"
 
 namespace contactsync::store {
 

@@ -1,6 +1,6 @@
 #pragma once
 
-// The backend-independent rules of ContactStore (contact_store.h): input
+// The backend-independent rules of the store (store.h): input
 // checks and the subscription state machine. Every implementation calls
 // these inside its write transaction so that SQLite and PostgreSQL decide
 // alike; only storage differs.
@@ -13,7 +13,9 @@
 #include <vector>
 
 #include "base/status.h"
+#include "store/connection_store.h"
 #include "store/contact_store.h"
+#include "store/list_store.h"
 
 namespace contactsync::store {
 

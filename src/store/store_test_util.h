@@ -13,7 +13,7 @@
 
 #include "base/status.h"
 #include "model/custom_field.h"
-#include "store/contact_store.h"
+#include "store/store.h"
 
 namespace contactsync::store::testing {
 

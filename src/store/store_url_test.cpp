@@ -6,7 +6,7 @@
 
 #include <filesystem>
 
-#include "store/contact_store.h"
+#include "store/store.h"
 #include "store/store_test_util.h"
 
 namespace contactsync::store {

@@ -1,9 +1,9 @@
-// Names of the sync engine's stored enums (contact_store.h).
+// Names of the sync engine's stored enums (sync_store.h).
 
 #include <fmt/format.h>
 
 #include "base/text.h"
-#include "store/contact_store.h"
+#include "store/sync_store.h"
 
 namespace contactsync::store {
 

@@ -1,48 +1,29 @@
 #pragma once
 
-// The sync engine's storage (contact_store.h: sync definitions, runs, sync
-// batches) as a conformance suite every ContactStore backend instantiates:
-//
-//   #include "store/sync_store_conformance.h"
-//   INSTANTIATE_TEST_SUITE_P(Sqlite, SyncStoreConformance,
-//                            ::testing::Values(SyncStoreFactory{"sqlite", MakeSqliteStore}),
-//                            SyncStoreFactoryName);
-//
-// Include in exactly one .cpp file per test binary: it defines the tests.
+// The behaviour every SyncStore must have (sync_store.h): sync definitions,
+// runs and their failures, and the batch writer of a run.
+// Instantiated per backend in store_conformance_test.cpp (see
+// store_conformance_fixture.h). Include in exactly one .cpp file per test
+// binary: it defines the tests.
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <chrono>
-#include <functional>
 #include <memory>
-#include <ostream>
 #include <string>
 #include <vector>
 
-#include "base/clock.h"
-#include "store/contact_store.h"
+#include "base/status.h"
+#include "store/store_conformance_fixture.h"
 #include "store/store_rules.h"
-#include "store/store_test_util.h"
 
 namespace contactsync::store::testing {
 
-struct SyncStoreFactory {
-  std::string name;  // a test-name suffix: letters, digits, '_'
-  std::function<std::unique_ptr<ContactStore>(const base::Clock& clock)> make;
-};
-
-inline void PrintTo(const SyncStoreFactory& factory, std::ostream* out) { *out << factory.name; }
-
-inline std::string SyncStoreFactoryName(const ::testing::TestParamInfo<SyncStoreFactory>& info) {
-  return info.param.name;
-}
-
-class SyncStoreConformance : public ::testing::TestWithParam<SyncStoreFactory> {
+class SyncStoreConformance : public StoreConformance {
  protected:
   void SetUp() override {
-    store_ = GetParam().make(clock_);
-    ASSERT_NE(store_, nullptr);
+    StoreConformance::SetUp();
+    if (HasFatalFailure()) return;
     ASSERT_TRUE(IsOk(store_->CreateList(ListNamed("News"))));
     ASSERT_TRUE(IsOk(store_->CreateSync("S", "{}")));
   }
@@ -66,9 +47,6 @@ class SyncStoreConformance : public ::testing::TestWithParam<SyncStoreFactory> {
     EXPECT_TRUE(IsOk(writer));
     return writer.ok() ? std::move(writer).value() : nullptr;
   }
-
-  base::FakeClock clock_{base::TimePoint(std::chrono::seconds(1767225600))};
-  std::unique_ptr<ContactStore> store_;
 };
 
 TEST_P(SyncStoreConformance, SyncDefinitionsAreNamedUniquelyAndKeptAsGiven) {

@@ -142,14 +142,15 @@ query::CustomQueryPolicy PolicyOf(const source::ConnectionSettings& connection) 
 
 base::Result<Plan> CheckDefinition(const SyncDefinition& definition,
                                    const source::ConnectionSettings& connection,
-                                   source::SourceConnector& source, store::ContactStore& store) {
+                                   source::SourceConnector& source, store::ListStore& lists,
+                                   store::SyncStore& syncs) {
   Plan plan;
-  if (base::Result<store::ListInfo> list = store.GetList(definition.list); !list.ok()) {
+  if (base::Result<store::ListInfo> list = lists.GetList(definition.list); !list.ok()) {
     return list.status().WithContext("list: ");
   }
-  CS_ASSIGN_OR_RETURN(std::vector<store::CustomField> fields, store.GetFields());
+  CS_ASSIGN_OR_RETURN(std::vector<store::CustomField> fields, lists.GetFields());
   for (store::CustomField& field : fields) plan.fields.push_back(std::move(field.definition));
-  if (base::Result<store::SyncRecord> saved = store.GetSync(definition.name); saved.ok()) {
+  if (base::Result<store::SyncRecord> saved = syncs.GetSync(definition.name); saved.ok()) {
     plan.sync_id = saved->id;
   }
 

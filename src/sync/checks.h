@@ -15,7 +15,8 @@
 #include "query/select_builder.h"
 #include "source/settings.h"
 #include "source/source.h"
-#include "store/contact_store.h"
+#include "store/list_store.h"
+#include "store/sync_store.h"
 #include "sync/definition.h"
 
 namespace contactsync::sync {
@@ -55,6 +56,7 @@ query::CustomQueryPolicy PolicyOf(const source::ConnectionSettings& connection);
 // type and custom-query policy are used; the password is not).
 base::Result<Plan> CheckDefinition(const SyncDefinition& definition,
                                    const source::ConnectionSettings& connection,
-                                   source::SourceConnector& source, store::ContactStore& store);
+                                   source::SourceConnector& source, store::ListStore& lists,
+                                   store::SyncStore& syncs);
 
 }  // namespace contactsync::sync

@@ -33,7 +33,7 @@
 #include "query/rules.h"
 #include "query/select_builder.h"
 #include "source/settings.h"
-#include "store/contact_store.h"
+#include "store/sync_store.h"
 
 namespace contactsync::sync {
 

@@ -145,17 +145,17 @@ std::optional<int64_t> EstimateTotal(source::SourceConnector& source,
   return total;
 }
 
-base::Result<store::RunRecord> AcquireRun(store::ContactStore& store, const std::string& name,
+base::Result<store::RunRecord> AcquireRun(store::SyncStore& syncs, const std::string& name,
                                           const std::string& started_by) {
   const std::string holder = CurrentHolder();
-  base::Result<store::RunRecord> run = store.BeginRun(name, started_by, holder);
+  base::Result<store::RunRecord> run = syncs.BeginRun(name, started_by, holder);
   if (run.ok() || run.status().code() != base::ErrorCode::kFailedPrecondition) return run;
-  CS_ASSIGN_OR_RETURN(const std::optional<store::RunRecord> running, store.GetRunningRun(name));
+  CS_ASSIGN_OR_RETURN(const std::optional<store::RunRecord> running, syncs.GetRunningRun(name));
   if (!running || !HolderIsGone(running->holder)) return run;
   CS_RETURN_IF_ERROR(
-      store.AbandonRun(running->id, running->holder,
+      syncs.AbandonRun(running->id, running->holder,
                        "interrupted: the process running it ended before it finished"));
-  return store.BeginRun(name, started_by, holder);
+  return syncs.BeginRun(name, started_by, holder);
 }
 
 void FillSample(const store::SyncRow& row, int64_t row_number, SampleRow& sample) {
@@ -273,8 +273,8 @@ std::string_view PhaseName(Phase phase) {
 
 base::Result<RunReport> Execute(const SyncDefinition& definition,
                                 const source::ConnectionSettings& connection,
-                                source::SourceConnector& source, store::ContactStore& store,
-                                const EngineOptions& options) {
+                                source::SourceConnector& source, store::ListStore& lists,
+                                store::SyncStore& syncs, const EngineOptions& options) {
   const Clock::time_point started = Clock::now();
   RunReport report;
   report.dry_run = options.dry_run;
@@ -288,7 +288,7 @@ base::Result<RunReport> Execute(const SyncDefinition& definition,
   };
   notify(Phase::kChecking);
 
-  CS_ASSIGN_OR_RETURN(Plan plan, CheckDefinition(definition, connection, source, store));
+  CS_ASSIGN_OR_RETURN(Plan plan, CheckDefinition(definition, connection, source, lists, syncs));
   report.sql = query::DescribeSql(plan.query);
   progress.sql = report.sql;
   if (!options.dry_run && plan.sync_id == 0) {
@@ -299,7 +299,7 @@ base::Result<RunReport> Execute(const SyncDefinition& definition,
   std::optional<store::RunRecord> run;
   if (!options.dry_run) {
     CS_ASSIGN_OR_RETURN(store::RunRecord begun,
-                        AcquireRun(store, definition.name, options.started_by));
+                        AcquireRun(syncs, definition.name, options.started_by));
     run = std::move(begun);
     report.run_id = run->id;
     report.started_at = run->started_at;
@@ -325,7 +325,7 @@ base::Result<RunReport> Execute(const SyncDefinition& definition,
                                        run ? std::to_string(run->id) : std::string("test")};
     batch_options.group_commit = true;
     CS_ASSIGN_OR_RETURN(std::unique_ptr<store::SyncBatchWriter> writer,
-                        store.OpenSyncBatchWriter(batch_options));
+                        syncs.OpenSyncBatchWriter(batch_options));
     CS_ASSIGN_OR_RETURN(std::unique_ptr<source::RowReader> reader,
                         source.OpenReader(plan.query.sql, Params(plan.query), options.read));
     CS_ASSIGN_OR_RETURN(
@@ -358,7 +358,7 @@ base::Result<RunReport> Execute(const SyncDefinition& definition,
     const auto commit = [&]() -> base::Status {
       CS_RETURN_IF_ERROR(writer->Commit());
       committed_counts = report.counts;
-      if (run) CS_RETURN_IF_ERROR(store.AddRunFailures(run->id, pending_failures));
+      if (run) CS_RETURN_IF_ERROR(syncs.AddRunFailures(run->id, pending_failures));
       for (store::RunFailure& f : pending_failures) {
         if (report.failures.size() >= options.kept_failures) break;
         report.failures.push_back(std::move(f));
@@ -482,7 +482,7 @@ base::Result<RunReport> Execute(const SyncDefinition& definition,
     run->counts = report.counts;
     run->duration_ms = report.duration_ms;
     run->finished_at = base::FormatIso8601Utc(options.clock->Now());
-    CS_RETURN_IF_ERROR(store.FinishRun(*run));
+    CS_RETURN_IF_ERROR(syncs.FinishRun(*run));
   }
   notify(Phase::kFinished);
   return report;

@@ -37,7 +37,8 @@
 #include "base/status.h"
 #include "source/settings.h"
 #include "source/source.h"
-#include "store/contact_store.h"
+#include "store/list_store.h"
+#include "store/sync_store.h"
 #include "sync/definition.h"
 
 namespace contactsync::sync {
@@ -73,7 +74,7 @@ struct RunReport {
   store::RunCounts counts;  // Test: what a run would do (deleted: would delete)
   std::string deletion_note;
   // The first `EngineOptions::kept_failures` failures in row order; a Run
-  // keeps every failure in the store (ContactStore::GetRunFailures).
+  // keeps every failure in the store (SyncStore::GetRunFailures).
   std::vector<store::RunFailure> failures;
   std::vector<SampleRow> sample;  // Test: the first mapped rows
 };
@@ -99,14 +100,14 @@ struct EngineOptions {
 };
 
 // Checks, plans and runs (or tests) `definition`, which must be saved in
-// `store` under its name for a Run. Returns a Status only when no run could
+// `syncs` under its name for a Run. Returns a Status only when no run could
 // start: a failed check (checks.h), another run in progress
 // (kFailedPrecondition), the store unavailable. Once a run started, problems
 // (lost connection, cancel) end it with state failed/cancelled in the report,
 // which is also persisted. `connection`: as CheckDefinition's.
 base::Result<RunReport> Execute(const SyncDefinition& definition,
                                 const source::ConnectionSettings& connection,
-                                source::SourceConnector& source, store::ContactStore& store,
-                                const EngineOptions& options);
+                                source::SourceConnector& source, store::ListStore& lists,
+                                store::SyncStore& syncs, const EngineOptions& options);
 
 }  // namespace contactsync::sync

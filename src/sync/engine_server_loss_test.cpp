@@ -57,8 +57,8 @@ class EngineServerLossTest : public source::server_testing::PrivateServersTest {
                     const std::function<void()>& kill) {
     testing::TempDir dir;
     const std::string store_path = (dir.path() / "store.db").string();
-    auto store = std::move(
-        store::sqlite::SqliteContactStore::Open(store_path, 5000, base::SystemClock()).value());
+    auto store =
+        std::move(store::sqlite::SqliteStore::Open(store_path, 5000, base::SystemClock()).value());
     ASSERT_TRUE(IsOk(store->CreateList(store::testing::ListNamed("News"))));
     model::FieldDefinition note;
     note.key = "NOTE";
@@ -80,7 +80,8 @@ class EngineServerLossTest : public source::server_testing::PrivateServersTest {
     auto run = [&](EngineOptions options) {
       auto source = source::OpenSource(reader);
       EXPECT_TRUE(source.ok()) << source.status().ToString();
-      base::Result<RunReport> report = Execute(definition, reader, **source, *store, options);
+      base::Result<RunReport> report =
+          Execute(definition, reader, **source, *store, *store, options);
       EXPECT_TRUE(report.ok()) << report.status().ToString();
       return report.ok() ? std::move(report).value() : RunReport{};
     };

@@ -43,7 +43,7 @@ class EngineFixture {
  protected:
   void SetUpStore() {
     store_path_ = (dir_.path() / "store.db").string();
-    auto opened = store::sqlite::SqliteContactStore::Open(store_path_, 5000, base::SystemClock());
+    auto opened = store::sqlite::SqliteStore::Open(store_path_, 5000, base::SystemClock());
     ASSERT_TRUE(opened.ok()) << opened.status().ToString();
     store_ = std::move(opened).value();
     ASSERT_TRUE(IsOk(store_->CreateList(store::testing::ListNamed("News"))));
@@ -127,7 +127,8 @@ class EngineFixture {
     }
     options.read.max_rows = batch_rows_;
     options.started_by = "test";
-    base::Result<RunReport> report = sync::Execute(d, Settings(), *source, *store_, options);
+    base::Result<RunReport> report =
+        sync::Execute(d, Settings(), *source, *store_, *store_, options);
     EXPECT_TRUE(report.ok()) << report.status().ToString();
     return report.ok() ? std::move(report).value() : RunReport{};
   }
@@ -154,7 +155,7 @@ class EngineFixture {
   testing::TempDir dir_;
   std::string store_path_;
   testing::SourceDatabase* source_ = nullptr;  // owned by the suite's SharedDatabases
-  std::unique_ptr<store::ContactStore> store_;
+  std::unique_ptr<store::Store> store_;
   size_t batch_rows_ = 1000;
 };
 
@@ -770,8 +771,8 @@ TEST(PostgresSqlAsciiDatabase, BytesThatAreNotUtf8FailTheRow) {
 
   testing::TempDir dir;
   const std::string store_path = (dir.path() / "store.db").string();
-  auto store = std::move(
-      store::sqlite::SqliteContactStore::Open(store_path, 5000, base::SystemClock()).value());
+  auto store =
+      std::move(store::sqlite::SqliteStore::Open(store_path, 5000, base::SystemClock()).value());
   ASSERT_TRUE(IsOk(store->CreateList(store::testing::ListNamed("News"))));
   SyncDefinition d;
   d.name = "Legacy";
@@ -785,7 +786,8 @@ TEST(PostgresSqlAsciiDatabase, BytesThatAreNotUtf8FailTheRow) {
   {
     auto source = source::OpenSource(legacy_reader);
     ASSERT_TRUE(source.ok()) << source.status().ToString();
-    base::Result<RunReport> report = Execute(d, legacy_reader, **source, *store, EngineOptions{});
+    base::Result<RunReport> report =
+        Execute(d, legacy_reader, **source, *store, *store, EngineOptions{});
     ASSERT_TRUE(report.ok()) << report.status().ToString();
     EXPECT_EQ(report->state, RunState::kSucceeded) << report->message;
     EXPECT_EQ(report->counts.selected, 4);
@@ -1003,7 +1005,8 @@ TEST_P(EngineTest, ASecondRunIsRefusedButAStaleLockIsTakenOver) {
   base::Result<store::RunRecord> held = store_->BeginRun("People", "someone", CurrentHolder());
   ASSERT_TRUE(held.ok());
   auto source = source_->Connect();
-  base::Result<RunReport> refused = sync::Execute(d, Settings(), *source, *store_, EngineOptions{});
+  base::Result<RunReport> refused =
+      sync::Execute(d, Settings(), *source, *store_, *store_, EngineOptions{});
   EXPECT_TRUE(store::testing::HasError(refused.status(), base::ErrorCode::kFailedPrecondition,
                                        "already running"));
   EXPECT_EQ(Count("SELECT count(*) FROM contacts"), 0);
@@ -1033,7 +1036,7 @@ TEST_P(EngineTest, ChecksNameTheProblem) {
   EngineOptions dry;
   dry.dry_run = true;
   const auto check = [&](const SyncDefinition& def) {
-    return sync::Execute(def, Settings(), *source, *store_, dry).status();
+    return sync::Execute(def, Settings(), *source, *store_, *store_, dry).status();
   };
   SyncDefinition bad = d;
   bad.list = "Nope";

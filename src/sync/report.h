@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "store/contact_store.h"
+#include "store/sync_store.h"
 
 namespace contactsync::sync {
 

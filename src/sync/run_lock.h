@@ -1,6 +1,6 @@
 #pragma once
 
-// Who holds a sync's run lock (ContactStore::BeginRun), and whether that
+// Who holds a sync's run lock (SyncStore::BeginRun), and whether that
 // process still exists: a run left "running" by a killed process must not
 // block the sync forever.
 //

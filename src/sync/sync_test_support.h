@@ -13,8 +13,8 @@
 #include <gtest/gtest.h>
 
 #include "source/sqlite/test_fixture.h"
-#include "store/contact_store.h"
 #include "store/sqlite/sqlite_store.h"
+#include "store/store.h"
 #include "sync/definition.h"
 #include "sync/engine.h"
 

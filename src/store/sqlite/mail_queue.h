@@ -1,18 +1,18 @@
 #pragma once
 
-// Queueing the mail that a subscription change causes (contact_store.h, Mail
-// section), inside the caller's write transaction, so that the change and its
-// messages commit or roll back together. Called by SaveContact, the sync
-// batch writer and the confirmation link, right after ChangeSubscription.
+// Queueing the mail that a subscription change causes (mail_store.h), inside
+// the caller's write transaction, so that the change and its messages commit
+// or roll back together. Called by SaveContact, the sync batch writer and the
+// confirmation link, right after ChangeSubscription.
 
 #include <cstdint>
 #include <optional>
 #include <string>
 
 #include "base/status.h"
-#include "store/contact_store.h"
 #include "store/sqlite/sqlite_handle.h"
 #include "store/sqlite/sqlite_queries.h"
+#include "store/store.h"
 
 namespace contactsync::store::sqlite {
 

@@ -96,8 +96,8 @@ class IdsNeverReusedTest : public ::testing::Test {
     return std::move(db).value();
   }
 
-  std::unique_ptr<SqliteContactStore> Open() {
-    auto store = SqliteContactStore::Open(StorePath(), 5000, clock_);
+  std::unique_ptr<SqliteStore> Open() {
+    auto store = SqliteStore::Open(StorePath(), 5000, clock_);
     EXPECT_TRUE(IsOk(store));
     return store.ok() ? std::move(store).value() : nullptr;
   }

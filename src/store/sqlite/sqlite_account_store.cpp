@@ -52,7 +52,7 @@ base::Result<std::unique_ptr<SqliteAccountStore>> SqliteAccountStore::Open(
     const std::string& path, int busy_timeout_ms, const base::Clock& clock) {
   // The contact store's open checks the file, sets WAL mode and migrates;
   // this connection then only needs its per-connection settings.
-  CS_RETURN_IF_ERROR(SqliteContactStore::Open(path, busy_timeout_ms, clock).status());
+  CS_RETURN_IF_ERROR(SqliteStore::Open(path, busy_timeout_ms, clock).status());
   CS_ASSIGN_OR_RETURN(Database db, Database::Open(path, busy_timeout_ms));
   CS_RETURN_IF_ERROR(db.Exec("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL"));
   return std::unique_ptr<SqliteAccountStore>(new SqliteAccountStore(std::move(db), clock));

@@ -2,7 +2,7 @@
 
 // SqliteAccountStore: the AccountStore (store/account_store.h) in the SQLite
 // store file, on its own connection (same settings and migrations as
-// SqliteContactStore).
+// SqliteStore).
 //
 // Thread safety: one instance per thread.
 
@@ -17,7 +17,7 @@ namespace contactsync::store::sqlite {
 
 class SqliteAccountStore final : public AccountStore {
  public:
-  // Opens the store at `path` as SqliteContactStore::Open does (creating it
+  // Opens the store at `path` as SqliteStore::Open does (creating it
   // and applying migrations). `clock` must outlive the store.
   static base::Result<std::unique_ptr<SqliteAccountStore>> Open(const std::string& path,
                                                                 int busy_timeout_ms,

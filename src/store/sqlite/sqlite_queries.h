@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "base/status.h"
-#include "store/contact_store.h"
 #include "store/sqlite/sqlite_handle.h"
+#include "store/store.h"
 
 namespace contactsync::store::sqlite {
 

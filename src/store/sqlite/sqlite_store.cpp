@@ -88,8 +88,9 @@ base::Status ExclusionNotFound(int64_t id) {
 
 }  // namespace
 
-base::Result<std::unique_ptr<SqliteContactStore>> SqliteContactStore::Open(
-    const std::string& path, int busy_timeout_ms, const base::Clock& clock) {
+base::Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path,
+                                                             int busy_timeout_ms,
+                                                             const base::Clock& clock) {
   if (path.empty()) return base::InvalidArgument("the store path is empty");
   if (std::filesystem::is_directory(path)) {
     return base::InvalidArgument(fmt::format("the store {} is a directory, not a file", path));
@@ -99,10 +100,10 @@ base::Result<std::unique_ptr<SqliteContactStore>> SqliteContactStore::Open(
   CS_RETURN_IF_ERROR(ConfigureConnection(db));
   CS_RETURN_IF_ERROR(CheckIsContactsyncStore(db));
   CS_RETURN_IF_ERROR(ApplyMigrations(db, Migrations(), clock));
-  return std::unique_ptr<SqliteContactStore>(new SqliteContactStore(std::move(db), clock));
+  return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(db), clock));
 }
 
-base::Result<ConnectionSettings> SqliteContactStore::Settings() {
+base::Result<ConnectionSettings> SqliteStore::Settings() {
   ConnectionSettings settings;
   const auto read = [&](std::string_view pragma, auto&& store) -> base::Status {
     CS_ASSIGN_OR_RETURN(CachedStatement query, db_.Cached(pragma));
@@ -122,13 +123,13 @@ base::Result<ConnectionSettings> SqliteContactStore::Settings() {
   return settings;
 }
 
-base::Result<int> SqliteContactStore::SchemaVersion() {
+base::Result<int> SqliteStore::SchemaVersion() {
   return InTransaction(db_, kRead, [&] { return CurrentSchemaVersion(db_); });
 }
 
 // Lists.
 
-base::Result<ListInfo> SqliteContactStore::CreateList(const NewList& input) {
+base::Result<ListInfo> SqliteStore::CreateList(const NewList& input) {
   CS_ASSIGN_OR_RETURN(const NewList list, ValidateNewList(input));
   return InTransaction(db_, kWrite, [&]() -> base::Result<ListInfo> {
     CS_ASSIGN_OR_RETURN(const std::optional<ListRef> existing, FindList(db_, list.name));
@@ -156,7 +157,7 @@ base::Result<ListInfo> SqliteContactStore::CreateList(const NewList& input) {
   });
 }
 
-base::Result<std::vector<ListInfo>> SqliteContactStore::GetLists() {
+base::Result<std::vector<ListInfo>> SqliteStore::GetLists() {
   return InTransaction(db_, kRead, [&]() -> base::Result<std::vector<ListInfo>> {
     CS_ASSIGN_OR_RETURN(CachedStatement query,
                         db_.Cached(fmt::format("{} ORDER BY l.name", kListColumns)));
@@ -169,7 +170,7 @@ base::Result<std::vector<ListInfo>> SqliteContactStore::GetLists() {
   });
 }
 
-base::Result<ListInfo> SqliteContactStore::GetList(std::string_view name) {
+base::Result<ListInfo> SqliteStore::GetList(std::string_view name) {
   return InTransaction(db_, kRead, [&]() -> base::Result<ListInfo> {
     CS_ASSIGN_OR_RETURN(CachedStatement query,
                         db_.Cached(fmt::format("{} WHERE l.name = ?1", kListColumns)));
@@ -180,7 +181,7 @@ base::Result<ListInfo> SqliteContactStore::GetList(std::string_view name) {
   });
 }
 
-base::Status SqliteContactStore::DeleteList(std::string_view name) {
+base::Status SqliteStore::DeleteList(std::string_view name) {
   return InTransaction(db_, kWrite, [&]() -> base::Status {
     CS_ASSIGN_OR_RETURN(const ListRef list, RequireList(db_, name));
     // Subscriptions and list-scoped exclusions go by ON DELETE CASCADE; the
@@ -193,7 +194,7 @@ base::Status SqliteContactStore::DeleteList(std::string_view name) {
 
 // Custom fields.
 
-base::Result<CustomField> SqliteContactStore::CreateField(const model::FieldDefinition& input) {
+base::Result<CustomField> SqliteStore::CreateField(const model::FieldDefinition& input) {
   CS_ASSIGN_OR_RETURN(model::FieldDefinition definition, model::ValidateFieldDefinition(input));
   return InTransaction(db_, kWrite, [&]() -> base::Result<CustomField> {
     {
@@ -227,11 +228,11 @@ base::Result<CustomField> SqliteContactStore::CreateField(const model::FieldDefi
   });
 }
 
-base::Result<std::vector<CustomField>> SqliteContactStore::GetFields() {
+base::Result<std::vector<CustomField>> SqliteStore::GetFields() {
   return InTransaction(db_, kRead, [&] { return LoadFields(db_); });
 }
 
-base::Status SqliteContactStore::DeleteField(std::string_view key) {
+base::Status SqliteStore::DeleteField(std::string_view key) {
   const std::string canonical = CanonicalFieldKey(key);
   return InTransaction(db_, kWrite, [&]() -> base::Status {
     // Values and options go by ON DELETE CASCADE.
@@ -246,8 +247,8 @@ base::Status SqliteContactStore::DeleteField(std::string_view key) {
 
 // Exclusions.
 
-base::Result<Exclusion> SqliteContactStore::AddExclusion(std::string_view raw_pattern,
-                                                         std::optional<std::string> list_name) {
+base::Result<Exclusion> SqliteStore::AddExclusion(std::string_view raw_pattern,
+                                                  std::optional<std::string> list_name) {
   CS_ASSIGN_OR_RETURN(std::string pattern, model::NormalizeExclusionPattern(raw_pattern));
   const bool global = !list_name || base::TrimAscii(*list_name).empty();
   return InTransaction(db_, kWrite, [&]() -> base::Result<Exclusion> {
@@ -288,7 +289,7 @@ base::Result<Exclusion> SqliteContactStore::AddExclusion(std::string_view raw_pa
   });
 }
 
-base::Result<std::vector<Exclusion>> SqliteContactStore::GetExclusions(
+base::Result<std::vector<Exclusion>> SqliteStore::GetExclusions(
     std::optional<std::string> list_name) {
   const bool all = !list_name || base::TrimAscii(*list_name).empty();
   return InTransaction(db_, kRead, [&]() -> base::Result<std::vector<Exclusion>> {
@@ -321,7 +322,7 @@ base::Result<std::vector<Exclusion>> SqliteContactStore::GetExclusions(
   });
 }
 
-base::Status SqliteContactStore::RemoveExclusion(int64_t id) {
+base::Status SqliteStore::RemoveExclusion(int64_t id) {
   return InTransaction(db_, kWrite, [&]() -> base::Status {
     CS_ASSIGN_OR_RETURN(CachedStatement remove, db_.Cached("DELETE FROM exclusions WHERE id = ?1"));
     remove->Bind(1, id);
@@ -331,8 +332,8 @@ base::Status SqliteContactStore::RemoveExclusion(int64_t id) {
   });
 }
 
-base::Result<std::optional<Exclusion>> SqliteContactStore::FindExclusion(std::string_view email,
-                                                                         std::string_view list) {
+base::Result<std::optional<Exclusion>> SqliteStore::FindExclusion(std::string_view email,
+                                                                  std::string_view list) {
   CS_ASSIGN_OR_RETURN(const std::string valid, model::ValidateEmail(email));
   const std::string key = model::EmailKey(valid);
   return InTransaction(db_, kRead, [&]() -> base::Result<std::optional<Exclusion>> {

@@ -1,7 +1,7 @@
 #pragma once
 
-// SqliteContactStore: the ContactStore (store/contact_store.h) in one SQLite
-// file, the embedded default.
+// SqliteStore: the Store (store/store.h) in one SQLite file, the embedded
+// default.
 //
 // The file is opened in WAL mode (readers never wait for the writer), with
 // foreign keys on and synchronous=NORMAL (durable across process crashes; a
@@ -17,8 +17,8 @@
 #include <string>
 
 #include "base/clock.h"
-#include "store/contact_store.h"
 #include "store/sqlite/sqlite_handle.h"
+#include "store/store.h"
 
 namespace contactsync::store::sqlite {
 
@@ -31,21 +31,22 @@ struct ConnectionSettings {
   int64_t synchronous = 0;  // 1 = NORMAL
 };
 
-class SqliteContactStore final : public ContactStore {
+class SqliteStore final : public Store {
  public:
   // Opens `path`, creating it and its parent directory when absent, and
   // applies pending migrations. InvalidArgument naming `path` when the file
   // is not a SQLite database; FailedPrecondition when its schema is newer
   // than this build. `clock` must outlive the store.
-  static base::Result<std::unique_ptr<SqliteContactStore>> Open(const std::string& path,
-                                                                int busy_timeout_ms,
-                                                                const base::Clock& clock);
+  static base::Result<std::unique_ptr<SqliteStore>> Open(const std::string& path,
+                                                         int busy_timeout_ms,
+                                                         const base::Clock& clock);
 
   const std::string& path() const { return db_.path(); }
   base::Result<ConnectionSettings> Settings();
 
   base::Result<int> SchemaVersion() override;
 
+  // ListStore (sqlite_store.cpp).
   base::Result<ListInfo> CreateList(const NewList& list) override;
   base::Result<std::vector<ListInfo>> GetLists() override;
   base::Result<ListInfo> GetList(std::string_view name) override;
@@ -54,7 +55,14 @@ class SqliteContactStore final : public ContactStore {
   base::Result<CustomField> CreateField(const model::FieldDefinition& field) override;
   base::Result<std::vector<CustomField>> GetFields() override;
   base::Status DeleteField(std::string_view key) override;
+  base::Result<Exclusion> AddExclusion(std::string_view pattern,
+                                       std::optional<std::string> list) override;
+  base::Result<std::vector<Exclusion>> GetExclusions(std::optional<std::string> list) override;
+  base::Status RemoveExclusion(int64_t id) override;
+  base::Result<std::optional<Exclusion>> FindExclusion(std::string_view email,
+                                                       std::string_view list) override;
 
+  // ContactStore (sqlite_store_contacts.cpp).
   base::Result<ContactChangeOutcome> SaveContact(const ContactChange& change) override;
   base::Result<Contact> GetContact(std::string_view email) override;
   base::Result<Contact> GetContactById(int64_t id) override;
@@ -66,20 +74,14 @@ class SqliteContactStore final : public ContactStore {
   base::Status MarkBounced(std::string_view email, const Cause& cause) override;
   base::Result<std::vector<HistoryEntry>> GetHistory(std::string_view email) override;
 
-  base::Result<Exclusion> AddExclusion(std::string_view pattern,
-                                       std::optional<std::string> list) override;
-  base::Result<std::vector<Exclusion>> GetExclusions(std::optional<std::string> list) override;
-  base::Status RemoveExclusion(int64_t id) override;
-  base::Result<std::optional<Exclusion>> FindExclusion(std::string_view email,
-                                                       std::string_view list) override;
-
+  // ConnectionStore (sqlite_store_connections.cpp).
   base::Result<ConnectionRecord> CreateConnection(const ConnectionRecord& record) override;
   base::Result<ConnectionRecord> UpdateConnection(const ConnectionRecord& record) override;
   base::Result<std::vector<ConnectionRecord>> GetConnections() override;
   base::Result<ConnectionRecord> GetConnection(std::string_view name) override;
   base::Status DeleteConnection(std::string_view name) override;
 
-  // Sync definitions, runs and batches (sqlite_store_syncs.cpp,
+  // SyncStore: sync definitions, runs and batches (sqlite_store_syncs.cpp,
   // sqlite_store_sync_batch.cpp).
   base::Result<SyncRecord> CreateSync(std::string_view name,
                                       std::string_view definition_json) override;
@@ -103,28 +105,28 @@ class SqliteContactStore final : public ContactStore {
   base::Result<std::unique_ptr<SyncBatchWriter>> OpenSyncBatchWriter(
       const SyncBatchOptions& options) override;
 
-  // Mail (sqlite_store_mail.cpp).
+  // OutboxQueue and MailStore (sqlite_store_mail.cpp).
+  base::Result<std::optional<ClaimedMessage>> ClaimNextMessage() override;
+  base::Status FinishMessage(const MessageOutcome& outcome) override;
+  base::Result<int64_t> FailAbandonedClaims(std::string_view claimed_before,
+                                            std::string_view error) override;
+  base::Result<int64_t> CountMessagesSentSince(std::string_view since) override;
+  base::Result<std::optional<std::string>> NextDueTime() override;
   base::Result<std::optional<MailSettingsRecord>> GetMailSettings() override;
   base::Result<MailSettingsRecord> SaveMailSettings(const MailSettingsRecord& record) override;
   base::Result<Autoresponder> CreateAutoresponder(const NewAutoresponder& autoresponder) override;
   base::Result<std::vector<Autoresponder>> GetAutoresponders(
       std::optional<std::string> list) override;
   base::Status DeleteAutoresponder(int64_t id) override;
-  base::Result<std::optional<ClaimedMessage>> ClaimNextMessage() override;
-  base::Status FinishMessage(const MessageOutcome& outcome) override;
-  base::Result<int64_t> FailAbandonedClaims(std::string_view claimed_before,
-                                            std::string_view error) override;
   base::Status RequeueMessage(int64_t id) override;
   base::Status CancelMessage(int64_t id) override;
   base::Result<int64_t> CancelQueuedMessages() override;
-  base::Result<int64_t> CountMessagesSentSince(std::string_view since) override;
-  base::Result<std::optional<std::string>> NextDueTime() override;
   base::Result<OutboxPage> GetOutbox(const OutboxFilter& filter) override;
   base::Result<LinkOutcome> ConfirmByLink(int64_t contact_id, int64_t list_id) override;
   base::Result<LinkOutcome> UnsubscribeByLink(int64_t contact_id, int64_t list_id) override;
 
  private:
-  SqliteContactStore(Database db, const base::Clock& clock) : db_(std::move(db)), clock_(clock) {}
+  SqliteStore(Database db, const base::Clock& clock) : db_(std::move(db)), clock_(clock) {}
 
   std::string Now() const { return base::FormatIso8601Utc(clock_.Now()); }
   base::Result<ContactChangeOutcome> SaveContactLocked(const ContactChange& change,

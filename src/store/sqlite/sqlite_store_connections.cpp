@@ -1,4 +1,4 @@
-// SqliteContactStore: saved connections to external databases.
+// SqliteStore: saved connections to external databases.
 
 #include <fmt/format.h>
 
@@ -68,7 +68,7 @@ base::Result<std::optional<ConnectionRecord>> FindConnection(Database& db, std::
 
 }  // namespace
 
-base::Result<ConnectionRecord> SqliteContactStore::CreateConnection(const ConnectionRecord& input) {
+base::Result<ConnectionRecord> SqliteStore::CreateConnection(const ConnectionRecord& input) {
   CS_ASSIGN_OR_RETURN(ConnectionRecord record, ValidateConnectionRecord(input));
   if (record.owner_id.empty()) return base::InvalidArgument("connection owner id is missing");
   return InTransaction(db_, TransactionKind::kWrite, [&]() -> base::Result<ConnectionRecord> {
@@ -108,7 +108,7 @@ base::Result<ConnectionRecord> SqliteContactStore::CreateConnection(const Connec
   });
 }
 
-base::Result<ConnectionRecord> SqliteContactStore::UpdateConnection(const ConnectionRecord& input) {
+base::Result<ConnectionRecord> SqliteStore::UpdateConnection(const ConnectionRecord& input) {
   CS_ASSIGN_OR_RETURN(ConnectionRecord record, ValidateConnectionRecord(input));
   return InTransaction(db_, TransactionKind::kWrite, [&]() -> base::Result<ConnectionRecord> {
     CS_ASSIGN_OR_RETURN(const auto existing, FindConnection(db_, record.name));
@@ -143,7 +143,7 @@ base::Result<ConnectionRecord> SqliteContactStore::UpdateConnection(const Connec
   });
 }
 
-base::Result<std::vector<ConnectionRecord>> SqliteContactStore::GetConnections() {
+base::Result<std::vector<ConnectionRecord>> SqliteStore::GetConnections() {
   return InTransaction(
       db_, TransactionKind::kRead, [&]() -> base::Result<std::vector<ConnectionRecord>> {
         CS_ASSIGN_OR_RETURN(CachedStatement query,
@@ -157,7 +157,7 @@ base::Result<std::vector<ConnectionRecord>> SqliteContactStore::GetConnections()
       });
 }
 
-base::Result<ConnectionRecord> SqliteContactStore::GetConnection(std::string_view name) {
+base::Result<ConnectionRecord> SqliteStore::GetConnection(std::string_view name) {
   return InTransaction(db_, TransactionKind::kRead, [&]() -> base::Result<ConnectionRecord> {
     CS_ASSIGN_OR_RETURN(const auto record, FindConnection(db_, name));
     if (!record) return ConnectionNotFound(name);
@@ -165,7 +165,7 @@ base::Result<ConnectionRecord> SqliteContactStore::GetConnection(std::string_vie
   });
 }
 
-base::Status SqliteContactStore::DeleteConnection(std::string_view name) {
+base::Status SqliteStore::DeleteConnection(std::string_view name) {
   return InTransaction(db_, TransactionKind::kWrite, [&]() -> base::Status {
     CS_ASSIGN_OR_RETURN(const auto record, FindConnection(db_, name));
     if (!record) return ConnectionNotFound(name);

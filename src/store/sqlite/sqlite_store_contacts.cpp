@@ -1,4 +1,4 @@
-// SqliteContactStore: contacts, their field values and subscriptions.
+// SqliteStore: contacts, their field values and subscriptions.
 
 #include <algorithm>
 #include <map>
@@ -200,7 +200,7 @@ base::Status FieldRequired(std::string_view key) {
 
 }  // namespace
 
-base::Result<ContactChangeOutcome> SqliteContactStore::SaveContact(const ContactChange& change) {
+base::Result<ContactChangeOutcome> SqliteStore::SaveContact(const ContactChange& change) {
   // Everything that needs no data is checked before taking the write lock.
   CS_ASSIGN_OR_RETURN(const std::string email, model::ValidateEmail(change.contact.email));
   CS_RETURN_IF_ERROR(CheckContactText(change.contact));
@@ -208,8 +208,8 @@ base::Result<ContactChangeOutcome> SqliteContactStore::SaveContact(const Contact
   return InTransaction(db_, kWrite, [&] { return SaveContactLocked(change, email); });
 }
 
-base::Result<ContactChangeOutcome> SqliteContactStore::SaveContactLocked(
-    const ContactChange& change, const std::string& email) {
+base::Result<ContactChangeOutcome> SqliteStore::SaveContactLocked(const ContactChange& change,
+                                                                  const std::string& email) {
   const ContactInput& input = change.contact;
   const std::string key = model::EmailKey(email);
   CS_ASSIGN_OR_RETURN(const std::vector<CustomField> fields, LoadFields(db_));
@@ -315,14 +315,14 @@ base::Result<ContactChangeOutcome> SqliteContactStore::SaveContactLocked(
   return outcome;
 }
 
-base::Result<Contact> SqliteContactStore::GetContact(std::string_view email) {
+base::Result<Contact> SqliteStore::GetContact(std::string_view email) {
   return InTransaction(db_, kRead, [&]() -> base::Result<Contact> {
     CS_ASSIGN_OR_RETURN(ContactRow row, RequireContact(db_, email));
     return LoadContact(db_, std::move(row));
   });
 }
 
-base::Result<Contact> SqliteContactStore::GetContactById(int64_t id) {
+base::Result<Contact> SqliteStore::GetContactById(int64_t id) {
   return InTransaction(db_, kRead, [&]() -> base::Result<Contact> {
     ContactRow row;
     {
@@ -337,7 +337,7 @@ base::Result<Contact> SqliteContactStore::GetContactById(int64_t id) {
   });
 }
 
-base::Result<ContactPage> SqliteContactStore::FindContacts(const ContactFilter& filter) {
+base::Result<ContactPage> SqliteStore::FindContacts(const ContactFilter& filter) {
   if (filter.limit < 1 || filter.limit > 1000) {
     return base::InvalidArgument(
         fmt::format("limit must be between 1 and 1000, not {}", filter.limit));
@@ -416,7 +416,7 @@ base::Result<ContactPage> SqliteContactStore::FindContacts(const ContactFilter& 
   });
 }
 
-base::Status SqliteContactStore::DeleteContact(std::string_view email) {
+base::Status SqliteStore::DeleteContact(std::string_view email) {
   return InTransaction(db_, kWrite, [&]() -> base::Status {
     CS_ASSIGN_OR_RETURN(const ContactRow row, RequireContact(db_, email));
     // Values, subscriptions and history go by ON DELETE CASCADE.
@@ -426,8 +426,8 @@ base::Status SqliteContactStore::DeleteContact(std::string_view email) {
   });
 }
 
-base::Status SqliteContactStore::Unsubscribe(std::string_view email, std::string_view list_name,
-                                             const Cause& cause) {
+base::Status SqliteStore::Unsubscribe(std::string_view email, std::string_view list_name,
+                                      const Cause& cause) {
   CS_RETURN_IF_ERROR(CheckCause(cause));
   return InTransaction(db_, kWrite, [&]() -> base::Status {
     CS_ASSIGN_OR_RETURN(ContactRow row, RequireContact(db_, email));
@@ -451,7 +451,7 @@ base::Status SqliteContactStore::Unsubscribe(std::string_view email, std::string
   });
 }
 
-base::Status SqliteContactStore::MarkBounced(std::string_view email, const Cause& cause) {
+base::Status SqliteStore::MarkBounced(std::string_view email, const Cause& cause) {
   CS_RETURN_IF_ERROR(CheckCause(cause));
   return InTransaction(db_, kWrite, [&]() -> base::Status {
     CS_ASSIGN_OR_RETURN(ContactRow row, RequireContact(db_, email));
@@ -483,7 +483,7 @@ base::Status SqliteContactStore::MarkBounced(std::string_view email, const Cause
   });
 }
 
-base::Result<std::vector<HistoryEntry>> SqliteContactStore::GetHistory(std::string_view email) {
+base::Result<std::vector<HistoryEntry>> SqliteStore::GetHistory(std::string_view email) {
   return InTransaction(db_, kRead, [&]() -> base::Result<std::vector<HistoryEntry>> {
     CS_ASSIGN_OR_RETURN(const ContactRow row, RequireContact(db_, email));
     CS_ASSIGN_OR_RETURN(

@@ -1,5 +1,5 @@
-// SqliteContactStore: mail settings, autoresponders, the outbox and the
-// confirm/unsubscribe links (contact_store.h, Mail section; docs/mail.md).
+// SqliteStore: mail settings, autoresponders, the outbox and the
+// confirm/unsubscribe links (mail_store.h; docs/mail.md).
 
 #include <fmt/format.h>
 
@@ -194,7 +194,7 @@ base::Status QueueMailForChange(Database& db, int64_t contact_id, const ListRef&
   return base::Status::Ok();
 }
 
-base::Result<std::optional<MailSettingsRecord>> SqliteContactStore::GetMailSettings() {
+base::Result<std::optional<MailSettingsRecord>> SqliteStore::GetMailSettings() {
   return InTransaction(db_, kRead, [&]() -> base::Result<std::optional<MailSettingsRecord>> {
     CS_ASSIGN_OR_RETURN(
         CachedStatement query,
@@ -220,8 +220,7 @@ base::Result<std::optional<MailSettingsRecord>> SqliteContactStore::GetMailSetti
   });
 }
 
-base::Result<MailSettingsRecord> SqliteContactStore::SaveMailSettings(
-    const MailSettingsRecord& input) {
+base::Result<MailSettingsRecord> SqliteStore::SaveMailSettings(const MailSettingsRecord& input) {
   CS_ASSIGN_OR_RETURN(MailSettingsRecord record, ValidateMailSettings(input));
   if (record.owner_id.empty()) return base::InvalidArgument("mail settings owner id is missing");
   return InTransaction(db_, kWrite, [&]() -> base::Result<MailSettingsRecord> {
@@ -255,7 +254,7 @@ base::Result<MailSettingsRecord> SqliteContactStore::SaveMailSettings(
   });
 }
 
-base::Result<Autoresponder> SqliteContactStore::CreateAutoresponder(const NewAutoresponder& input) {
+base::Result<Autoresponder> SqliteStore::CreateAutoresponder(const NewAutoresponder& input) {
   if (input.subject.empty()) return base::InvalidArgument("the subject must not be empty");
   if (input.body.empty()) return base::InvalidArgument("the body must not be empty");
   CS_RETURN_IF_ERROR(CheckSetting("subject", input.subject));
@@ -290,7 +289,7 @@ base::Result<Autoresponder> SqliteContactStore::CreateAutoresponder(const NewAut
   });
 }
 
-base::Result<std::vector<Autoresponder>> SqliteContactStore::GetAutoresponders(
+base::Result<std::vector<Autoresponder>> SqliteStore::GetAutoresponders(
     std::optional<std::string> list_name) {
   return InTransaction(db_, kRead, [&]() -> base::Result<std::vector<Autoresponder>> {
     int64_t list_id = 0;
@@ -319,7 +318,7 @@ base::Result<std::vector<Autoresponder>> SqliteContactStore::GetAutoresponders(
   });
 }
 
-base::Status SqliteContactStore::DeleteAutoresponder(int64_t id) {
+base::Status SqliteStore::DeleteAutoresponder(int64_t id) {
   return InTransaction(db_, kWrite, [&]() -> base::Status {
     CS_ASSIGN_OR_RETURN(CachedStatement remove,
                         db_.Cached("DELETE FROM mail_autoresponders WHERE id = ?1"));
@@ -332,7 +331,7 @@ base::Status SqliteContactStore::DeleteAutoresponder(int64_t id) {
   });
 }
 
-base::Result<std::optional<ClaimedMessage>> SqliteContactStore::ClaimNextMessage() {
+base::Result<std::optional<ClaimedMessage>> SqliteStore::ClaimNextMessage() {
   return InTransaction(db_, kWrite, [&]() -> base::Result<std::optional<ClaimedMessage>> {
     const std::string now = Now();
     // Each pass of the loop either claims a message or cancels one, so it
@@ -454,7 +453,7 @@ base::Result<std::optional<ClaimedMessage>> SqliteContactStore::ClaimNextMessage
   });
 }
 
-base::Status SqliteContactStore::FinishMessage(const MessageOutcome& outcome) {
+base::Status SqliteStore::FinishMessage(const MessageOutcome& outcome) {
   if (outcome.state != OutboxState::kSent && outcome.state != OutboxState::kQueued &&
       outcome.state != OutboxState::kFailed) {
     return base::InvalidArgument("a message finishes as sent, queued or failed");
@@ -485,8 +484,8 @@ base::Status SqliteContactStore::FinishMessage(const MessageOutcome& outcome) {
   });
 }
 
-base::Result<int64_t> SqliteContactStore::FailAbandonedClaims(std::string_view claimed_before,
-                                                              std::string_view error) {
+base::Result<int64_t> SqliteStore::FailAbandonedClaims(std::string_view claimed_before,
+                                                       std::string_view error) {
   return InTransaction(db_, kWrite, [&]() -> base::Result<int64_t> {
     CS_ASSIGN_OR_RETURN(
         CachedStatement update,
@@ -498,7 +497,7 @@ base::Result<int64_t> SqliteContactStore::FailAbandonedClaims(std::string_view c
   });
 }
 
-base::Status SqliteContactStore::RequeueMessage(int64_t id) {
+base::Status SqliteStore::RequeueMessage(int64_t id) {
   return InTransaction(db_, kWrite, [&]() -> base::Status {
     const std::string now = Now();
     CS_ASSIGN_OR_RETURN(CachedStatement update,
@@ -517,7 +516,7 @@ base::Status SqliteContactStore::RequeueMessage(int64_t id) {
   });
 }
 
-base::Status SqliteContactStore::CancelMessage(int64_t id) {
+base::Status SqliteStore::CancelMessage(int64_t id) {
   return InTransaction(db_, kWrite, [&]() -> base::Status {
     CS_ASSIGN_OR_RETURN(CachedStatement update,
                         db_.Cached("UPDATE mail_outbox SET state = 'cancelled', last_error = ?2, "
@@ -535,7 +534,7 @@ base::Status SqliteContactStore::CancelMessage(int64_t id) {
   });
 }
 
-base::Result<int64_t> SqliteContactStore::CancelQueuedMessages() {
+base::Result<int64_t> SqliteStore::CancelQueuedMessages() {
   return InTransaction(db_, kWrite, [&]() -> base::Result<int64_t> {
     CS_ASSIGN_OR_RETURN(CachedStatement update,
                         db_.Cached("UPDATE mail_outbox SET state = 'cancelled', last_error = ?1, "
@@ -546,7 +545,7 @@ base::Result<int64_t> SqliteContactStore::CancelQueuedMessages() {
   });
 }
 
-base::Result<int64_t> SqliteContactStore::CountMessagesSentSince(std::string_view since) {
+base::Result<int64_t> SqliteStore::CountMessagesSentSince(std::string_view since) {
   return InTransaction(db_, kRead, [&]() -> base::Result<int64_t> {
     CS_ASSIGN_OR_RETURN(
         CachedStatement query,
@@ -557,7 +556,7 @@ base::Result<int64_t> SqliteContactStore::CountMessagesSentSince(std::string_vie
   });
 }
 
-base::Result<std::optional<std::string>> SqliteContactStore::NextDueTime() {
+base::Result<std::optional<std::string>> SqliteStore::NextDueTime() {
   return InTransaction(db_, kRead, [&]() -> base::Result<std::optional<std::string>> {
     CS_ASSIGN_OR_RETURN(
         CachedStatement query,
@@ -568,7 +567,7 @@ base::Result<std::optional<std::string>> SqliteContactStore::NextDueTime() {
   });
 }
 
-base::Result<OutboxPage> SqliteContactStore::GetOutbox(const OutboxFilter& filter) {
+base::Result<OutboxPage> SqliteStore::GetOutbox(const OutboxFilter& filter) {
   if (filter.limit < 1 || filter.limit > 1000) {
     return base::InvalidArgument(
         fmt::format("limit must be between 1 and 1000, not {}", filter.limit));
@@ -605,7 +604,7 @@ base::Result<OutboxPage> SqliteContactStore::GetOutbox(const OutboxFilter& filte
   });
 }
 
-base::Result<LinkOutcome> SqliteContactStore::ConfirmByLink(int64_t contact_id, int64_t list_id) {
+base::Result<LinkOutcome> SqliteStore::ConfirmByLink(int64_t contact_id, int64_t list_id) {
   return InTransaction(db_, kWrite, [&]() -> base::Result<LinkOutcome> {
     CS_ASSIGN_OR_RETURN(const LinkTarget target, FindLinkTarget(db_, contact_id, list_id));
     LinkOutcome outcome{target.email, target.list.name, target.status, false};
@@ -652,8 +651,7 @@ base::Result<LinkOutcome> SqliteContactStore::ConfirmByLink(int64_t contact_id, 
   });
 }
 
-base::Result<LinkOutcome> SqliteContactStore::UnsubscribeByLink(int64_t contact_id,
-                                                                int64_t list_id) {
+base::Result<LinkOutcome> SqliteStore::UnsubscribeByLink(int64_t contact_id, int64_t list_id) {
   return InTransaction(db_, kWrite, [&]() -> base::Result<LinkOutcome> {
     CS_ASSIGN_OR_RETURN(const LinkTarget target, FindLinkTarget(db_, contact_id, list_id));
     LinkOutcome outcome{target.email, target.list.name, target.status, false};

@@ -1,4 +1,4 @@
-// SqliteContactStore: the sync engine's batch writer (contact_store.h,
+// SqliteStore: the sync engine's batch writer (sync_store.h,
 // SyncBatchWriter).
 //
 // Built for throughput (issue 7): every statement is prepared once and
@@ -961,7 +961,7 @@ base::Result<DeletionOutcome> SqliteSyncBatchWriter::DeleteNotSelected(double ma
 
 }  // namespace
 
-base::Result<std::unique_ptr<SyncBatchWriter>> SqliteContactStore::OpenSyncBatchWriter(
+base::Result<std::unique_ptr<SyncBatchWriter>> SqliteStore::OpenSyncBatchWriter(
     const SyncBatchOptions& options) {
   CS_RETURN_IF_ERROR(CheckCause(options.cause));
   // The store connection's settings for a run, and their trade-offs

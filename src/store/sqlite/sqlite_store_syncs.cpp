@@ -1,4 +1,4 @@
-// SqliteContactStore: sync definitions and runs (contact_store.h).
+// SqliteStore: sync definitions and runs (sync_store.h).
 
 #include <fmt/format.h>
 
@@ -100,8 +100,8 @@ base::Status AlreadyRunning(const RunRecord& run) {
 
 }  // namespace
 
-base::Result<SyncRecord> SqliteContactStore::CreateSync(std::string_view raw_name,
-                                                        std::string_view definition_json) {
+base::Result<SyncRecord> SqliteStore::CreateSync(std::string_view raw_name,
+                                                 std::string_view definition_json) {
   CS_ASSIGN_OR_RETURN(const std::string name, CheckSyncName(raw_name));
   CS_RETURN_IF_ERROR(base::CheckText("sync definition", definition_json, kMaxDefinitionBytes));
   return InTransaction(db_, kWrite, [&]() -> base::Result<SyncRecord> {
@@ -126,9 +126,9 @@ base::Result<SyncRecord> SqliteContactStore::CreateSync(std::string_view raw_nam
   });
 }
 
-base::Result<SyncRecord> SqliteContactStore::UpdateSync(std::string_view name,
-                                                        std::string_view raw_new_name,
-                                                        std::string_view definition_json) {
+base::Result<SyncRecord> SqliteStore::UpdateSync(std::string_view name,
+                                                 std::string_view raw_new_name,
+                                                 std::string_view definition_json) {
   CS_ASSIGN_OR_RETURN(const std::string new_name, CheckSyncName(raw_new_name));
   CS_RETURN_IF_ERROR(base::CheckText("sync definition", definition_json, kMaxDefinitionBytes));
   return InTransaction(db_, kWrite, [&]() -> base::Result<SyncRecord> {
@@ -164,11 +164,11 @@ base::Result<SyncRecord> SqliteContactStore::UpdateSync(std::string_view name,
   });
 }
 
-base::Result<SyncRecord> SqliteContactStore::GetSync(std::string_view name) {
+base::Result<SyncRecord> SqliteStore::GetSync(std::string_view name) {
   return InTransaction(db_, kRead, [&] { return RequireSync(db_, name); });
 }
 
-base::Result<std::vector<SyncRecord>> SqliteContactStore::GetSyncs() {
+base::Result<std::vector<SyncRecord>> SqliteStore::GetSyncs() {
   return InTransaction(db_, kRead, [&]() -> base::Result<std::vector<SyncRecord>> {
     CS_ASSIGN_OR_RETURN(CachedStatement query,
                         db_.Cached(fmt::format("{} ORDER BY name", kSyncColumns)));
@@ -181,7 +181,7 @@ base::Result<std::vector<SyncRecord>> SqliteContactStore::GetSyncs() {
   });
 }
 
-base::Status SqliteContactStore::DeleteSync(std::string_view name) {
+base::Status SqliteStore::DeleteSync(std::string_view name) {
   return InTransaction(db_, kWrite, [&]() -> base::Status {
     CS_ASSIGN_OR_RETURN(const SyncRecord record, RequireSync(db_, name));
     CS_ASSIGN_OR_RETURN(const std::optional<RunRecord> running, FindRunningRun(db_, record.id));
@@ -193,9 +193,9 @@ base::Status SqliteContactStore::DeleteSync(std::string_view name) {
   });
 }
 
-base::Result<RunRecord> SqliteContactStore::BeginRun(std::string_view sync_name,
-                                                     std::string_view started_by,
-                                                     std::string_view holder) {
+base::Result<RunRecord> SqliteStore::BeginRun(std::string_view sync_name,
+                                              std::string_view started_by,
+                                              std::string_view holder) {
   CS_RETURN_IF_ERROR(base::CheckText("started by", started_by, kMaxNameBytes));
   CS_RETURN_IF_ERROR(base::CheckText("run holder", holder, kMaxNameBytes));
   return InTransaction(db_, kWrite, [&]() -> base::Result<RunRecord> {
@@ -217,16 +217,15 @@ base::Result<RunRecord> SqliteContactStore::BeginRun(std::string_view sync_name,
   });
 }
 
-base::Result<std::optional<RunRecord>> SqliteContactStore::GetRunningRun(
-    std::string_view sync_name) {
+base::Result<std::optional<RunRecord>> SqliteStore::GetRunningRun(std::string_view sync_name) {
   return InTransaction(db_, kRead, [&]() -> base::Result<std::optional<RunRecord>> {
     CS_ASSIGN_OR_RETURN(const SyncRecord sync, RequireSync(db_, sync_name));
     return FindRunningRun(db_, sync.id);
   });
 }
 
-base::Status SqliteContactStore::AbandonRun(int64_t run_id, std::string_view holder,
-                                            std::string_view message) {
+base::Status SqliteStore::AbandonRun(int64_t run_id, std::string_view holder,
+                                     std::string_view message) {
   return InTransaction(db_, kWrite, [&]() -> base::Status {
     CS_ASSIGN_OR_RETURN(CachedStatement update,
                         db_.Cached("UPDATE sync_runs SET state = 'failed', message = ?3, "
@@ -237,8 +236,7 @@ base::Status SqliteContactStore::AbandonRun(int64_t run_id, std::string_view hol
   });
 }
 
-base::Status SqliteContactStore::AddRunFailures(int64_t run_id,
-                                                const std::vector<RunFailure>& failures) {
+base::Status SqliteStore::AddRunFailures(int64_t run_id, const std::vector<RunFailure>& failures) {
   if (failures.empty()) return base::Status::Ok();
   return InTransaction(db_, kWrite, [&]() -> base::Status {
     CS_ASSIGN_OR_RETURN(
@@ -258,7 +256,7 @@ base::Status SqliteContactStore::AddRunFailures(int64_t run_id,
   });
 }
 
-base::Status SqliteContactStore::FinishRun(const RunRecord& run) {
+base::Status SqliteStore::FinishRun(const RunRecord& run) {
   if (run.state == RunState::kRunning) {
     return base::InvalidArgument("a run cannot finish in state running");
   }
@@ -292,7 +290,7 @@ base::Status SqliteContactStore::FinishRun(const RunRecord& run) {
   });
 }
 
-base::Result<RunRecord> SqliteContactStore::GetRun(int64_t run_id) {
+base::Result<RunRecord> SqliteStore::GetRun(int64_t run_id) {
   return InTransaction(db_, kRead, [&]() -> base::Result<RunRecord> {
     CS_ASSIGN_OR_RETURN(CachedStatement query,
                         db_.Cached(fmt::format("{} WHERE r.id = ?1", kRunColumns)));
@@ -303,7 +301,7 @@ base::Result<RunRecord> SqliteContactStore::GetRun(int64_t run_id) {
   });
 }
 
-base::Result<std::vector<RunRecord>> SqliteContactStore::GetRuns(std::string_view sync_name) {
+base::Result<std::vector<RunRecord>> SqliteStore::GetRuns(std::string_view sync_name) {
   return InTransaction(db_, kRead, [&]() -> base::Result<std::vector<RunRecord>> {
     CS_ASSIGN_OR_RETURN(const SyncRecord sync, RequireSync(db_, sync_name));
     CS_ASSIGN_OR_RETURN(
@@ -332,9 +330,8 @@ base::Status RequireRun(Database& db, int64_t run_id) {
 
 }  // namespace
 
-base::Result<RunFailurePage> SqliteContactStore::GetRunFailurePage(int64_t run_id,
-                                                                   std::string_view reason,
-                                                                   int64_t limit, int64_t offset) {
+base::Result<RunFailurePage> SqliteStore::GetRunFailurePage(int64_t run_id, std::string_view reason,
+                                                            int64_t limit, int64_t offset) {
   return InTransaction(db_, kRead, [&]() -> base::Result<RunFailurePage> {
     CS_RETURN_IF_ERROR(RequireRun(db_, run_id));
     RunFailurePage page;
@@ -361,7 +358,7 @@ base::Result<RunFailurePage> SqliteContactStore::GetRunFailurePage(int64_t run_i
   });
 }
 
-base::Result<std::vector<RunFailure>> SqliteContactStore::GetRunFailures(int64_t run_id) {
+base::Result<std::vector<RunFailure>> SqliteStore::GetRunFailures(int64_t run_id) {
   // LIMIT -1: SQLite's "no limit".
   CS_ASSIGN_OR_RETURN(RunFailurePage all, GetRunFailurePage(run_id, "", -1, 0));
   return std::move(all.items);

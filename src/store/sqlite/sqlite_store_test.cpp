@@ -12,9 +12,9 @@
 #include <fstream>
 #include <thread>
 
-#include "store/contact_store_conformance.h"
 #include "store/sqlite/migrations.h"
 #include "store/sqlite/sqlite_handle.h"
+#include "store/store_test_util.h"
 
 namespace contactsync::store::sqlite {
 namespace {
@@ -25,16 +25,9 @@ using store::testing::FieldNamed;
 using store::testing::HasError;
 using store::testing::IsOk;
 using store::testing::ListNamed;
-using store::testing::StoreFactory;
 using testing::TempDir;
 
 }  // namespace
-
-using store::testing::ContactStoreConformance;
-INSTANTIATE_TEST_SUITE_P(Sqlite, ContactStoreConformance,
-                         ::testing::Values(StoreFactory{"sqlite",
-                                                        sqlite::testing::MakeTempSqliteStore}),
-                         store::testing::StoreFactoryName);
 
 namespace {
 
@@ -66,8 +59,8 @@ class SqliteStoreTest : public ::testing::Test {
  protected:
   std::string StorePath() const { return (dir_.path() / "data" / "store.db").string(); }
 
-  std::unique_ptr<SqliteContactStore> Open(int busy_timeout_ms = 5000) {
-    auto store = SqliteContactStore::Open(StorePath(), busy_timeout_ms, clock_);
+  std::unique_ptr<SqliteStore> Open(int busy_timeout_ms = 5000) {
+    auto store = SqliteStore::Open(StorePath(), busy_timeout_ms, clock_);
     EXPECT_TRUE(IsOk(store));
     return store.ok() ? std::move(store).value() : nullptr;
   }
@@ -161,7 +154,7 @@ TEST_F(SqliteStoreTest, RefusesAStoreNewerThanThisBuild) {
     ASSERT_TRUE(IsOk(raw.Exec("INSERT INTO schema_migrations VALUES (" + std::to_string(newer) +
                               ", 'from the future', '2030-01-01T00:00:00Z')")));
   }
-  auto store = SqliteContactStore::Open(StorePath(), 5000, clock_);
+  auto store = SqliteStore::Open(StorePath(), 5000, clock_);
   EXPECT_TRUE(HasError(store, ErrorCode::kFailedPrecondition,
                        "store schema version " + std::to_string(LatestSchemaVersion() + 1) +
                            " is newer than this contactsync (" +
@@ -174,7 +167,7 @@ TEST_F(SqliteStoreTest, RefusesAFileThatIsNotASqliteDatabase) {
     std::ofstream out(StorePath());
     out << "name,email\nAnn,ann@example.com\n" << std::string(4096, 'x');
   }
-  auto store = SqliteContactStore::Open(StorePath(), 5000, clock_);
+  auto store = SqliteStore::Open(StorePath(), 5000, clock_);
   EXPECT_TRUE(HasError(store, ErrorCode::kInvalidArgument, StorePath()));
   EXPECT_TRUE(HasError(store, ErrorCode::kInvalidArgument, "not a SQLite database"));
 }
@@ -185,7 +178,7 @@ TEST_F(SqliteStoreTest, RefusesAnotherProgramsDatabase) {
     Database raw = Raw();
     ASSERT_TRUE(IsOk(raw.Exec("CREATE TABLE orders (id INTEGER PRIMARY KEY)")));
   }
-  auto store = SqliteContactStore::Open(StorePath(), 5000, clock_);
+  auto store = SqliteStore::Open(StorePath(), 5000, clock_);
   EXPECT_TRUE(HasError(store, ErrorCode::kInvalidArgument, "another program"));
   Database raw = Raw();
   EXPECT_THAT(Rows(raw, "SELECT name FROM sqlite_schema"), ::testing::ElementsAre("orders"));
@@ -193,8 +186,8 @@ TEST_F(SqliteStoreTest, RefusesAnotherProgramsDatabase) {
 
 TEST_F(SqliteStoreTest, RefusesADirectory) {
   fs::create_directories(StorePath());
-  EXPECT_TRUE(HasError(SqliteContactStore::Open(StorePath(), 5000, clock_),
-                       ErrorCode::kInvalidArgument, "directory"));
+  EXPECT_TRUE(HasError(SqliteStore::Open(StorePath(), 5000, clock_), ErrorCode::kInvalidArgument,
+                       "directory"));
 }
 
 TEST_F(SqliteStoreTest, BusyStoreIsUnavailableAndWritesNothing) {
@@ -301,7 +294,7 @@ TEST_F(SqliteStoreTest, ConcurrentWritersFromSeveralConnections) {
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
-      auto store = SqliteContactStore::Open(StorePath(), 20000, clock_);
+      auto store = SqliteStore::Open(StorePath(), 20000, clock_);
       if (!store.ok()) {
         ++failures;
         return;

@@ -39,10 +39,10 @@ class TempDir {
 
 // A store on a fresh file, for a conformance suite's factory. The directories
 // live as long as the test binary (stores are closed before it exits).
-inline std::unique_ptr<ContactStore> MakeTempSqliteStore(const base::Clock& clock) {
+inline std::unique_ptr<Store> MakeTempSqliteStore(const base::Clock& clock) {
   static std::vector<std::unique_ptr<TempDir>> dirs;  // removed at exit
   dirs.push_back(std::make_unique<TempDir>());
-  auto store = SqliteContactStore::Open((dirs.back()->path() / "store.db").string(), 5000, clock);
+  auto store = SqliteStore::Open((dirs.back()->path() / "store.db").string(), 5000, clock);
   if (!store.ok()) {
     ADD_FAILURE() << store.status().ToString();
     return nullptr;

@@ -1,0 +1,26 @@
+// Every store conformance suite (store_conformance_fixture.h), against every
+// backend. A backend adds its factory to kBackends.
+
+#include "store/connection_store_conformance.h"
+#include "store/contact_store_conformance.h"
+#include "store/list_store_conformance.h"
+#include "store/mail_store_conformance.h"
+#include "store/sqlite/sqlite_test_store.h"
+#include "store/store_conformance_fixture.h"
+#include "store/sync_store_conformance.h"
+
+namespace contactsync::store::testing {
+namespace {
+
+const auto kBackends =
+    ::testing::Values(StoreFactory{"sqlite", sqlite::testing::MakeTempSqliteStore});
+
+}  // namespace
+
+INSTANTIATE_TEST_SUITE_P(Store, ListStoreConformance, kBackends, StoreFactoryName);
+INSTANTIATE_TEST_SUITE_P(Store, ContactStoreConformance, kBackends, StoreFactoryName);
+INSTANTIATE_TEST_SUITE_P(Store, ConnectionStoreConformance, kBackends, StoreFactoryName);
+INSTANTIATE_TEST_SUITE_P(Store, SyncStoreConformance, kBackends, StoreFactoryName);
+INSTANTIATE_TEST_SUITE_P(Store, MailStoreConformance, kBackends, StoreFactoryName);
+
+}  // namespace contactsync::store::testing
