@@ -472,7 +472,7 @@ class MariadbTarget : public Target {
             "INTO @cs_var",
             "PROCEDURE ANALYSE()"};
   }
-  std::string Schema() const override { return "`" + database_.name() + "`"; }
+  std::string Schema() const override { return database_.QuotedName(); }
   std::string Observable() override {
     const auto rows = database_.admin().Query(fmt::format(
         "SELECT (SELECT CONCAT(COUNT(*), ':', COALESCE(SUM(CRC32(CONCAT(id, ':', v))), 0)) FROM "

@@ -6,10 +6,12 @@
 
 #include <fmt/format.h>
 
+#include "query/dialect.h"
 #include "source/mysql/test_server.h"
 #include "source/postgres/test_server.h"
 #include "source/sqlite/test_fixture.h"
 #include "source/value.h"
+#include "sync/definition.h"
 
 namespace contactsync::sync::testing {
 namespace {
@@ -174,13 +176,9 @@ SourceDatabase* SharedDatabases::Get(SourceKind kind, std::string* why, bool* cr
 bool TestServersRequired() { return source::mysql::testing::TestServersRequired(); }
 
 std::string SourceDatabase::Quoted(std::string_view identifier) const {
-  const char quote = kind() == SourceKind::kMariaDb ? '`' : '"';
-  std::string out(1, quote);
-  for (const char c : identifier) {
-    out += c;
-    if (c == quote) out += c;
-  }
-  return out + quote;
+  base::Result<std::string> quoted = query::QuoteIdentifier(DialectFor(type()), identifier);
+  EXPECT_TRUE(quoted.ok()) << quoted.status().ToString();
+  return quoted.ok() ? *quoted : std::string();
 }
 
 std::string SourceDatabase::Literal(std::string_view text) const {

@@ -8,8 +8,8 @@
 #include <fmt/format.h>
 
 #include "base/text.h"
+#include "query/dialect.h"
 #include "source/account_warning.h"
-#include "source/mysql/dialect.h"
 #include "source/mysql/grants.h"
 #include "source/mysql/handle.h"
 #include "source/mysql/reader.h"
@@ -147,11 +147,10 @@ class MySqlSource final : public SourceConnector {
   // Columns of `SELECT * FROM db.name`, or none when it cannot be prepared (a view over a
   // dropped table): DescribeTable then reports kinds as unknown rather than failing.
   std::vector<ColumnInfo> DescribeSelectAll(std::string_view name) {
-    Result<std::string> table = QuoteIdentifier(name);
-    Result<std::string> database = QuoteIdentifier(settings().database);
-    if (!table.ok() || !database.ok()) return {};
-    Result<StatementHandle> stmt =
-        session_->Prepare(fmt::format("SELECT * FROM {}.{}", *database, *table));
+    Result<std::string> table =
+        query::QualifiedName(query::Dialect::kMySql, settings().database, name);
+    if (!table.ok()) return {};
+    Result<StatementHandle> stmt = session_->Prepare("SELECT * FROM " + *table);
     if (!stmt.ok()) return {};
     Result<std::vector<ColumnInfo>> columns = Describe(stmt->get());
     return columns.ok() ? std::move(columns).value() : std::vector<ColumnInfo>{};

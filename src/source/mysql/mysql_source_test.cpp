@@ -14,7 +14,7 @@
 
 #include <fmt/format.h>
 
-#include "source/mysql/dialect.h"
+#include "query/dialect.h"
 #include "source/mysql/session.h"
 #include "source/mysql/test_server.h"
 
@@ -51,7 +51,7 @@ std::vector<Row> ReadAll(SourceConnector& source, std::string_view sql,
 }
 
 std::string Quote(std::string_view name) {
-  auto quoted = QuoteIdentifier(name);
+  auto quoted = query::QuoteIdentifier(query::Dialect::kMySql, name);
   EXPECT_TRUE(quoted.ok());
   return quoted.ok() ? *quoted : std::string();
 }
@@ -587,6 +587,35 @@ TEST_F(MySqlFixtureTest, HostileIdentifiersReadThroughQuoting) {
   auto reader = source->OpenReader(fmt::format("SELECT {} FROM {}", column, table), {}, {});
   ASSERT_TRUE(reader.ok());
   EXPECT_EQ((*reader)->columns()[0].name, "col`; DROP TABLE x; -- .[]");
+}
+
+// MySQL/MariaDB count identifiers in characters, at most 64: a table and a column named with 64
+// characters (96 bytes for the table) are described and read; a 65th character is refused before
+// the server sees it.
+TEST_F(MySqlFixtureTest, NamesAtTheIdentifierLimitWork) {
+  CS_REQUIRE_MARIADB(server);
+  ScratchDatabase db(server);
+  std::string table;
+  for (int i = 0; i < 32; ++i) table += "é";
+  table += std::string(32, 't');
+  const std::string column(64, 'c');
+  db.admin().Exec(fmt::format("CREATE TABLE {} ({} VARCHAR(5))", Quote(table), Quote(column)));
+  db.admin().Exec(fmt::format("INSERT INTO {} VALUES ('v')", Quote(table)));
+  auto source = MustOpen(db.Reader());
+  ASSERT_NE(source, nullptr);
+
+  auto described = source->DescribeTable("", table);
+  ASSERT_TRUE(described.ok()) << described.status().ToString();
+  ASSERT_EQ(described->size(), 1u);
+  EXPECT_EQ((*described)[0].name, column);
+  EXPECT_EQ((*described)[0].kind, ValueKind::kText);
+  EXPECT_EQ(ReadAll(*source, fmt::format("SELECT {} FROM {}", Quote(column), Quote(table))),
+            std::vector<Row>{Row{Value::Text("v")}});
+
+  auto longer = query::QuoteIdentifier(query::Dialect::kMySql, table + "x");
+  ASSERT_FALSE(longer.ok());
+  EXPECT_NE(longer.status().message().find("limit of 64 characters"), std::string::npos)
+      << longer.status().message();
 }
 
 // The first error of reading `sql` to the end, and how long it took.

@@ -9,6 +9,8 @@
 
 #include <fmt/format.h>
 
+#include "query/dialect.h"
+
 namespace contactsync::source::mysql::testing {
 namespace {
 
@@ -114,9 +116,9 @@ ScratchDatabase::ScratchDatabase(const TestServer& server) : server_(server) {
   name_ = fmt::format("cs_mysql_{}_{}_{}", getpid(), counter++, now % 1000000);
   {
     AdminConnection setup(server_.admin);
-    setup.Exec(fmt::format("CREATE DATABASE `{}` CHARACTER SET utf8mb4", name_));
-    setup.Exec(
-        fmt::format("GRANT SELECT, SHOW VIEW ON `{}`.* TO '{}'@'%'", name_, server_.reader.user));
+    setup.Exec(fmt::format("CREATE DATABASE {} CHARACTER SET utf8mb4", QuotedName()));
+    setup.Exec(fmt::format("GRANT SELECT, SHOW VIEW ON {}.* TO '{}'@'%'", QuotedName(),
+                           server_.reader.user));
   }
   admin_.emplace(server_.admin, name_);
 }
@@ -124,9 +126,13 @@ ScratchDatabase::ScratchDatabase(const TestServer& server) : server_(server) {
 ScratchDatabase::~ScratchDatabase() {
   admin_.reset();
   AdminConnection cleanup(server_.admin);
-  cleanup.Exec(
-      fmt::format("REVOKE ALL PRIVILEGES ON `{}`.* FROM '{}'@'%'", name_, server_.reader.user));
-  cleanup.Exec(fmt::format("DROP DATABASE IF EXISTS `{}`", name_));
+  cleanup.Exec(fmt::format("REVOKE ALL PRIVILEGES ON {}.* FROM '{}'@'%'", QuotedName(),
+                           server_.reader.user));
+  cleanup.Exec(fmt::format("DROP DATABASE IF EXISTS {}", QuotedName()));
+}
+
+std::string ScratchDatabase::QuotedName() const {
+  return *query::QuoteIdentifier(query::Dialect::kMySql, name_);
 }
 
 ConnectionSettings ScratchDatabase::Admin() const {

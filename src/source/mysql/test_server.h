@@ -70,6 +70,8 @@ class ScratchDatabase {
   ScratchDatabase& operator=(const ScratchDatabase&) = delete;
 
   const std::string& name() const { return name_; }
+  // name() as a quoted identifier (query/dialect.h).
+  std::string QuotedName() const;
   // Settings of the two accounts with `database` set to this database.
   ConnectionSettings Admin() const;
   ConnectionSettings Reader() const;

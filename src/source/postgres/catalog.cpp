@@ -8,8 +8,8 @@
 #include <fmt/format.h>
 
 #include "base/text.h"
+#include "query/dialect.h"
 #include "source/account_warning.h"
-#include "source/postgres/dialect.h"
 #include "source/postgres/types.h"
 
 namespace contactsync::source::postgres {
@@ -121,8 +121,7 @@ Status Unexpected(std::string_view what) {
 // True when `name` could name a PostgreSQL object at all; anything else cannot exist (and a
 // longer name would be truncated by the server into one that might).
 bool CanBeName(std::string_view name) {
-  return name.size() <= kMaxIdentifierBytes && name.find('\0') == std::string_view::npos &&
-         base::IsValidUtf8(name);
+  return query::CheckIdentifier(query::Dialect::kPostgreSql, name).ok();
 }
 
 Status TableNotFound(std::string_view schema, std::string_view name) {
@@ -183,7 +182,10 @@ Result<std::vector<TableInfo>> ListTables(Connection& connection) {
 
 Result<std::vector<ColumnInfo>> DescribeTable(Connection& connection, std::string_view schema,
                                               std::string_view name) {
-  if (!CanBeName(schema) || name.empty() || !CanBeName(name)) return TableNotFound(schema, name);
+  // An empty schema means the search path.
+  if ((!schema.empty() && !CanBeName(schema)) || !CanBeName(name)) {
+    return TableNotFound(schema, name);
+  }
   return InReadOnlyTransaction(connection, [&]() -> Result<std::vector<ColumnInfo>> {
     CS_ASSIGN_OR_RETURN(ResultHandle found,
                         connection.Exec(kFindTableSql, {Value::Text(std::string(schema)),

@@ -15,7 +15,7 @@
 
 #include <fmt/format.h>
 
-#include "source/postgres/dialect.h"
+#include "query/dialect.h"
 #include "source/postgres/reader.h"
 #include "source/postgres/test_server.h"
 
@@ -25,6 +25,7 @@ namespace {
 using base::ErrorCode;
 using testing::PostgresTest;
 using Clock = std::chrono::steady_clock;
+constexpr query::Dialect kPostgreSql = query::Dialect::kPostgreSql;
 
 std::unique_ptr<SourceConnector> Open(const ConnectionSettings& settings) {
   auto connector = OpenPostgresSource(settings);
@@ -97,7 +98,7 @@ TEST_F(PostgresTest, ListsReadableTablesAndViewsSorted) {
       "TO {7}",
       Qualified("b table"), Qualified("A\"q"), Qualified("view"), Qualified("matview"),
       Qualified("parted"), Qualified("part_1"), Qualified("secret"),
-      *QuoteIdentifier(reader_.user)));
+      *query::QuoteIdentifier(kPostgreSql, reader_.user)));
   auto admin = Open(admin_);
   ASSERT_NE(admin, nullptr);
   auto tables = admin->ListTables();
@@ -176,7 +177,7 @@ TEST_F(PostgresTest, DescribeTableWithoutSchemaFollowsTheSearchPath) {
   // search_path is "$user", public: a table in public is found without a schema, one in the
   // test schema is not.
   const std::string name = testing::UniqueName();
-  const std::string qpublic = *QuoteQualifiedName("public", name);
+  const std::string qpublic = *query::QualifiedName(kPostgreSql, "public", name);
   session_->Exec(fmt::format("CREATE TABLE {} (a int NOT NULL)", qpublic));
   session_->Exec(fmt::format("CREATE TABLE {} (b text)", Qualified(name)));
   auto connector = Open(admin_);
@@ -468,18 +469,18 @@ TEST_F(PostgresTest, HostileIdentifiers) {
   const std::string table = "select \"t\" `x` [y]; --.z";
   const std::vector<std::string> columns = {"select", "a b", "c\"d", "e`f",
                                             "[g]",    ";--", "h.i",  "Ünï 📧"};
-  const std::string qtable = *QuoteQualifiedName(hostile_schema, table);
+  const std::string qtable = *query::QualifiedName(kPostgreSql, hostile_schema, table);
   std::string definition;
   std::string values;
   for (size_t i = 0; i < columns.size(); ++i) {
-    definition += (i == 0 ? "" : ", ") + *QuoteIdentifier(columns[i]) + " text";
+    definition += (i == 0 ? "" : ", ") + *query::QuoteIdentifier(kPostgreSql, columns[i]) + " text";
     values += fmt::format("{}'v{}'", i == 0 ? "" : ", ", i);
   }
   session_->Exec(
       fmt::format("CREATE SCHEMA {0}; CREATE TABLE {1} ({2}); INSERT INTO {1} "
                   "VALUES ({3}); CREATE VIEW {4} AS SELECT * FROM {1}",
-                  *QuoteIdentifier(hostile_schema), qtable, definition, values,
-                  *QuoteQualifiedName(hostile_schema, "view \"v\"")));
+                  *query::QuoteIdentifier(kPostgreSql, hostile_schema), qtable, definition, values,
+                  *query::QualifiedName(kPostgreSql, hostile_schema, "view \"v\"")));
   auto connector = Open(admin_);
   ASSERT_NE(connector, nullptr);
 
@@ -500,11 +501,11 @@ TEST_F(PostgresTest, HostileIdentifiers) {
 
   std::string select;
   for (size_t i = 0; i < columns.size(); ++i) {
-    select += (i == 0 ? "" : ", ") + *QuoteIdentifier(columns[i]);
+    select += (i == 0 ? "" : ", ") + *query::QuoteIdentifier(kPostgreSql, columns[i]);
   }
-  auto reader = connector->OpenReader(
-      fmt::format("SELECT {} FROM {} WHERE {} = $1", select, qtable, *QuoteIdentifier("c\"d")),
-      {Value::Text("v2")}, {});
+  auto reader = connector->OpenReader(fmt::format("SELECT {} FROM {} WHERE {} = $1", select, qtable,
+                                                  *query::QuoteIdentifier(kPostgreSql, "c\"d")),
+                                      {Value::Text("v2")}, {});
   ASSERT_TRUE(reader.ok()) << reader.status().ToString();
   names.clear();
   for (const ColumnInfo& column : (*reader)->columns()) names.push_back(column.name);
@@ -515,7 +516,36 @@ TEST_F(PostgresTest, HostileIdentifiers) {
   EXPECT_EQ(batch.rows[0][7], Value::Text("v7"));
   reader->reset();
 
-  session_->Exec(fmt::format("DROP SCHEMA {} CASCADE", *QuoteIdentifier(hostile_schema)));
+  session_->Exec(
+      fmt::format("DROP SCHEMA {} CASCADE", *query::QuoteIdentifier(kPostgreSql, hostile_schema)));
+}
+
+// PostgreSQL keeps names of at most 63 bytes, however many characters: a table and a column named
+// at the limit are described and read; one byte more is refused before the server, which would
+// silently truncate it, sees it.
+TEST_F(PostgresTest, NamesAtTheIdentifierLimitWork) {
+  std::string table;
+  for (int i = 0; i < 31; ++i) table += "é";
+  table += "t";  // 63 bytes, 32 characters
+  const std::string column(63, 'c');
+  const std::string qcolumn = *query::QuoteIdentifier(kPostgreSql, column);
+  session_->Exec(fmt::format("CREATE TABLE {0} ({1} text); INSERT INTO {0} VALUES ('v')",
+                             Qualified(table), qcolumn));
+  auto connector = Open(admin_);
+  ASSERT_NE(connector, nullptr);
+
+  auto described = connector->DescribeTable(schema_, table);
+  ASSERT_TRUE(described.ok()) << described.status().ToString();
+  ASSERT_EQ(described->size(), 1u);
+  EXPECT_EQ((*described)[0].name, column);
+  EXPECT_EQ(ReadAll(*connector, fmt::format("SELECT {} FROM {}", qcolumn, Qualified(table))),
+            std::vector<Row>{Row{Value::Text("v")}});
+
+  auto longer = query::QuoteIdentifier(kPostgreSql, table + "x");
+  ASSERT_FALSE(longer.ok());
+  EXPECT_NE(longer.status().message().find("limit of 63 bytes"), std::string::npos)
+      << longer.status().message();
+  EXPECT_EQ(connector->DescribeTable(schema_, table + "x").status().code(), ErrorCode::kNotFound);
 }
 
 TEST_F(PostgresTest, WrongPasswordIsAuthFailedWithoutThePassword) {
@@ -761,14 +791,16 @@ class TemporaryRole {
       : session_(session), name_(testing::UniqueName()), settings_(admin) {
     settings_.user = name_;
     settings_.password = "pw-" + name_;
-    session_.Exec(fmt::format(
-        "CREATE ROLE {} LOGIN {} PASSWORD '{}'; GRANT CONNECT ON DATABASE {} "
-        "TO {}",
-        name_, attributes, settings_.password, *QuoteIdentifier(admin.database), name_));
+    session_.Exec(
+        fmt::format("CREATE ROLE {} LOGIN {} PASSWORD '{}'; GRANT CONNECT ON DATABASE {} "
+                    "TO {}",
+                    name_, attributes, settings_.password,
+                    *query::QuoteIdentifier(kPostgreSql, admin.database), name_));
   }
   ~TemporaryRole() {
     session_.Exec(fmt::format("REVOKE CONNECT ON DATABASE {} FROM {}; DROP ROLE {}",
-                              *QuoteIdentifier(settings_.database), name_, name_));
+                              *query::QuoteIdentifier(kPostgreSql, settings_.database), name_,
+                              name_));
   }
   TemporaryRole(const TemporaryRole&) = delete;
   TemporaryRole& operator=(const TemporaryRole&) = delete;

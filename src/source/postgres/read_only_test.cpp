@@ -12,7 +12,6 @@
 
 #include <fmt/format.h>
 
-#include "source/postgres/dialect.h"
 #include "source/postgres/postgres_source.h"
 #include "source/postgres/test_server.h"
 

@@ -9,7 +9,7 @@
 
 #include <fmt/format.h>
 
-#include "source/postgres/dialect.h"
+#include "query/dialect.h"
 
 namespace contactsync::source::postgres::testing {
 
@@ -110,9 +110,9 @@ void PostgresTest::SetUp() {
   session_.emplace(admin_);
   ASSERT_TRUE(session_->ok());
   schema_ = UniqueName();
-  qschema_ = *QuoteIdentifier(schema_);
+  qschema_ = *query::QuoteIdentifier(query::Dialect::kPostgreSql, schema_);
   session_->Exec(fmt::format("CREATE SCHEMA {0}; GRANT USAGE ON SCHEMA {0} TO {1}", qschema_,
-                             *QuoteIdentifier(reader_.user)));
+                             *query::QuoteIdentifier(query::Dialect::kPostgreSql, reader_.user)));
 }
 
 void PostgresTest::TearDown() {
@@ -122,7 +122,7 @@ void PostgresTest::TearDown() {
 }
 
 std::string PostgresTest::Qualified(std::string_view name) const {
-  return *QuoteQualifiedName(schema_, name);
+  return *query::QualifiedName(query::Dialect::kPostgreSql, schema_, name);
 }
 
 bool WaitForBackendsGone(AdminSession& session, const std::vector<int>& pids, int timeout_s) {

@@ -2,18 +2,6 @@
 
 namespace contactsync::source::sqlite {
 
-std::string QuoteIdentifier(std::string_view name) {
-  std::string out;
-  out.reserve(name.size() + 2);
-  out.push_back('"');
-  for (char c : name) {
-    if (c == '"') out.push_back('"');
-    out.push_back(c);
-  }
-  out.push_back('"');
-  return out;
-}
-
 std::string ReadOnlyFileUri(std::string_view path) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out = "file:";

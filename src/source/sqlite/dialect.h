@@ -1,15 +1,12 @@
 #pragma once
 
-// The bits of SQLite's SQL syntax that the driver itself needs.
+// The bits of SQLite's SQL syntax that only the driver needs. Identifiers are quoted by
+// query/dialect.h, like every database's.
 
 #include <string>
 #include <string_view>
 
 namespace contactsync::source::sqlite {
-
-// `"name"` with every '"' doubled: safe for any identifier, including ones with spaces,
-// quotes, backticks, brackets, dots, semicolons or reserved words.
-std::string QuoteIdentifier(std::string_view name);
 
 // A `file:` URI that opens `path` read-only: the path percent-encoded (so '?', '#' and '%' in
 // file names stay part of the name) followed by "?mode=ro".

@@ -5,16 +5,6 @@
 namespace contactsync::source::sqlite {
 namespace {
 
-TEST(QuoteIdentifierTest, QuotesAndDoublesQuotes) {
-  EXPECT_EQ(QuoteIdentifier("email"), "\"email\"");
-  EXPECT_EQ(QuoteIdentifier(""), "\"\"");
-  EXPECT_EQ(QuoteIdentifier("col one"), "\"col one\"");
-  EXPECT_EQ(QuoteIdentifier("qu\"ote"), "\"qu\"\"ote\"");
-  EXPECT_EQ(QuoteIdentifier("\"\""), "\"\"\"\"\"\"");
-  EXPECT_EQ(QuoteIdentifier("back`tick [br] ;-- a.b"), "\"back`tick [br] ;-- a.b\"");
-  EXPECT_EQ(QuoteIdentifier("select"), "\"select\"");
-}
-
 TEST(ReadOnlyFileUriTest, EncodesUriCharacters) {
   EXPECT_EQ(ReadOnlyFileUri("/data/shop.db"), "file:/data/shop.db?mode=ro");
   EXPECT_EQ(ReadOnlyFileUri("rel/shop.db"), "file:rel/shop.db?mode=ro");

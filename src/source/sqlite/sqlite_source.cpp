@@ -18,6 +18,7 @@
 #include <fmt/format.h>
 
 #include "base/text.h"
+#include "query/dialect.h"
 #include "source/sqlite/dialect.h"
 #include "source/sqlite/errors.h"
 #include "source/sqlite/handle.h"
@@ -471,8 +472,9 @@ class SqliteSource final : public SourceConnector {
       }
       if (rc != SQLITE_ROW) return connection_->Error(rc);
     }
-    CS_ASSIGN_OR_RETURN(Statement stmt,
-                        connection_->PrepareQuery("SELECT * FROM " + QuoteIdentifier(name)));
+    CS_ASSIGN_OR_RETURN(const std::string quoted,
+                        query::QuoteIdentifier(query::Dialect::kSqlite, name));
+    CS_ASSIGN_OR_RETURN(Statement stmt, connection_->PrepareQuery("SELECT * FROM " + quoted));
     std::vector<ColumnInfo> columns = Connection::Columns(stmt.get());
     const std::string table(name);
     for (ColumnInfo& column : columns) {

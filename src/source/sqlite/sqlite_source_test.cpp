@@ -11,8 +11,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "query/dialect.h"
 #include "source/source.h"
-#include "source/sqlite/dialect.h"
 #include "source/sqlite/test_fixture.h"
 
 namespace contactsync::source::sqlite {
@@ -267,8 +267,11 @@ TEST_F(SqliteSourceTest, ReadsEveryValueAsExactText) {
 TEST_F(SqliteSourceTest, ReadsHostileIdentifiersThroughQuoting) {
   auto source = Open();
   ASSERT_NE(source, nullptr);
-  const std::string sql = "SELECT " + QuoteIdentifier("qu\"ote") + ", " + QuoteIdentifier(";--") +
-                          ", " + QuoteIdentifier("a.b") + " FROM " + QuoteIdentifier(kWeirdTable);
+  const auto quote = [](std::string_view name) {
+    return *query::QuoteIdentifier(query::Dialect::kSqlite, name);
+  };
+  const std::string sql = "SELECT " + quote("qu\"ote") + ", " + quote(";--") + ", " + quote("a.b") +
+                          " FROM " + quote(kWeirdTable);
   const std::vector<Row> rows = ReadAll(*source, sql);
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_THAT(rows[0], ElementsAre(Value::Text("2"), Value::Text("6"), Value::Text("7")));
