@@ -7,6 +7,9 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <string_view>
+
+#include "base/status.h"
 
 namespace contactsync::base {
 
@@ -35,5 +38,18 @@ class FakeClock final : public Clock {
 // "2026-11-28T13:05:09Z": UTC, second precision. Stored timestamps use this
 // form everywhere, so that they sort as text and read the same in every store.
 std::string FormatIso8601Utc(TimePoint t);
+
+// Milliseconds since the Unix epoch (UTC), floored: how the store keeps the times of contacts,
+// subscriptions and their history (integers: a quarter of the text's bytes, compared and
+// ordered as numbers).
+int64_t UnixMillis(TimePoint t);
+
+// The one pair of conversions between that integer form and the ISO 8601 text the store's
+// interface speaks. FormatUnixMillis writes the form FormatIso8601Utc writes, to the second
+// (the milliseconds are dropped, so the interface reads as it always has); ParseIso8601Utc
+// reads it, and also a fraction of a second (".5", ".123", up to nine digits, kept to the
+// millisecond), years 0000 to 9999. Anything else is kInvalidArgument.
+std::string FormatUnixMillis(int64_t unix_ms);
+Result<int64_t> ParseIso8601Utc(std::string_view text);
 
 }  // namespace contactsync::base

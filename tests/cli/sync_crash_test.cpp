@@ -113,8 +113,7 @@ class Store {
   std::string Contents() const {
     return Query(db(),
                  "SELECT c.email, c.first_name, "
-                 "(SELECT group_concat(v.value) FROM contact_field_values v "
-                 " WHERE v.contact_id = c.id), s.status "
+                 "(SELECT group_concat(v.value) FROM json_each(c.fields) v), s.status "
                  "FROM contacts c LEFT JOIN subscriptions s ON s.contact_id = c.id "
                  "ORDER BY c.email_key");
   }

@@ -155,9 +155,10 @@ TEST_F(IdsNeverReusedTest, AnOlderStoreMigratesWithEveryRowConstraintIndexAndTri
   ASSERT_TRUE(IsOk(db.Exec(kOldStoreRows)));
   const StoreSnapshot old_snapshot = Snapshot(db);
 
-  ASSERT_TRUE(IsOk(ApplyMigrations(db, Migrations(), clock_)));
+  // Up to migration 7 (8 rebuilds these tables again: migration_v8_test.cpp).
+  ASSERT_TRUE(IsOk(ApplyMigrations(db, MigrationsBefore(kIdsMigration + 1), clock_)));
   CS_ASSERT_OK_AND_ASSIGN(const int version, CurrentSchemaVersion(db));
-  EXPECT_EQ(version, LatestSchemaVersion());
+  EXPECT_EQ(version, kIdsMigration);
 
   const StoreSnapshot new_snapshot = Snapshot(db);
   EXPECT_EQ(new_snapshot.rows, old_snapshot.rows);

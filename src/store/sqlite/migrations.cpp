@@ -385,6 +385,141 @@ CREATE INDEX mail_outbox_sent ON mail_outbox (sent_at) WHERE state = 'sent';
 CREATE INDEX mail_outbox_by_subscription ON mail_outbox (contact_id, list_id);
 )sql";
 
+// The compact format of contacts (issue 13): what a contact costs the store is what makes a
+// first sync slow, so a fresh contact now writes three rows (contact, subscription, history)
+// and three index entries, where it wrote six rows and ten B-tree entries:
+//  - its custom values are one column, contacts.fields: a JSON object of field id (decimal
+//    text) -> canonical value, only non-empty values, NULL when it has none (it was one
+//    contact_field_values row and one index entry per value). Last in the row, so that a long
+//    textarea value never stands between a reader and the other columns;
+//  - the hash of the values a sync last wrote for a contact is kept in the contact's
+//    subscription to the sync's list (a sync writes to one list), with the sync's id:
+//    subscriptions.sync_id and sync_hash (it was a sync_hashes row and its index entry). A
+//    second sync into the same list replaces the first one's hash: that costs only a full
+//    comparison, and a rewrite of the hash, when the first runs again. A change to the synced
+//    columns of a contact (email, names, phone, fields) by anyone clears the hashes of its
+//    subscriptions (trigger; the sync writes its hash after its own update), and deleting a
+//    custom field clears them all, so that a stale hash can only cost a full comparison, never
+//    hide an update. Deleting a sync leaves its hashes without an owner (sync_id NULL), so a
+//    later sync that reuses the id never takes them for its own. sync_id has no index:
+//    deleting or editing a sync, rare, scans the subscriptions instead of every sync paying
+//    an index entry per contact;
+//  - the times of contacts, subscriptions and history are INTEGER milliseconds since the Unix
+//    epoch, UTC (base::UnixMillis); the store's interface still speaks ISO 8601 text, through
+//    base::FormatUnixMillis and base::ParseIso8601Utc. (The other tables keep their text
+//    times for now: they are written once per list, field, run or message, not per contact.)
+// Rebuilt by SQLite's procedure, as migration 7 did (foreign keys off around it, checked by
+// foreign_key_check before the commit): each table made anew, its rows copied with their ids
+// and converted, the old one dropped and the new one renamed, indexes and triggers made again.
+// contacts keeps its AUTOINCREMENT high-water mark: sqlite_sequence is carried over, not
+// seeded from the copied rows, so the ids of deleted contacts are still never reused.
+constexpr std::string_view kCompactContacts = R"sql(
+DROP TRIGGER contacts_update_forgets_sync_hashes;
+DROP TRIGGER custom_fields_delete_forgets_sync_hashes;
+
+CREATE TABLE contacts_new (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  email TEXT NOT NULL,            -- as first given, trimmed
+  email_key TEXT NOT NULL UNIQUE, -- model::EmailKey: the identity of a contact
+  first_name TEXT NOT NULL DEFAULT '',
+  last_name TEXT NOT NULL DEFAULT '',
+  phone TEXT NOT NULL DEFAULT '',
+  bounced INTEGER NOT NULL DEFAULT 0 CHECK (bounced IN (0, 1)),
+  ever_unsubscribed INTEGER NOT NULL DEFAULT 0 CHECK (ever_unsubscribed IN (0, 1)),
+  created_at INTEGER NOT NULL,    -- milliseconds since the Unix epoch, UTC
+  updated_at INTEGER NOT NULL,
+  last_change_cause TEXT NOT NULL,
+  last_change_detail TEXT NOT NULL DEFAULT '',
+  -- {"<custom field id>": "<canonical value>", ...}: only non-empty values; NULL for none.
+  fields TEXT CHECK (fields IS NULL OR json_valid(fields))
+) STRICT;
+INSERT INTO contacts_new (id, email, email_key, first_name, last_name, phone, bounced,
+                          ever_unsubscribed, created_at, updated_at, last_change_cause,
+                          last_change_detail, fields)
+  SELECT c.id, c.email, c.email_key, c.first_name, c.last_name, c.phone, c.bounced,
+         c.ever_unsubscribed,
+         CAST(round((julianday(c.created_at) - 2440587.5) * 86400000) AS INTEGER),
+         CAST(round((julianday(c.updated_at) - 2440587.5) * 86400000) AS INTEGER),
+         c.last_change_cause, c.last_change_detail,
+         (SELECT nullif(json_group_object(CAST(v.field_id AS TEXT), v.value), '{}')
+            FROM (SELECT field_id, value FROM contact_field_values
+                   WHERE contact_id = c.id ORDER BY field_id) AS v)
+    FROM contacts c;
+DELETE FROM sqlite_sequence WHERE name = 'contacts_new';
+INSERT INTO sqlite_sequence (name, seq)
+  SELECT 'contacts_new', seq FROM sqlite_sequence WHERE name = 'contacts';
+
+CREATE TABLE subscriptions_new (
+  contact_id INTEGER NOT NULL REFERENCES contacts (id) ON DELETE CASCADE,
+  list_id INTEGER NOT NULL REFERENCES lists (id) ON DELETE CASCADE,
+  status TEXT NOT NULL CHECK (status IN ('active', 'unconfirmed', 'unsubscribed', 'bounced')),
+  created_at INTEGER NOT NULL,  -- milliseconds since the Unix epoch, UTC
+  changed_at INTEGER NOT NULL,
+  cause TEXT NOT NULL,
+  cause_detail TEXT NOT NULL DEFAULT '',
+  -- The sync that last wrote the contact's values into this list, and their hash.
+  sync_id INTEGER REFERENCES syncs (id) ON DELETE SET NULL,
+  sync_hash INTEGER,
+  PRIMARY KEY (contact_id, list_id)
+) STRICT, WITHOUT ROWID;
+-- A hash moves into the subscription of its contact to its sync's list (the definition's
+-- "list", by name); a contact on no such list has no use for it. Of two syncs into one list,
+-- the newer one's hash stays.
+INSERT INTO subscriptions_new (contact_id, list_id, status, created_at, changed_at, cause,
+                               cause_detail, sync_id, sync_hash)
+  SELECT s.contact_id, s.list_id, s.status,
+         CAST(round((julianday(s.created_at) - 2440587.5) * 86400000) AS INTEGER),
+         CAST(round((julianday(s.changed_at) - 2440587.5) * 86400000) AS INTEGER),
+         s.cause, s.cause_detail, h.sync_id, h.hash
+    FROM subscriptions s
+    LEFT JOIN (SELECT h.contact_id, l.id AS list_id, max(h.sync_id) AS sync_id, h.hash
+                 FROM sync_hashes h JOIN syncs y ON y.id = h.sync_id
+                 JOIN lists l ON l.name = json_extract(y.definition, '$.list')
+                GROUP BY h.contact_id, l.id) AS h
+      ON h.contact_id = s.contact_id AND h.list_id = s.list_id;
+
+CREATE TABLE subscription_history_new (
+  id INTEGER PRIMARY KEY,
+  contact_id INTEGER NOT NULL REFERENCES contacts (id) ON DELETE CASCADE,
+  list_name TEXT NOT NULL,
+  from_status TEXT,  -- NULL: joined the list
+  to_status TEXT,    -- NULL: removed from the list
+  cause TEXT NOT NULL,
+  cause_detail TEXT NOT NULL DEFAULT '',
+  at INTEGER NOT NULL  -- milliseconds since the Unix epoch, UTC
+) STRICT;
+INSERT INTO subscription_history_new (id, contact_id, list_name, from_status, to_status, cause,
+                                      cause_detail, at)
+  SELECT id, contact_id, list_name, from_status, to_status, cause, cause_detail,
+         CAST(round((julianday(at) - 2440587.5) * 86400000) AS INTEGER)
+    FROM subscription_history;
+
+DROP TABLE sync_hashes;
+DROP TABLE contact_field_values;
+DROP TABLE subscription_history;
+DROP TABLE subscriptions;
+DROP TABLE contacts;
+ALTER TABLE contacts_new RENAME TO contacts;
+ALTER TABLE subscriptions_new RENAME TO subscriptions;
+ALTER TABLE subscription_history_new RENAME TO subscription_history;
+-- Lists' members by status (campaigns, counts, FindContacts by list).
+CREATE INDEX subscriptions_by_list_status ON subscriptions (list_id, status);
+CREATE INDEX subscription_history_by_contact ON subscription_history (contact_id, id);
+
+CREATE TRIGGER contacts_update_forgets_sync_hashes
+AFTER UPDATE OF email, first_name, last_name, phone, fields ON contacts
+WHEN OLD.email IS NOT NEW.email OR OLD.first_name IS NOT NEW.first_name
+  OR OLD.last_name IS NOT NEW.last_name OR OLD.phone IS NOT NEW.phone
+  OR OLD.fields IS NOT NEW.fields
+BEGIN
+  UPDATE subscriptions SET sync_hash = NULL WHERE contact_id = NEW.id AND sync_hash IS NOT NULL;
+END;
+CREATE TRIGGER custom_fields_delete_forgets_sync_hashes AFTER DELETE ON custom_fields
+BEGIN
+  UPDATE subscriptions SET sync_hash = NULL WHERE sync_hash IS NOT NULL;
+END;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "lists, custom fields, contacts, subscriptions, history, exclusions", kInitialSchema},
     {2, "saved connections to external databases", kConnections},
@@ -394,6 +529,9 @@ constexpr Migration kMigrations[] = {
     {6, "connections: custom-query policy (allowed functions, privileged accounts)",
      kConnectionPolicy},
     {7, "ids of contacts, lists and outbox messages never reused (AUTOINCREMENT)", kIdsNeverReused},
+    {8,
+     "compact contacts: custom values in one column, sync hashes in subscriptions, integer times",
+     kCompactContacts},
 };
 
 constexpr std::string_view kCreateMigrationsTable = R"sql(

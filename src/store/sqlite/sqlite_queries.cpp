@@ -99,25 +99,35 @@ base::Result<model::CauseKind> StoredCauseKind(std::string_view name) {
 // history, in one step so that no caller can forget the history row.
 base::Status ChangeSubscription(Database& db, int64_t contact_id, const ListRef& list,
                                 std::optional<SubscriptionStatus> from, SubscriptionStatus to,
-                                const Cause& cause, const std::string& at) {
+                                const Cause& cause, int64_t at_ms,
+                                std::optional<SyncHash> sync_hash) {
   {
     // A contact not on the list has no row there: a plain INSERT then, which
     // costs SQLite less than the upsert (a first sync makes a million).
+    // coalesce keeps a stored hash when none is given (?7 NULL).
     CS_ASSIGN_OR_RETURN(
         CachedStatement upsert,
         from ? db.Cached("INSERT INTO subscriptions (contact_id, list_id, status, created_at, "
-                         "changed_at, cause, cause_detail) VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6) "
-                         "ON CONFLICT (contact_id, list_id) DO UPDATE SET status = "
-                         "excluded.status, changed_at = excluded.changed_at, cause = "
-                         "excluded.cause, cause_detail = excluded.cause_detail")
+                         "changed_at, cause, cause_detail, sync_id, sync_hash) VALUES (?1, ?2, "
+                         "?3, ?4, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (contact_id, list_id) DO UPDATE "
+                         "SET status = excluded.status, changed_at = excluded.changed_at, cause "
+                         "= excluded.cause, cause_detail = excluded.cause_detail, sync_id = "
+                         "coalesce(excluded.sync_id, sync_id), sync_hash = CASE WHEN "
+                         "excluded.sync_id IS NULL THEN sync_hash ELSE excluded.sync_hash END")
              : db.Cached("INSERT INTO subscriptions (contact_id, list_id, status, created_at, "
-                         "changed_at, cause, cause_detail) VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6)"));
+                         "changed_at, cause, cause_detail, sync_id, sync_hash) VALUES (?1, ?2, "
+                         "?3, ?4, ?4, ?5, ?6, ?7, ?8)"));
     upsert->Bind(1, contact_id)
         .Bind(2, list.id)
         .Bind(3, SubscriptionStatusName(to))
-        .Bind(4, at)
+        .Bind(4, at_ms)
         .Bind(5, model::CauseKindName(cause.kind))
         .Bind(6, cause.detail);
+    if (sync_hash) {
+      upsert->Bind(7, sync_hash->sync_id).Bind(8, sync_hash->hash);
+    } else {
+      upsert->BindNull(7).BindNull(8);
+    }
     CS_RETURN_IF_ERROR(upsert->Run());
   }
   CS_ASSIGN_OR_RETURN(
@@ -129,7 +139,7 @@ base::Status ChangeSubscription(Database& db, int64_t contact_id, const ListRef&
       .Bind(4, SubscriptionStatusName(to))
       .Bind(5, model::CauseKindName(cause.kind))
       .Bind(6, cause.detail)
-      .Bind(7, at);
+      .Bind(7, at_ms);
   if (from) {
     history->Bind(3, SubscriptionStatusName(*from));
   } else {
@@ -138,21 +148,30 @@ base::Status ChangeSubscription(Database& db, int64_t contact_id, const ListRef&
   return history->Run();
 }
 
+// contacts.fields is a JSON object keyed by the field's id: '$."12"' is the value of field 12.
+// The object never holds an empty value, and an empty object is stored as NULL.
 base::Status WriteFieldValue(Database& db, int64_t contact_id, int64_t field_id,
                              const std::string& value) {
-  if (value.empty()) {
-    CS_ASSIGN_OR_RETURN(
-        CachedStatement remove,
-        db.Cached("DELETE FROM contact_field_values WHERE contact_id = ?1 AND field_id = ?2"));
-    remove->Bind(1, contact_id).Bind(2, field_id);
-    return remove->Run();
+  CS_ASSIGN_OR_RETURN(
+      CachedStatement update,
+      db.Cached("UPDATE contacts SET fields = CASE WHEN ?3 = '' THEN nullif(json_remove(fields, "
+                "?2), '{}') ELSE json_set(coalesce(fields, '{}'), ?2, ?3) END WHERE id = ?1"));
+  update->Bind(1, contact_id).Bind(2, fmt::format("$.\"{}\"", field_id)).Bind(3, value);
+  return update->Run();
+}
+
+base::Result<std::map<std::string, std::string>> LoadFieldValues(Database& db, int64_t contact_id) {
+  CS_ASSIGN_OR_RETURN(
+      CachedStatement query,
+      db.Cached("SELECT f.key, j.value FROM contacts c, json_each(c.fields) j "
+                "JOIN custom_fields f ON f.id = CAST(j.key AS INTEGER) WHERE c.id = ?1"));
+  query->Bind(1, contact_id);
+  std::map<std::string, std::string> values;
+  while (true) {
+    CS_ASSIGN_OR_RETURN(const bool row, query->Step());
+    if (!row) return values;
+    values.emplace(query->ColumnText(0), query->ColumnText(1));
   }
-  CS_ASSIGN_OR_RETURN(CachedStatement upsert,
-                      db.Cached("INSERT INTO contact_field_values (contact_id, field_id, value) "
-                                "VALUES (?1, ?2, ?3) ON CONFLICT (contact_id, field_id) "
-                                "DO UPDATE SET value = excluded.value"));
-  upsert->Bind(1, contact_id).Bind(2, field_id).Bind(3, value);
-  return upsert->Run();
 }
 
 }  // namespace contactsync::store::sqlite

@@ -4,6 +4,7 @@
 // caller's transaction and uses the connection's statement cache.
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -39,16 +40,28 @@ base::Result<std::optional<Exclusion>> FindMatchingExclusion(Database& db, const
 base::Result<SubscriptionStatus> StoredStatus(std::string_view name);
 base::Result<model::CauseKind> StoredCauseKind(std::string_view name);
 
+// The hash of the values a sync wrote for a contact, kept in its subscription to the sync's list.
+struct SyncHash {
+  int64_t sync_id = 0;
+  int64_t hash = 0;
+};
+
 // Sets the subscription's status and cause and appends the history row, in
 // one call so that no caller can forget the history. `from` is the status
-// before (nullopt: the contact joins the list).
+// before (nullopt: the contact joins the list). `at_ms`: base::UnixMillis.
+// `sync_hash`, when given, is stored with the subscription; otherwise a stored
+// one stays.
 base::Status ChangeSubscription(Database& db, int64_t contact_id, const ListRef& list,
                                 std::optional<SubscriptionStatus> from, SubscriptionStatus to,
-                                const Cause& cause, const std::string& at);
+                                const Cause& cause, int64_t at_ms,
+                                std::optional<SyncHash> sync_hash = std::nullopt);
 
 // Sets a contact's value for one field; "" removes it (values are never
 // stored empty).
 base::Status WriteFieldValue(Database& db, int64_t contact_id, int64_t field_id,
                              const std::string& value);
+
+// A contact's custom values (contacts.fields), by field key.
+base::Result<std::map<std::string, std::string>> LoadFieldValues(Database& db, int64_t contact_id);
 
 }  // namespace contactsync::store::sqlite

@@ -235,13 +235,30 @@ base::Result<std::vector<CustomField>> SqliteStore::GetFields() {
 base::Status SqliteStore::DeleteField(std::string_view key) {
   const std::string canonical = CanonicalFieldKey(key);
   return InTransaction(db_, kWrite, [&]() -> base::Status {
-    // Values and options go by ON DELETE CASCADE.
+    int64_t id = 0;
+    {
+      CS_ASSIGN_OR_RETURN(CachedStatement find,
+                          db_.Cached("SELECT id FROM custom_fields WHERE key = ?1"));
+      find->Bind(1, canonical);
+      CS_ASSIGN_OR_RETURN(const bool row, find->Step());
+      if (!row) return FieldNotFound(canonical);
+      id = find->ColumnInt64(0);
+    }
+    {
+      // Every contact's value goes from contacts.fields (keyed by field id); the contacts'
+      // updated_at stays, as when the values were rows that went by ON DELETE CASCADE.
+      CS_ASSIGN_OR_RETURN(
+          CachedStatement values,
+          db_.Cached("UPDATE contacts SET fields = nullif(json_remove(fields, ?1), '{}') "
+                     "WHERE json_extract(fields, ?1) IS NOT NULL"));
+      values->Bind(1, fmt::format("$.\"{}\"", id));
+      CS_RETURN_IF_ERROR(values->Run());
+    }
+    // Options go by ON DELETE CASCADE.
     CS_ASSIGN_OR_RETURN(CachedStatement remove,
-                        db_.Cached("DELETE FROM custom_fields WHERE key = ?1"));
-    remove->Bind(1, canonical);
-    CS_RETURN_IF_ERROR(remove->Run());
-    if (db_.Changes() == 0) return FieldNotFound(canonical);
-    return base::Status::Ok();
+                        db_.Cached("DELETE FROM custom_fields WHERE id = ?1"));
+    remove->Bind(1, id);
+    return remove->Run();
   });
 }
 

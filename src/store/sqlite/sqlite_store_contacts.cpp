@@ -32,8 +32,8 @@ struct ContactRow {
   std::string phone;
   bool bounced = false;
   bool ever_unsubscribed = false;
-  std::string created_at;
-  std::string updated_at;
+  int64_t created_at = 0;  // base::UnixMillis
+  int64_t updated_at = 0;
 };
 
 constexpr std::string_view kContactColumns =
@@ -49,8 +49,8 @@ ContactRow ReadContactRow(const Statement& row) {
   contact.phone = row.ColumnText(4);
   contact.bounced = row.ColumnInt64(5) != 0;
   contact.ever_unsubscribed = row.ColumnInt64(6) != 0;
-  contact.created_at = row.ColumnText(7);
-  contact.updated_at = row.ColumnText(8);
+  contact.created_at = row.ColumnInt64(7);
+  contact.updated_at = row.ColumnInt64(8);
   return contact;
 }
 
@@ -70,20 +70,6 @@ base::Result<ContactRow> RequireContact(Database& db, std::string_view email) {
   return *std::move(row);
 }
 
-base::Result<std::map<std::string, std::string>> LoadValues(Database& db, int64_t contact_id) {
-  CS_ASSIGN_OR_RETURN(
-      CachedStatement query,
-      db.Cached("SELECT f.key, v.value FROM contact_field_values v "
-                "JOIN custom_fields f ON f.id = v.field_id WHERE v.contact_id = ?1"));
-  query->Bind(1, contact_id);
-  std::map<std::string, std::string> values;
-  while (true) {
-    CS_ASSIGN_OR_RETURN(const bool row, query->Step());
-    if (!row) return values;
-    values.emplace(query->ColumnText(0), query->ColumnText(1));
-  }
-}
-
 base::Result<std::vector<Subscription>> LoadSubscriptions(Database& db, int64_t contact_id) {
   CS_ASSIGN_OR_RETURN(CachedStatement query,
                       db.Cached("SELECT l.name, s.status, s.changed_at, s.cause, s.cause_detail "
@@ -97,7 +83,7 @@ base::Result<std::vector<Subscription>> LoadSubscriptions(Database& db, int64_t 
     Subscription& subscription = subscriptions.emplace_back();
     subscription.list_name = query->ColumnText(0);
     CS_ASSIGN_OR_RETURN(subscription.status, StoredStatus(query->ColumnText(1)));
-    subscription.changed_at = query->ColumnText(2);
+    subscription.changed_at = base::FormatUnixMillis(query->ColumnInt64(2));
     CS_ASSIGN_OR_RETURN(subscription.cause.kind, StoredCauseKind(query->ColumnText(3)));
     subscription.cause.detail = query->ColumnText(4);
   }
@@ -112,9 +98,9 @@ base::Result<Contact> LoadContact(Database& db, ContactRow row) {
   contact.phone = std::move(row.phone);
   contact.bounced = row.bounced;
   contact.ever_unsubscribed = row.ever_unsubscribed;
-  contact.created_at = std::move(row.created_at);
-  contact.updated_at = std::move(row.updated_at);
-  CS_ASSIGN_OR_RETURN(contact.fields, LoadValues(db, contact.id));
+  contact.created_at = base::FormatUnixMillis(row.created_at);
+  contact.updated_at = base::FormatUnixMillis(row.updated_at);
+  CS_ASSIGN_OR_RETURN(contact.fields, LoadFieldValues(db, contact.id));
   CS_ASSIGN_OR_RETURN(contact.subscriptions, LoadSubscriptions(db, contact.id));
   return contact;
 }
@@ -226,7 +212,7 @@ base::Result<ContactChangeOutcome> SqliteStore::SaveContactLocked(const ContactC
   std::map<std::string, std::string> stored;
   if (existing) {
     row = *existing;
-    CS_ASSIGN_OR_RETURN(stored, LoadValues(db_, row.id));
+    CS_ASSIGN_OR_RETURN(stored, LoadFieldValues(db_, row.id));
   } else {
     row.email = email;  // kept as first given from now on
     for (const CustomField& field : fields) {
@@ -291,13 +277,15 @@ base::Result<ContactChangeOutcome> SqliteStore::SaveContactLocked(const ContactC
     flags_changed = true;
   }
 
-  const std::string now = Now();
+  const base::TimePoint time = clock_.Now();
+  const std::string now = base::FormatIso8601Utc(time);
+  const int64_t now_ms = base::UnixMillis(time);
   if (!existing) {
-    row.created_at = now;
-    row.updated_at = now;
+    row.created_at = now_ms;
+    row.updated_at = now_ms;
     CS_ASSIGN_OR_RETURN(row.id, InsertContactRow(db_, row, key, change.cause));
   } else if (!outcome.changed_fields.empty() || flags_changed) {
-    row.updated_at = now;
+    row.updated_at = now_ms;
     CS_RETURN_IF_ERROR(UpdateContactRow(db_, row, change.cause));
   }
   for (const FieldValue* value : value_writes) {
@@ -305,7 +293,7 @@ base::Result<ContactChangeOutcome> SqliteStore::SaveContactLocked(const ContactC
   }
   if (decision && decision->changed) {
     CS_RETURN_IF_ERROR(ChangeSubscription(db_, row.id, *list, outcome.previous_status,
-                                          decision->status, change.cause, now));
+                                          decision->status, change.cause, now_ms));
     // An operator's or the API's change: autoresponders always follow.
     CS_RETURN_IF_ERROR(QueueMailForChange(db_, row.id, *list, outcome.previous_status,
                                           decision->status, /*autoresponders=*/true, now));
@@ -439,12 +427,12 @@ base::Status SqliteStore::Unsubscribe(std::string_view email, std::string_view l
           fmt::format("contact {} is not on list '{}'", row.email, base::Printable(list.name)));
     }
     if (*current == SubscriptionStatus::kUnsubscribed) return base::Status::Ok();
-    const std::string now = Now();
+    const int64_t now_ms = base::UnixMillis(clock_.Now());
     CS_RETURN_IF_ERROR(ChangeSubscription(db_, row.id, list, current,
-                                          SubscriptionStatus::kUnsubscribed, cause, now));
+                                          SubscriptionStatus::kUnsubscribed, cause, now_ms));
     if (!row.ever_unsubscribed) {
       row.ever_unsubscribed = true;
-      row.updated_at = now;
+      row.updated_at = now_ms;
       CS_RETURN_IF_ERROR(UpdateContactRow(db_, row, cause));
     }
     return base::Status::Ok();
@@ -469,14 +457,14 @@ base::Status SqliteStore::MarkBounced(std::string_view email, const Cause& cause
         mailable.emplace_back(ListRef{query->ColumnInt64(0), query->ColumnText(1)}, status);
       }
     }
-    const std::string now = Now();
+    const int64_t now_ms = base::UnixMillis(clock_.Now());
     for (const auto& [list, status] : mailable) {
-      CS_RETURN_IF_ERROR(
-          ChangeSubscription(db_, row.id, list, status, SubscriptionStatus::kBounced, cause, now));
+      CS_RETURN_IF_ERROR(ChangeSubscription(db_, row.id, list, status, SubscriptionStatus::kBounced,
+                                            cause, now_ms));
     }
     if (!row.bounced) {
       row.bounced = true;
-      row.updated_at = now;
+      row.updated_at = now_ms;
       CS_RETURN_IF_ERROR(UpdateContactRow(db_, row, cause));
     }
     return base::Status::Ok();
@@ -505,7 +493,7 @@ base::Result<std::vector<HistoryEntry>> SqliteStore::GetHistory(std::string_view
       }
       CS_ASSIGN_OR_RETURN(entry.cause.kind, StoredCauseKind(query->ColumnText(3)));
       entry.cause.detail = query->ColumnText(4);
-      entry.at = query->ColumnText(5);
+      entry.at = base::FormatUnixMillis(query->ColumnInt64(5));
     }
   });
 }

@@ -403,18 +403,7 @@ base::Result<std::optional<ClaimedMessage>> SqliteStore::ClaimNextMessage() {
         claimed.contact.last_name = query->ColumnText(1);
         claimed.contact.phone = query->ColumnText(2);
       }
-      {
-        CS_ASSIGN_OR_RETURN(
-            CachedStatement query,
-            db_.Cached("SELECT f.key, v.value FROM contact_field_values v "
-                       "JOIN custom_fields f ON f.id = v.field_id WHERE v.contact_id = ?1"));
-        query->Bind(1, target.contact_id);
-        while (true) {
-          CS_ASSIGN_OR_RETURN(const bool row, query->Step());
-          if (!row) break;
-          claimed.contact.fields.emplace(query->ColumnText(0), query->ColumnText(1));
-        }
-      }
+      CS_ASSIGN_OR_RETURN(claimed.contact.fields, LoadFieldValues(db_, target.contact_id));
       {
         CS_ASSIGN_OR_RETURN(
             CachedStatement query,
@@ -640,10 +629,12 @@ base::Result<LinkOutcome> SqliteStore::ConfirmByLink(int64_t contact_id, int64_t
       CS_ASSIGN_OR_RETURN(const bool row, query->Step());
       autoresponders = row && query->ColumnInt64(0) != 0;
     }
-    const std::string now = Now();
+    const base::TimePoint time = clock_.Now();
+    const std::string now = base::FormatIso8601Utc(time);
     const Cause cause{model::CauseKind::kConfirmationLink, ""};
     CS_RETURN_IF_ERROR(ChangeSubscription(db_, contact_id, target.list, target.status,
-                                          SubscriptionStatus::kActive, cause, now));
+                                          SubscriptionStatus::kActive, cause,
+                                          base::UnixMillis(time)));
     CS_RETURN_IF_ERROR(QueueMailForChange(db_, contact_id, target.list, target.status,
                                           SubscriptionStatus::kActive, autoresponders, now));
     outcome.changed = true;
@@ -664,16 +655,16 @@ base::Result<LinkOutcome> SqliteStore::UnsubscribeByLink(int64_t contact_id, int
         *target.status == SubscriptionStatus::kBounced) {
       return outcome;
     }
-    const std::string now = Now();
+    const int64_t now_ms = base::UnixMillis(clock_.Now());
     const Cause cause{model::CauseKind::kUnsubscribeLink, ""};
     CS_RETURN_IF_ERROR(ChangeSubscription(db_, contact_id, target.list, target.status,
-                                          SubscriptionStatus::kUnsubscribed, cause, now));
+                                          SubscriptionStatus::kUnsubscribed, cause, now_ms));
     if (!target.ever_unsubscribed) {
       CS_ASSIGN_OR_RETURN(
           CachedStatement update,
           db_.Cached("UPDATE contacts SET ever_unsubscribed = 1, updated_at = ?2, "
                      "last_change_cause = ?3, last_change_detail = '' WHERE id = ?1"));
-      update->Bind(1, contact_id).Bind(2, now).Bind(3, model::CauseKindName(cause.kind));
+      update->Bind(1, contact_id).Bind(2, now_ms).Bind(3, model::CauseKindName(cause.kind));
       CS_RETURN_IF_ERROR(update->Run());
     }
     outcome.changed = true;

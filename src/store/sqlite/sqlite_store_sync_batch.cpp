@@ -7,11 +7,14 @@
 // rows: a transaction per 1,000 rows made every commit rewrite into the WAL
 // the pages of the email index that the batch's random-order addresses
 // touched, about one page per row on a large store); one look-up per batch
-// (Prefetch) finds the rows' contacts, their subscriptions on the list and
-// the hashes of the values this sync last wrote, so an unchanged row costs
-// a share of three range scans and no write. Statements that write several
-// rows are avoided: SQLite gives them a statement journal, which in a long
-// transaction spills to a temporary file (InsertFieldValues). The rules are the store's
+// (Prefetch) finds the rows' contacts and their subscriptions on the list,
+// which hold the hashes of the values this sync last wrote, so an unchanged
+// row costs a share of two range scans and no write. A new contact is three
+// single-row INSERTs: the contact with its custom values (one JSON column),
+// its subscription with the hash, the history row (migration 8). Statements
+// that write several rows are avoided: SQLite gives them a statement journal,
+// which in a long transaction spills to a temporary file (14 GB of writes in a
+// fresh sync of 1M rows once, a fifth of its time; issue 7). The rules are the store's
 // (store_rules.h: DecideSubscription, CheckContactText, Excluded; model: NormalizeFieldValue,
 // ExclusionMatches), the same SaveContact applies, plus docs/spec.md §4's stricter sync rules (a
 // bounced or unsubscribed contact fails the row instead of being skipped).
@@ -153,7 +156,9 @@ class SqliteSyncBatchWriter final : public SyncBatchWriter {
  private:
   base::Status WriteRows(std::vector<SyncRow>& rows, size_t count,
                          std::vector<SyncRowOutcome>& outcomes) {
-    now_ = base::FormatIso8601Utc(clock_.Now());
+    const base::TimePoint now = clock_.Now();
+    now_ = base::FormatIso8601Utc(now);
+    now_ms_ = base::UnixMillis(now);
     CS_RETURN_IF_ERROR(LoadExclusions());
     if (options_.status != SyncEntryStatus::kExcluded) CS_RETURN_IF_ERROR(Prefetch(rows, count));
     for (size_t i = 0; i < count; ++i) {
@@ -183,7 +188,8 @@ class SqliteSyncBatchWriter final : public SyncBatchWriter {
   base::Status WriteExisting(const SyncRow& row, Existing& existing, SyncRowOutcome& outcome);
   // Reads the stored text of `existing` (email, names, phone) unless it has it.
   base::Status LoadDetails(Existing& existing);
-  base::Status InsertFieldValues(int64_t contact_id, const SyncRow& row);
+  // fields_json_ := contacts.fields for json_entries_ (field id, value), "" for none.
+  void MakeFieldsJson();
   // Marks the address as seen by this run: by its contact's id when it has a
   // contact (`contact_id` > 0), otherwise by `key` in the TEMP table. True
   // when it was not seen before.
@@ -192,9 +198,10 @@ class SqliteSyncBatchWriter final : public SyncBatchWriter {
   void SetKeyBits(std::string_view key);
   bool IdSeen(int64_t contact_id) const;
   int64_t HashOf(const SyncRow& row, const std::vector<const CustomField*>& row_fields) const;
-  base::Status WriteHash(int64_t contact_id, int64_t hash, bool new_contact);
+  // The hash of an existing subscription on the list.
+  base::Status WriteHash(int64_t contact_id, const SyncHash& hash);
   base::Status WriteSubscription(int64_t contact_id, std::optional<SubscriptionStatus> from,
-                                 SubscriptionStatus to);
+                                 SubscriptionStatus to, std::optional<SyncHash> hash);
 
   static void Fail(SyncRowOutcome& outcome, std::string_view reason, std::string message) {
     outcome.result = SyncRowResult::kFailed;
@@ -209,10 +216,13 @@ class SqliteSyncBatchWriter final : public SyncBatchWriter {
   const std::vector<CustomField> fields_;
   std::unordered_map<std::string, const CustomField*> by_key_;
   std::vector<std::string> exclusions_;  // patterns for the list, this batch
-  std::string now_;
+  std::string now_;                      // the batch's time, ISO 8601 (runs, exclusions, mail)
+  int64_t now_ms_ = 0;                   // and as contacts, subscriptions and history keep it
   // Per-row scratch, reused.
   std::vector<const CustomField*> row_fields_;
   std::unordered_map<int64_t, std::string> stored_values_;
+  std::vector<std::pair<int64_t, std::string_view>> json_entries_;
+  std::string fields_json_;
   // Per row of the batch being written, from Prefetch: whether its address
   // has a contact (and that contact), or appeared earlier in the batch.
   std::vector<char> found_;
@@ -411,10 +421,9 @@ base::Status SqliteSyncBatchWriter::Prefetch(const std::vector<SyncRow>& rows, s
   CS_ASSIGN_OR_RETURN(
       CachedStatement query,
       db_.Cached("SELECT j.key, c.id, c.bounced, c.ever_unsubscribed, c.email, c.first_name, "
-                 "c.last_name, c.phone, s.status, h.hash FROM json_each(?1) AS j "
-                 "CROSS JOIN contacts AS c ON c.email_key = j.value "
-                 "LEFT JOIN subscriptions s ON s.contact_id = c.id AND s.list_id = ?2 "
-                 "LEFT JOIN sync_hashes h ON h.contact_id = c.id AND h.sync_id = ?3"));
+                 "c.last_name, c.phone, s.status, CASE WHEN s.sync_id = ?3 THEN s.sync_hash END "
+                 "FROM json_each(?1) AS j CROSS JOIN contacts AS c ON c.email_key = j.value "
+                 "LEFT JOIN subscriptions s ON s.contact_id = c.id AND s.list_id = ?2"));
   query->Bind(1, keys_json_).Bind(2, list_.id).Bind(3, options_.sync_id);
   while (true) {
     CS_ASSIGN_OR_RETURN(const bool row, query->Step());
@@ -432,12 +441,12 @@ base::Status SqliteSyncBatchWriter::Prefetch(const std::vector<SyncRow>& rows, s
 }
 
 // The guess: the `count` contacts after next_guess_after_ in id order, then
-// their subscriptions on the list and this sync's hashes over the same range
-// of ids, merged by id. Three sequential range scans cost about half of one
-// join that searches the other two tables for every contact. (The unary +
-// keeps SQLite on the primary keys' contact_id ranges instead of the
-// by-list and by-sync indexes, which would read the whole list.) Returns how
-// many rows of the batch it found.
+// their subscriptions on the list (with this sync's hashes) over the same
+// range of ids, merged by id. Two sequential range scans cost less than one
+// join that searches the subscriptions for every contact. (The unary + keeps
+// SQLite on the primary key's contact_id range instead of the by-list index,
+// which would read the whole list.) Returns how many rows of the batch it
+// found.
 base::Result<size_t> SqliteSyncBatchWriter::GuessNextContacts(const std::vector<SyncRow>& rows,
                                                               size_t count) {
   guessed_.clear();
@@ -461,40 +470,23 @@ base::Result<size_t> SqliteSyncBatchWriter::GuessNextContacts(const std::vector<
     }
   }
   if (guessed_.empty()) return size_t{0};
-  // Walks `query` (contact_id, value; ascending ids) alongside guessed_.
-  const auto merge = [&](Statement& query, auto&& read) -> base::Status {
-    query.Bind(1, after).Bind(2, last_id);
-    size_t next = 0;
-    while (true) {
-      CS_ASSIGN_OR_RETURN(const bool row, query.Step());
-      if (!row) return base::Status::Ok();
-      const int64_t id = query.ColumnInt64(0);
-      while (next < guessed_.size() && guessed_[next].first < id) ++next;
-      if (next == guessed_.size()) return base::Status::Ok();
-      if (guessed_[next].first == id)
-        CS_RETURN_IF_ERROR(read(query, existing_[guessed_[next].second]));
-    }
-  };
-  {
-    CS_ASSIGN_OR_RETURN(CachedStatement statuses,
-                        db_.Cached("SELECT contact_id, status FROM subscriptions WHERE contact_id "
-                                   "> ?1 AND contact_id <= ?2 AND +list_id = ?3 ORDER BY "
-                                   "contact_id"));
-    statuses->Bind(3, list_.id);
-    CS_RETURN_IF_ERROR(merge(*statuses, [](Statement& query, Existing& existing) {
-      return ReadStatus(query, 1, existing);
-    }));
-  }
-  if (options_.sync_id != 0) {
-    CS_ASSIGN_OR_RETURN(
-        CachedStatement hashes,
-        db_.Cached("SELECT contact_id, hash FROM sync_hashes WHERE contact_id > "
-                   "?1 AND contact_id <= ?2 AND +sync_id = ?3 ORDER BY contact_id"));
-    hashes->Bind(3, options_.sync_id);
-    CS_RETURN_IF_ERROR(merge(*hashes, [](Statement& query, Existing& existing) {
-      ReadHash(query, 1, existing);
-      return base::Status::Ok();
-    }));
+  // Walks the subscriptions (ascending contact ids) alongside guessed_.
+  CS_ASSIGN_OR_RETURN(CachedStatement statuses,
+                      db_.Cached("SELECT contact_id, status, CASE WHEN sync_id = ?4 THEN "
+                                 "sync_hash END FROM subscriptions WHERE contact_id > ?1 AND "
+                                 "contact_id <= ?2 AND +list_id = ?3 ORDER BY contact_id"));
+  statuses->Bind(1, after).Bind(2, last_id).Bind(3, list_.id).Bind(4, options_.sync_id);
+  size_t next = 0;
+  while (true) {
+    CS_ASSIGN_OR_RETURN(const bool row, statuses->Step());
+    if (!row) break;
+    const int64_t id = statuses->ColumnInt64(0);
+    while (next < guessed_.size() && guessed_[next].first < id) ++next;
+    if (next == guessed_.size()) break;
+    if (guessed_[next].first != id) continue;
+    Existing& existing = existing_[guessed_[next].second];
+    CS_RETURN_IF_ERROR(ReadStatus(*statuses, 1, existing));
+    ReadHash(*statuses, 2, existing);
   }
   return guessed_.size();
 }
@@ -521,26 +513,23 @@ int64_t SqliteSyncBatchWriter::HashOf(const SyncRow& row,
   return hasher.value();
 }
 
-base::Status SqliteSyncBatchWriter::WriteHash(int64_t contact_id, int64_t hash, bool new_contact) {
-  if (options_.sync_id == 0) return base::Status::Ok();
-  // A contact created by this run has no hash yet: a plain INSERT, cheaper than the upsert.
-  CS_ASSIGN_OR_RETURN(CachedStatement upsert,
-                      new_contact ? db_.Cached("INSERT INTO sync_hashes (contact_id, sync_id, "
-                                               "hash) VALUES (?1, ?2, ?3)")
-                                  : db_.Cached("INSERT INTO sync_hashes (contact_id, sync_id, "
-                                               "hash) VALUES (?1, ?2, ?3) ON CONFLICT "
-                                               "(contact_id, sync_id) DO UPDATE SET hash = "
-                                               "excluded.hash"));
-  upsert->Bind(1, contact_id).Bind(2, options_.sync_id).Bind(3, hash);
-  return upsert->Run();
+base::Status SqliteSyncBatchWriter::WriteHash(int64_t contact_id, const SyncHash& hash) {
+  CS_ASSIGN_OR_RETURN(CachedStatement update,
+                      db_.Cached("UPDATE subscriptions SET sync_id = ?3, sync_hash = ?4 "
+                                 "WHERE contact_id = ?1 AND list_id = ?2"));
+  update->Bind(1, contact_id).Bind(2, list_.id).Bind(3, hash.sync_id).Bind(4, hash.hash);
+  return update->Run();
 }
 
 // Status, cause and a history row together, exactly as SaveContact writes
-// them, and the mail the change causes (mail_queue.h).
+// them (with the hash, when given), and the mail the change causes
+// (mail_queue.h).
 base::Status SqliteSyncBatchWriter::WriteSubscription(int64_t contact_id,
                                                       std::optional<SubscriptionStatus> from,
-                                                      SubscriptionStatus to) {
-  CS_RETURN_IF_ERROR(ChangeSubscription(db_, contact_id, list_, from, to, options_.cause, now_));
+                                                      SubscriptionStatus to,
+                                                      std::optional<SyncHash> hash) {
+  CS_RETURN_IF_ERROR(
+      ChangeSubscription(db_, contact_id, list_, from, to, options_.cause, now_ms_, hash));
   return QueueMailForChange(db_, contact_id, list_, from, to, options_.send_autoresponders, now_);
 }
 
@@ -685,46 +674,57 @@ base::Result<int64_t> SqliteSyncBatchWriter::WriteNew(const SyncRow& row, SyncRo
   CS_ASSIGN_OR_RETURN(const SubscriptionDecision decision, DecideSubscription(request));
   outcome.result = SyncRowResult::kAdded;
   if (options_.dry_run) return int64_t{0};
+  json_entries_.clear();
+  for (size_t i = 0; i < row.fields.size(); ++i) {
+    json_entries_.emplace_back(row_fields_[i]->id, row.fields[i].second);
+  }
+  MakeFieldsJson();
   CS_ASSIGN_OR_RETURN(
       CachedStatement insert,
       db_.Cached("INSERT INTO contacts (email, email_key, first_name, last_name, phone, "
                  "bounced, ever_unsubscribed, created_at, updated_at, last_change_cause, "
-                 "last_change_detail) VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, ?7, ?7, ?8, ?9)"));
+                 "last_change_detail, fields) VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, ?7, ?7, ?8, ?9, "
+                 "?10)"));
   insert->Bind(1, row.email)
       .Bind(2, row.email_key)
       .Bind(3, row.first_name.value_or(""))
       .Bind(4, row.last_name.value_or(""))
       .Bind(5, row.phone.value_or(""))
       .Bind(6, int64_t{decision.set_ever_unsubscribed ? 1 : 0})
-      .Bind(7, now_)
+      .Bind(7, now_ms_)
       .Bind(8, model::CauseKindName(options_.cause.kind))
       .Bind(9, options_.cause.detail);
+  if (fields_json_.empty()) {
+    insert->BindNull(10);
+  } else {
+    insert->Bind(10, fields_json_);
+  }
   CS_RETURN_IF_ERROR(insert->Run());
   const int64_t id = db_.LastInsertRowId();
-  CS_RETURN_IF_ERROR(InsertFieldValues(id, row));
-  // The contact entered the list with decision.status.
-  CS_RETURN_IF_ERROR(WriteSubscription(id, std::nullopt, decision.status));
-  CS_RETURN_IF_ERROR(WriteHash(id, HashOf(row, row_fields_), /*new_contact=*/true));
+  // The contact entered the list with decision.status, and the values hashed are the row's.
+  std::optional<SyncHash> hash;
+  if (options_.sync_id != 0) hash = SyncHash{options_.sync_id, HashOf(row, row_fields_)};
+  CS_RETURN_IF_ERROR(WriteSubscription(id, std::nullopt, decision.status, hash));
   return id;
 }
 
-// A new contact's values, one single-row INSERT each (it has none yet).
-// Not one multi-row INSERT: SQLite gives a statement that writes several
-// rows a statement journal, which inside a large transaction soon spills to
-// a temporary file, and from then on every such statement wrote its pages
-// there too: 14 GB of writes in a fresh sync of 1M rows, a fifth of its time
-// (issue 7).
-base::Status SqliteSyncBatchWriter::InsertFieldValues(int64_t contact_id, const SyncRow& row) {
-  CS_ASSIGN_OR_RETURN(CachedStatement insert,
-                      db_.Cached("INSERT INTO contact_field_values (contact_id, field_id, value) "
-                                 "VALUES (?1, ?2, ?3)"));
-  for (size_t i = 0; i < row.fields.size(); ++i) {
-    if (row.fields[i].second.empty()) continue;
-    insert->Reset();
-    insert->Bind(1, contact_id).Bind(2, row_fields_[i]->id).Bind(3, row.fields[i].second);
-    CS_RETURN_IF_ERROR(insert->Run());
+// A JSON object of the non-empty values in field id order, as the migration writes it; a
+// field given twice keeps its last value.
+void SqliteSyncBatchWriter::MakeFieldsJson() {
+  std::stable_sort(json_entries_.begin(), json_entries_.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  fields_json_.clear();
+  for (size_t i = 0; i < json_entries_.size(); ++i) {
+    const auto& [id, value] = json_entries_[i];
+    if (value.empty() || (i + 1 < json_entries_.size() && json_entries_[i + 1].first == id)) {
+      continue;
+    }
+    fields_json_ += fields_json_.empty() ? "{\"" : ",\"";
+    fields_json_ += std::to_string(id);
+    fields_json_ += "\":";
+    AppendJsonString(fields_json_, value);
   }
-  return base::Status::Ok();
+  if (!fields_json_.empty()) fields_json_ += '}';
 }
 
 base::Status SqliteSyncBatchWriter::LoadDetails(Existing& existing) {
@@ -801,8 +801,8 @@ base::Status SqliteSyncBatchWriter::WriteExisting(const SyncRow& row, Existing& 
       stored_values_.clear();
       if (!row.fields.empty()) {
         CS_ASSIGN_OR_RETURN(CachedStatement values,
-                            db_.Cached("SELECT field_id, value FROM contact_field_values "
-                                       "WHERE contact_id = ?1"));
+                            db_.Cached("SELECT CAST(j.key AS INTEGER), j.value FROM contacts c, "
+                                       "json_each(c.fields) j WHERE c.id = ?1"));
         values->Bind(1, existing.id);
         while (true) {
           CS_ASSIGN_OR_RETURN(const bool more, values->Step());
@@ -819,13 +819,17 @@ base::Status SqliteSyncBatchWriter::WriteExisting(const SyncRow& row, Existing& 
       const auto stored = stored_values_.find(row_fields_[i]->id);
       const std::string_view current =
           stored == stored_values_.end() ? std::string_view() : std::string_view(stored->second);
-      if (current == row.fields[i].second) continue;
-      values_changed = true;
-      if (!options_.dry_run) {
-        CS_RETURN_IF_ERROR(
-            WriteFieldValue(db_, existing.id, row_fields_[i]->id, row.fields[i].second));
-      }
+      if (current != row.fields[i].second) values_changed = true;
     }
+  }
+  if (values_changed) {
+    // contacts.fields anew: the stored values, the row's over them.
+    json_entries_.clear();
+    for (const auto& [id, value] : stored_values_) json_entries_.emplace_back(id, value);
+    for (size_t i = 0; i < row.fields.size(); ++i) {
+      json_entries_.emplace_back(row_fields_[i]->id, row.fields[i].second);
+    }
+    MakeFieldsJson();
   }
   const bool set_unsubscribed_flag =
       decision && decision->set_ever_unsubscribed && !existing.ever_unsubscribed;
@@ -834,27 +838,39 @@ base::Status SqliteSyncBatchWriter::WriteExisting(const SyncRow& row, Existing& 
         CachedStatement update,
         db_.Cached("UPDATE contacts SET first_name = ?2, last_name = ?3, phone = ?4, "
                    "ever_unsubscribed = ?5, updated_at = ?6, last_change_cause = ?7, "
-                   "last_change_detail = ?8 WHERE id = ?1"));
+                   "last_change_detail = ?8, fields = CASE WHEN ?10 THEN ?9 ELSE fields END "
+                   "WHERE id = ?1"));
     const bool update_text = options_.update_existing;
     update->Bind(1, existing.id)
         .Bind(2, update_text && row.first_name ? *row.first_name : existing.first_name)
         .Bind(3, update_text && row.last_name ? *row.last_name : existing.last_name)
         .Bind(4, update_text && row.phone ? *row.phone : existing.phone)
         .Bind(5, int64_t{existing.ever_unsubscribed || set_unsubscribed_flag ? 1 : 0})
-        .Bind(6, now_)
+        .Bind(6, now_ms_)
         .Bind(7, model::CauseKindName(options_.cause.kind))
-        .Bind(8, options_.cause.detail);
+        .Bind(8, options_.cause.detail)
+        .Bind(10, int64_t{values_changed ? 1 : 0});
+    if (values_changed && !fields_json_.empty()) {
+      update->Bind(9, fields_json_);
+    } else {
+      update->BindNull(9);
+    }
     CS_RETURN_IF_ERROR(update->Run());
   }
-  if (!options_.dry_run && decision && decision->changed) {
-    // The contact entered the list with decision->status.
-    CS_RETURN_IF_ERROR(WriteSubscription(existing.id, std::nullopt, decision->status));
-  }
   // The stored values now equal the row's (when this sync may write them):
-  // remember their hash, unless it is already there.
-  if (!options_.dry_run && options_.update_existing &&
-      (contact_changed || values_changed || set_unsubscribed_flag || existing.hash != hash)) {
-    CS_RETURN_IF_ERROR(WriteHash(existing.id, hash, /*new_contact=*/false));
+  // remember their hash, unless it is already there. (An update of the
+  // contact above has cleared it: trigger contacts_update_forgets_sync_hashes;
+  // then existing.hash, read before, differs from `hash` too.)
+  std::optional<SyncHash> sync_hash;
+  if (!options_.dry_run && options_.update_existing && options_.sync_id != 0 &&
+      (contact_changed || values_changed || existing.hash != hash)) {
+    sync_hash = SyncHash{options_.sync_id, hash};
+  }
+  if (!options_.dry_run && decision && decision->changed) {
+    // The contact entered the list with decision->status (and the hash).
+    CS_RETURN_IF_ERROR(WriteSubscription(existing.id, std::nullopt, decision->status, sync_hash));
+  } else if (sync_hash) {
+    CS_RETURN_IF_ERROR(WriteHash(existing.id, *sync_hash));
   }
   if (!on_list) {
     outcome.result = SyncRowResult::kAdded;
@@ -921,7 +937,7 @@ base::Result<DeletionOutcome> SqliteSyncBatchWriter::DeleteNotSelected(double ma
       return outcome;
     }
     if (options_.dry_run) return outcome;
-    now_ = base::FormatIso8601Utc(clock_.Now());
+    now_ms_ = base::UnixMillis(clock_.Now());
     for (const Candidate& candidate : candidates) {
       {
         CS_ASSIGN_OR_RETURN(
@@ -941,7 +957,7 @@ base::Result<DeletionOutcome> SqliteSyncBatchWriter::DeleteNotSelected(double ma
             .Bind(3, SubscriptionStatusName(candidate.status))
             .Bind(4, model::CauseKindName(options_.cause.kind))
             .Bind(5, options_.cause.detail)
-            .Bind(6, now_);
+            .Bind(6, now_ms_);
         CS_RETURN_IF_ERROR(history->Run());
       }
       ++outcome.removed;

@@ -157,7 +157,8 @@ base::Result<SyncRecord> SqliteStore::UpdateSync(std::string_view name,
     // The mapping may have changed: hashes of the old definition's values
     // would hide changes the new one makes.
     CS_ASSIGN_OR_RETURN(CachedStatement forget,
-                        db_.Cached("DELETE FROM sync_hashes WHERE sync_id = ?1"));
+                        db_.Cached("UPDATE subscriptions SET sync_hash = NULL WHERE sync_id = ?1 "
+                                   "AND sync_hash IS NOT NULL"));
     forget->Bind(1, record.id);
     CS_RETURN_IF_ERROR(forget->Run());
     return record;

