@@ -133,8 +133,8 @@ class MigrationV8Test : public ::testing::Test {
     return std::move(db).value();
   }
 
-  std::unique_ptr<SqliteContactStore> Migrate() {
-    auto store = SqliteContactStore::Open(StorePath(), 5000, base::SystemClock());
+  std::unique_ptr<SqliteStore> Migrate() {
+    auto store = SqliteStore::Open(StorePath(), 5000, base::SystemClock());
     EXPECT_TRUE(IsOk(store));
     return store.ok() ? std::move(store).value() : nullptr;
   }
@@ -293,7 +293,7 @@ TEST_F(MigrationV8Test, TheSyncsHashesMovedAndAReSyncOfTheUnchangedSourceWritesN
   sync::EngineOptions options;
   options.started_by = "test";
   CS_ASSERT_OK_AND_ASSIGN(const sync::RunReport report,
-                          app::ExecuteSync(definition, connections, *store, options));
+                          app::ExecuteSync(definition, connections, *store, *store, options));
   EXPECT_EQ(report.state, RunState::kSucceeded) << report.message;
   RunCounts want;
   want.selected = 7;
@@ -307,7 +307,7 @@ TEST_F(MigrationV8Test, TheMigratedSchemaIsThatOfAFreshStore) {
   ASSERT_NE(Migrate(), nullptr);
   const std::string fresh_path = (dir_.path() / "fresh.db").string();
   {
-    auto fresh = SqliteContactStore::Open(fresh_path, 5000, base::SystemClock());
+    auto fresh = SqliteStore::Open(fresh_path, 5000, base::SystemClock());
     ASSERT_TRUE(IsOk(fresh));
   }
   Database migrated = Open(StorePath());
