@@ -33,6 +33,8 @@
 #include <string>
 #include <string_view>
 
+#include "base/clock.h"
+
 namespace {
 
 // splitmix64: tiny, fast and good enough to make realistic-looking data; the point is that
@@ -138,19 +140,11 @@ void AppendInt(std::string& out, uint64_t value, int width = 0) {
 }
 
 // Seconds since 1970-01-01 to "YYYY-MM-DD HH:MM:SS" (UTC), without the locale or time zone
-// machinery of <ctime>. Howard Hinnant's civil_from_days.
+// machinery of <ctime> (the generator writes two dates per row).
 void AppendTime(std::string& out, int64_t seconds, bool with_time = true) {
   const int64_t days = seconds / 86400;
   const int64_t rest = seconds % 86400;
-  const int64_t z = days + 719468;
-  const int64_t era = z / 146097;
-  const int64_t doe = z - era * 146097;
-  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const int64_t mp = (5 * doy + 2) / 153;
-  const int64_t d = doy - (153 * mp + 2) / 5 + 1;
-  const int64_t m = mp < 10 ? mp + 3 : mp - 9;
-  const int64_t y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+  const auto [y, m, d] = contactsync::base::CivilFromDays(days);
   AppendInt(out, static_cast<uint64_t>(y), 4);
   out.push_back('-');
   AppendInt(out, static_cast<uint64_t>(m), 2);

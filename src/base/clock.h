@@ -35,6 +35,16 @@ class FakeClock final : public Clock {
   TimePoint now_;
 };
 
+// A proleptic Gregorian date, and its count of days since 1970-01-01 and back (H. Hinnant's
+// algorithms, exact for every int64 day count the store can hold; no locale or time zone).
+struct CivilDate {
+  int64_t year;
+  int64_t month;  // 1..12
+  int64_t day;    // 1..31
+};
+int64_t DaysFromCivil(int64_t year, int64_t month, int64_t day);
+CivilDate CivilFromDays(int64_t days);
+
 // "2026-11-28T13:05:09Z": UTC, second precision. Stored timestamps use this
 // form everywhere, so that they sort as text and read the same in every store.
 std::string FormatIso8601Utc(TimePoint t);

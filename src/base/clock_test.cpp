@@ -11,6 +11,24 @@
 namespace contactsync::base {
 namespace {
 
+TEST(ClockTest, CivilDatesAndDayCountsAgree) {
+  EXPECT_EQ(DaysFromCivil(1970, 1, 1), 0);
+  EXPECT_EQ(DaysFromCivil(2000, 3, 1), 11017);
+  EXPECT_EQ(DaysFromCivil(1969, 12, 31), -1);
+  const CivilDate leap = CivilFromDays(DaysFromCivil(2024, 2, 29));
+  EXPECT_EQ(leap.year, 2024);
+  EXPECT_EQ(leap.month, 2);
+  EXPECT_EQ(leap.day, 29);
+  const CivilDate before = CivilFromDays(-1);
+  EXPECT_EQ(before.year, 1969);
+  EXPECT_EQ(before.month, 12);
+  EXPECT_EQ(before.day, 31);
+  for (int64_t days = -800000; days <= 800000; days += 997) {
+    const CivilDate date = CivilFromDays(days);
+    ASSERT_EQ(DaysFromCivil(date.year, date.month, date.day), days);
+  }
+}
+
 TEST(ClockTest, UnixMillisIsTheTimeSinceTheEpochFloored) {
   EXPECT_EQ(UnixMillis(TimePoint()), 0);
   EXPECT_EQ(UnixMillis(TimePoint(std::chrono::seconds(1767225600))), 1767225600000);
