@@ -3,7 +3,8 @@
 // Queueing the mail that a subscription change causes (mail_store.h), inside
 // the caller's write transaction, so that the change and its messages commit
 // or roll back together. Called by SaveContact, the sync batch writer and the
-// confirmation link, right after ChangeSubscription.
+// confirmation link, right after ChangeSubscription. What is queued is
+// decided by store/mail_rules.h; this writes it.
 
 #include <cstdint>
 #include <optional>
@@ -16,10 +17,10 @@
 
 namespace contactsync::store::sqlite {
 
-// `from` -> `to` on `list` for `contact_id`: entering unconfirmed queues a
-// confirmation (remembering `autoresponders` for when it is confirmed);
-// becoming active queues the list's autoresponders when `autoresponders`,
-// each due `delay_s` after `now` (ISO 8601 UTC). Other changes queue nothing.
+// `from` -> `to` on `list` for `contact_id`, as DecideMailForChange says:
+// a confirmation (remembering `autoresponders` for when it is confirmed) or
+// the list's autoresponders, each due AutoresponderDueTime(`now`, delay),
+// or nothing. `now`: ISO 8601 UTC.
 base::Status QueueMailForChange(Database& db, int64_t contact_id, const ListRef& list,
                                 std::optional<SubscriptionStatus> from, SubscriptionStatus to,
                                 bool autoresponders, const std::string& now);

@@ -4,7 +4,7 @@
 #include <fmt/format.h>
 
 #include "base/text.h"
-#include "model/email.h"
+#include "store/mail_rules.h"
 #include "store/sqlite/mail_queue.h"
 #include "store/sqlite/sqlite_queries.h"
 #include "store/sqlite/sqlite_store.h"
@@ -16,11 +16,6 @@ namespace {
 
 constexpr TransactionKind kRead = TransactionKind::kRead;
 constexpr TransactionKind kWrite = TransactionKind::kWrite;
-
-constexpr size_t kMaxSubjectBytes = 998;  // one RFC 5322 line
-constexpr size_t kMaxBodyBytes = size_t{1024} * 1024;
-constexpr int64_t kMaxDelaySeconds = int64_t{10} * 366 * 24 * 3600;
-constexpr size_t kMaxSettingBytes = 4096;
 
 constexpr std::string_view kOutboxColumns =
     "SELECT o.id, o.idempotency_key, o.kind, o.contact_id, o.list_id, c.email, l.name, "
@@ -53,49 +48,6 @@ base::Result<OutboxMessage> ReadOutboxRow(const Statement& row) {
   return message;
 }
 
-base::Status CheckSetting(std::string_view what, std::string_view value) {
-  CS_RETURN_IF_ERROR(base::CheckText(what, value, kMaxSettingBytes));
-  for (const char c : value) {
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
-      return base::InvalidArgument(fmt::format("{} must not contain control characters", what));
-    }
-  }
-  return base::Status::Ok();
-}
-
-base::Result<MailSettingsRecord> ValidateMailSettings(MailSettingsRecord record) {
-  record.smtp_host = std::string(base::TrimAscii(record.smtp_host));
-  record.base_url = std::string(base::TrimAscii(record.base_url));
-  while (!record.base_url.empty() && record.base_url.back() == '/') record.base_url.pop_back();
-  CS_RETURN_IF_ERROR(CheckSetting("SMTP host", record.smtp_host));
-  CS_RETURN_IF_ERROR(CheckSetting("SMTP user", record.smtp_user));
-  CS_RETURN_IF_ERROR(CheckSetting("CA file", record.tls_ca_file));
-  CS_RETURN_IF_ERROR(CheckSetting("from name", record.from_name));
-  CS_RETURN_IF_ERROR(CheckSetting("base URL", record.base_url));
-  if (record.smtp_port < 0 || record.smtp_port > 65535) {
-    return base::InvalidArgument(
-        fmt::format("SMTP port must be between 1 and 65535, not {}", record.smtp_port));
-  }
-  if (record.tls_mode != "none" && record.tls_mode != "starttls" && record.tls_mode != "tls") {
-    return base::InvalidArgument(fmt::format("TLS mode must be none, starttls or tls, not '{}'",
-                                             base::Printable(record.tls_mode)));
-  }
-  if (!record.from_email.empty()) {
-    CS_ASSIGN_OR_RETURN(record.from_email, model::ValidateEmail(record.from_email));
-  }
-  if (record.hourly_cap < 0) {
-    return base::InvalidArgument(
-        fmt::format("the hourly cap must not be negative, not {}", record.hourly_cap));
-  }
-  if (!record.base_url.empty() && record.base_url.rfind("http://", 0) != 0 &&
-      record.base_url.rfind("https://", 0) != 0) {
-    return base::InvalidArgument(
-        fmt::format("base URL must start with http:// or https://, not '{}'",
-                    base::Printable(record.base_url)));
-  }
-  return record;
-}
-
 base::Result<std::optional<std::string>> ListNameById(Database& db, int64_t list_id) {
   CS_ASSIGN_OR_RETURN(CachedStatement query, db.Cached("SELECT name FROM lists WHERE id = ?1"));
   query->Bind(1, list_id);
@@ -114,6 +66,22 @@ struct LinkTarget {
   std::optional<SubscriptionStatus> status;
 };
 
+LinkSubject SubjectOf(const LinkTarget& target) {
+  return LinkSubject{.email = target.email,
+                     .list_name = target.list.name,
+                     .contact_bounced = target.bounced,
+                     .ever_unsubscribed = target.ever_unsubscribed,
+                     .status = target.status};
+}
+
+base::Result<std::optional<std::string>> MatchingExclusionPattern(Database& db,
+                                                                  const LinkTarget& target) {
+  CS_ASSIGN_OR_RETURN(const std::optional<Exclusion> exclusion,
+                      FindMatchingExclusion(db, target.list, target.email_key));
+  if (!exclusion) return std::optional<std::string>();
+  return std::optional<std::string>(exclusion->pattern);
+}
+
 base::Result<LinkTarget> FindLinkTarget(Database& db, int64_t contact_id, int64_t list_id) {
   LinkTarget target;
   {
@@ -123,7 +91,7 @@ base::Result<LinkTarget> FindLinkTarget(Database& db, int64_t contact_id, int64_
             "SELECT email, email_key, bounced, ever_unsubscribed FROM contacts WHERE id = ?1"));
     query->Bind(1, contact_id);
     CS_ASSIGN_OR_RETURN(const bool row, query->Step());
-    if (!row) return base::NotFound("this address is no longer in our contacts");
+    if (!row) return LinkContactGone();
     target.contact_id = contact_id;
     target.email = query->ColumnText(0);
     target.email_key = query->ColumnText(1);
@@ -131,7 +99,7 @@ base::Result<LinkTarget> FindLinkTarget(Database& db, int64_t contact_id, int64_
     target.ever_unsubscribed = query->ColumnInt64(3) != 0;
   }
   CS_ASSIGN_OR_RETURN(const std::optional<std::string> name, ListNameById(db, list_id));
-  if (!name) return base::NotFound("this list no longer exists");
+  if (!name) return LinkListGone();
   target.list = ListRef{list_id, *name};
   CS_ASSIGN_OR_RETURN(
       CachedStatement query,
@@ -144,9 +112,6 @@ base::Result<LinkTarget> FindLinkTarget(Database& db, int64_t contact_id, int64_
   return target;
 }
 
-// Why a message was cancelled, when an operator did it (not the recipient's state).
-constexpr std::string_view kCancelledByOperator = "cancelled by an operator; it will not be sent";
-
 base::Status SetOutboxState(Database& db, int64_t id, std::string_view state,
                             std::string_view error, const std::string& now) {
   CS_ASSIGN_OR_RETURN(
@@ -157,40 +122,94 @@ base::Status SetOutboxState(Database& db, int64_t id, std::string_view state,
   return update->Run();
 }
 
+base::Status InsertQueuedMessage(Database& db, OutboxKind kind, int64_t contact_id,
+                                 const ListRef& list, std::optional<int64_t> autoresponder_id,
+                                 bool autoresponders_on_confirm, const std::string& due,
+                                 const std::string& now) {
+  CS_ASSIGN_OR_RETURN(
+      CachedStatement insert,
+      db.Cached("INSERT INTO mail_outbox (idempotency_key, kind, contact_id, list_id, "
+                "autoresponder_id, autoresponders_on_confirm, state, next_attempt_at, created_at, "
+                "updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'queued', ?7, ?8, ?8)"));
+  insert->Bind(1, NewIdempotencyKey())
+      .Bind(2, OutboxKindName(kind))
+      .Bind(3, contact_id)
+      .Bind(4, list.id)
+      .Bind(6, int64_t{autoresponders_on_confirm ? 1 : 0})
+      .Bind(7, due)
+      .Bind(8, now);
+  if (autoresponder_id) {
+    insert->Bind(5, *autoresponder_id);
+  } else {
+    insert->BindNull(5);
+  }
+  return insert->Run();
+}
+
+base::Status QueueConfirmation(Database& db, int64_t contact_id, const ListRef& list,
+                               bool autoresponders_on_confirm, const std::string& now) {
+  return InsertQueuedMessage(db, OutboxKind::kConfirmation, contact_id, list, std::nullopt,
+                             autoresponders_on_confirm, now, now);
+}
+
+struct AutoresponderDelay {
+  int64_t id = 0;
+  int64_t delay_s = 0;
+};
+
+// One indexed look-up whatever the number of autoresponders, so that a sync
+// pays one per newly active contact (none of its rows when the list has no
+// autoresponder).
+base::Result<std::vector<AutoresponderDelay>> ListAutoresponderDelays(Database& db,
+                                                                      int64_t list_id) {
+  CS_ASSIGN_OR_RETURN(
+      CachedStatement query,
+      db.Cached("SELECT id, delay_s FROM mail_autoresponders WHERE list_id = ?1 ORDER BY id"));
+  query->Bind(1, list_id);
+  std::vector<AutoresponderDelay> delays;
+  while (true) {
+    CS_ASSIGN_OR_RETURN(const bool row, query->Step());
+    if (!row) return delays;
+    delays.push_back({query->ColumnInt64(0), query->ColumnInt64(1)});
+  }
+}
+
+base::Status QueueAutoresponders(Database& db, int64_t contact_id, const ListRef& list,
+                                 const std::string& now) {
+  CS_ASSIGN_OR_RETURN(const std::vector<AutoresponderDelay> delays,
+                      ListAutoresponderDelays(db, list.id));
+  for (const AutoresponderDelay& autoresponder : delays) {
+    CS_ASSIGN_OR_RETURN(const std::string due, AutoresponderDueTime(now, autoresponder.delay_s));
+    CS_RETURN_IF_ERROR(InsertQueuedMessage(db, OutboxKind::kAutoresponder, contact_id, list,
+                                           autoresponder.id, false, due, now));
+  }
+  return base::Status::Ok();
+}
+
+// The autoresponders_on_confirm of the latest confirmation queued for the
+// subscription; nullopt when none was.
+base::Result<std::optional<bool>> LatestConfirmationAutoresponders(Database& db, int64_t contact_id,
+                                                                   int64_t list_id) {
+  CS_ASSIGN_OR_RETURN(
+      CachedStatement query,
+      db.Cached("SELECT autoresponders_on_confirm FROM mail_outbox WHERE contact_id = ?1 "
+                "AND list_id = ?2 AND kind = 'confirmation' ORDER BY id DESC LIMIT 1"));
+  query->Bind(1, contact_id).Bind(2, list_id);
+  CS_ASSIGN_OR_RETURN(const bool row, query->Step());
+  if (!row) return std::optional<bool>();
+  return std::optional<bool>(query->ColumnInt64(0) != 0);
+}
+
 }  // namespace
 
 base::Status QueueMailForChange(Database& db, int64_t contact_id, const ListRef& list,
                                 std::optional<SubscriptionStatus> from, SubscriptionStatus to,
                                 bool autoresponders, const std::string& now) {
-  if (to == SubscriptionStatus::kUnconfirmed && from != SubscriptionStatus::kUnconfirmed) {
-    // The key is random rather than derived from the ids: the same contact
-    // may leave and re-enter a list, and each entry deserves its own message.
-    CS_ASSIGN_OR_RETURN(
-        CachedStatement insert,
-        db.Cached("INSERT INTO mail_outbox (idempotency_key, kind, contact_id, list_id, "
-                  "autoresponders_on_confirm, state, next_attempt_at, created_at, updated_at) "
-                  "VALUES (lower(hex(randomblob(16))), 'confirmation', ?1, ?2, ?3, 'queued', ?4, "
-                  "?4, ?4)"));
-    insert->Bind(1, contact_id)
-        .Bind(2, list.id)
-        .Bind(3, int64_t{autoresponders ? 1 : 0})
-        .Bind(4, now);
-    return insert->Run();
+  const MailForChange mail = DecideMailForChange(from, to, autoresponders);
+  if (mail.confirmation) {
+    return QueueConfirmation(db, contact_id, list, mail.autoresponders_on_confirm, now);
   }
-  if (to == SubscriptionStatus::kActive && from != SubscriptionStatus::kActive && autoresponders) {
-    // One indexed statement whatever the number of autoresponders, so that a
-    // sync pays one look-up per newly active contact. strftime reads the
-    // stored ISO 8601 form (with its 'Z') and writes it back the same way.
-    CS_ASSIGN_OR_RETURN(
-        CachedStatement insert,
-        db.Cached("INSERT INTO mail_outbox (idempotency_key, kind, contact_id, list_id, "
-                  "autoresponder_id, state, next_attempt_at, created_at, updated_at) "
-                  "SELECT lower(hex(randomblob(16))), 'autoresponder', ?1, ?2, a.id, 'queued', "
-                  "strftime('%Y-%m-%dT%H:%M:%SZ', ?3, '+' || a.delay_s || ' seconds'), ?3, ?3 "
-                  "FROM mail_autoresponders a WHERE a.list_id = ?2 ORDER BY a.id"));
-    insert->Bind(1, contact_id).Bind(2, list.id).Bind(3, now);
-    return insert->Run();
-  }
+  if (mail.autoresponders) return QueueAutoresponders(db, contact_id, list, now);
   return base::Status::Ok();
 }
 
@@ -222,7 +241,6 @@ base::Result<std::optional<MailSettingsRecord>> SqliteStore::GetMailSettings() {
 
 base::Result<MailSettingsRecord> SqliteStore::SaveMailSettings(const MailSettingsRecord& input) {
   CS_ASSIGN_OR_RETURN(MailSettingsRecord record, ValidateMailSettings(input));
-  if (record.owner_id.empty()) return base::InvalidArgument("mail settings owner id is missing");
   return InTransaction(db_, kWrite, [&]() -> base::Result<MailSettingsRecord> {
     record.updated_at = Now();
     CS_ASSIGN_OR_RETURN(
@@ -255,17 +273,7 @@ base::Result<MailSettingsRecord> SqliteStore::SaveMailSettings(const MailSetting
 }
 
 base::Result<Autoresponder> SqliteStore::CreateAutoresponder(const NewAutoresponder& input) {
-  if (input.subject.empty()) return base::InvalidArgument("the subject must not be empty");
-  if (input.body.empty()) return base::InvalidArgument("the body must not be empty");
-  CS_RETURN_IF_ERROR(CheckSetting("subject", input.subject));
-  CS_RETURN_IF_ERROR(base::CheckText("body", input.body, kMaxBodyBytes));
-  if (input.subject.size() > kMaxSubjectBytes) {
-    return base::InvalidArgument("the subject is longer than 998 bytes");
-  }
-  if (input.delay_s < 0 || input.delay_s > kMaxDelaySeconds) {
-    return base::InvalidArgument(
-        fmt::format("the delay must be between 0 seconds and 10 years, not {} s", input.delay_s));
-  }
+  CS_RETURN_IF_ERROR(CheckNewAutoresponder(input));
   return InTransaction(db_, kWrite, [&]() -> base::Result<Autoresponder> {
     CS_ASSIGN_OR_RETURN(const ListRef list, RequireList(db_, input.list));
     Autoresponder created;
@@ -325,7 +333,7 @@ base::Status SqliteStore::DeleteAutoresponder(int64_t id) {
     remove->Bind(1, id);
     CS_RETURN_IF_ERROR(remove->Run());
     if (db_.Changes() == 0) {
-      return base::NotFound(fmt::format("autoresponder {} does not exist", id));
+      return AutoresponderNotFound(id);
     }
     return base::Status::Ok();
   });
@@ -351,31 +359,12 @@ base::Result<std::optional<ClaimedMessage>> SqliteStore::ClaimNextMessage() {
       }
       CS_ASSIGN_OR_RETURN(const LinkTarget target,
                           FindLinkTarget(db_, next->contact_id, next->list_id));
-      // Why the recipient may no longer receive it; empty: deliverable.
-      std::string reason;
-      const SubscriptionStatus wanted = next->kind == OutboxKind::kConfirmation
-                                            ? SubscriptionStatus::kUnconfirmed
-                                            : SubscriptionStatus::kActive;
-      if (target.bounced) {
-        reason = "not sent: the address bounced";
-      } else if (!target.status) {
-        reason = "not sent: the contact is no longer on the list";
-      } else if (*target.status != wanted) {
-        reason =
-            next->kind == OutboxKind::kConfirmation && *target.status == SubscriptionStatus::kActive
-                ? std::string("not sent: the subscription is already active")
-                : fmt::format("not sent: the contact is {} on the list",
-                              model::SubscriptionStatusName(*target.status));
-      } else {
-        CS_ASSIGN_OR_RETURN(const std::optional<Exclusion> exclusion,
-                            FindMatchingExclusion(db_, target.list, target.email_key));
-        if (exclusion) {
-          reason = fmt::format("not sent: the address is excluded by pattern '{}'",
-                               base::Printable(exclusion->pattern));
-        }
-      }
-      if (!reason.empty()) {
-        CS_RETURN_IF_ERROR(SetOutboxState(db_, next->id, "cancelled", reason, now));
+      CS_ASSIGN_OR_RETURN(const std::optional<std::string> exclusion,
+                          MatchingExclusionPattern(db_, target));
+      const std::optional<std::string> reason =
+          WhyUndeliverable(next->kind, target.bounced, target.status, exclusion);
+      if (reason) {
+        CS_RETURN_IF_ERROR(SetOutboxState(db_, next->id, "cancelled", *reason, now));
         continue;
       }
 
@@ -443,12 +432,7 @@ base::Result<std::optional<ClaimedMessage>> SqliteStore::ClaimNextMessage() {
 }
 
 base::Status SqliteStore::FinishMessage(const MessageOutcome& outcome) {
-  if (outcome.state != OutboxState::kSent && outcome.state != OutboxState::kQueued &&
-      outcome.state != OutboxState::kFailed) {
-    return base::InvalidArgument("a message finishes as sent, queued or failed");
-  }
-  CS_RETURN_IF_ERROR(base::CheckText("error", outcome.error, kMaxSettingBytes));
-  CS_RETURN_IF_ERROR(base::CheckText("subject", outcome.subject, kMaxSettingBytes));
+  CS_RETURN_IF_ERROR(CheckMessageOutcome(outcome));
   return InTransaction(db_, kWrite, [&]() -> base::Status {
     const std::string now = Now();
     CS_ASSIGN_OR_RETURN(
@@ -465,10 +449,7 @@ base::Status SqliteStore::FinishMessage(const MessageOutcome& outcome) {
         .Bind(6, outcome.recipient)
         .Bind(7, outcome.subject);
     CS_RETURN_IF_ERROR(update->Run());
-    if (db_.Changes() == 0) {
-      return base::FailedPrecondition(fmt::format(
-          "message {} is not being sent (another sender finished or released it)", outcome.id));
-    }
+    if (db_.Changes() == 0) return NotBeingSent(outcome.id);
     return base::Status::Ok();
   });
 }
@@ -499,9 +480,8 @@ base::Status SqliteStore::RequeueMessage(int64_t id) {
                         db_.Cached("SELECT state FROM mail_outbox WHERE id = ?1"));
     query->Bind(1, id);
     CS_ASSIGN_OR_RETURN(const bool row, query->Step());
-    if (!row) return base::NotFound(fmt::format("message {} does not exist", id));
-    return base::FailedPrecondition(fmt::format(
-        "message {} is {}; only a failed message can be queued again", id, query->ColumnText(0)));
+    if (!row) return MessageNotFound(id);
+    return OnlyFailedCanBeRequeued(id, query->ColumnText(0));
   });
 }
 
@@ -517,9 +497,8 @@ base::Status SqliteStore::CancelMessage(int64_t id) {
                         db_.Cached("SELECT state FROM mail_outbox WHERE id = ?1"));
     query->Bind(1, id);
     CS_ASSIGN_OR_RETURN(const bool row, query->Step());
-    if (!row) return base::NotFound(fmt::format("message {} does not exist", id));
-    return base::FailedPrecondition(fmt::format(
-        "message {} is {}; only a queued message can be cancelled", id, query->ColumnText(0)));
+    if (!row) return MessageNotFound(id);
+    return OnlyQueuedCanBeCancelled(id, query->ColumnText(0));
   });
 }
 
@@ -557,13 +536,7 @@ base::Result<std::optional<std::string>> SqliteStore::NextDueTime() {
 }
 
 base::Result<OutboxPage> SqliteStore::GetOutbox(const OutboxFilter& filter) {
-  if (filter.limit < 1 || filter.limit > 1000) {
-    return base::InvalidArgument(
-        fmt::format("limit must be between 1 and 1000, not {}", filter.limit));
-  }
-  if (filter.offset < 0) {
-    return base::InvalidArgument(fmt::format("offset must not be negative, not {}", filter.offset));
-  }
+  CS_RETURN_IF_ERROR(CheckOutboxFilter(filter));
   return InTransaction(db_, kRead, [&]() -> base::Result<OutboxPage> {
     OutboxPage page;
     const std::string state = filter.state ? std::string(OutboxStateName(*filter.state)) : "";
@@ -596,48 +569,21 @@ base::Result<OutboxPage> SqliteStore::GetOutbox(const OutboxFilter& filter) {
 base::Result<LinkOutcome> SqliteStore::ConfirmByLink(int64_t contact_id, int64_t list_id) {
   return InTransaction(db_, kWrite, [&]() -> base::Result<LinkOutcome> {
     CS_ASSIGN_OR_RETURN(const LinkTarget target, FindLinkTarget(db_, contact_id, list_id));
-    LinkOutcome outcome{target.email, target.list.name, target.status, false};
-    if (!target.status) {
-      return base::NotFound(fmt::format("{} is not on the list '{}'", target.email,
-                                        base::Printable(target.list.name)));
-    }
-    if (*target.status == SubscriptionStatus::kActive) return outcome;
-    if (*target.status != SubscriptionStatus::kUnconfirmed) {
-      return base::FailedPrecondition(fmt::format(
-          "{} is {} on the list '{}'; the link cannot confirm it", target.email,
-          model::SubscriptionStatusName(*target.status), base::Printable(target.list.name)));
-    }
-    const SubscriptionRequest request{.email = target.email,
-                                      .list_name = target.list.name,
-                                      .contact_bounced = target.bounced,
-                                      .current = target.status,
-                                      .requested = SubscriptionStatus::kActive,
-                                      .mode = SubscribeMode::kNormal};
-    CS_ASSIGN_OR_RETURN(const SubscriptionDecision decision, DecideSubscription(request));
-    if (decision.check_exclusions) {
-      CS_ASSIGN_OR_RETURN(const std::optional<Exclusion> exclusion,
-                          FindMatchingExclusion(db_, target.list, target.email_key));
-      if (exclusion) return Excluded(target.email, target.list.name, exclusion->pattern);
-    }
-    bool autoresponders = false;
-    {
-      CS_ASSIGN_OR_RETURN(
-          CachedStatement query,
-          db_.Cached("SELECT autoresponders_on_confirm FROM mail_outbox WHERE contact_id = ?1 "
-                     "AND list_id = ?2 AND kind = 'confirmation' ORDER BY id DESC LIMIT 1"));
-      query->Bind(1, contact_id).Bind(2, list_id);
-      CS_ASSIGN_OR_RETURN(const bool row, query->Step());
-      autoresponders = row && query->ColumnInt64(0) != 0;
-    }
+    CS_ASSIGN_OR_RETURN(const std::optional<std::string> exclusion,
+                        MatchingExclusionPattern(db_, target));
+    CS_ASSIGN_OR_RETURN(const std::optional<bool> autoresponders,
+                        LatestConfirmationAutoresponders(db_, contact_id, list_id));
+    CS_ASSIGN_OR_RETURN(const LinkChange change,
+                        DecideConfirmByLink(SubjectOf(target), exclusion, autoresponders));
+    LinkOutcome outcome{target.email, target.list.name, target.status, change.change};
+    if (!change.change) return outcome;
     const base::TimePoint time = clock_.Now();
-    const std::string now = base::FormatIso8601Utc(time);
     const Cause cause{model::CauseKind::kConfirmationLink, ""};
-    CS_RETURN_IF_ERROR(ChangeSubscription(db_, contact_id, target.list, target.status,
-                                          SubscriptionStatus::kActive, cause,
-                                          base::UnixMillis(time)));
-    CS_RETURN_IF_ERROR(QueueMailForChange(db_, contact_id, target.list, target.status,
-                                          SubscriptionStatus::kActive, autoresponders, now));
-    outcome.changed = true;
+    CS_RETURN_IF_ERROR(ChangeSubscription(db_, contact_id, target.list, target.status, change.to,
+                                          cause, base::UnixMillis(time)));
+    CS_RETURN_IF_ERROR(QueueMailForChange(db_, contact_id, target.list, target.status, change.to,
+                                          change.queue_autoresponders,
+                                          base::FormatIso8601Utc(time)));
     return outcome;
   });
 }
@@ -645,21 +591,14 @@ base::Result<LinkOutcome> SqliteStore::ConfirmByLink(int64_t contact_id, int64_t
 base::Result<LinkOutcome> SqliteStore::UnsubscribeByLink(int64_t contact_id, int64_t list_id) {
   return InTransaction(db_, kWrite, [&]() -> base::Result<LinkOutcome> {
     CS_ASSIGN_OR_RETURN(const LinkTarget target, FindLinkTarget(db_, contact_id, list_id));
-    LinkOutcome outcome{target.email, target.list.name, target.status, false};
-    if (!target.status) {
-      return base::NotFound(fmt::format("{} is not on the list '{}'", target.email,
-                                        base::Printable(target.list.name)));
-    }
-    // Bounced stays bounced: it says more, and it already receives nothing.
-    if (*target.status == SubscriptionStatus::kUnsubscribed ||
-        *target.status == SubscriptionStatus::kBounced) {
-      return outcome;
-    }
+    CS_ASSIGN_OR_RETURN(const LinkChange change, DecideUnsubscribeByLink(SubjectOf(target)));
+    LinkOutcome outcome{target.email, target.list.name, target.status, change.change};
+    if (!change.change) return outcome;
     const int64_t now_ms = base::UnixMillis(clock_.Now());
     const Cause cause{model::CauseKind::kUnsubscribeLink, ""};
-    CS_RETURN_IF_ERROR(ChangeSubscription(db_, contact_id, target.list, target.status,
-                                          SubscriptionStatus::kUnsubscribed, cause, now_ms));
-    if (!target.ever_unsubscribed) {
+    CS_RETURN_IF_ERROR(
+        ChangeSubscription(db_, contact_id, target.list, target.status, change.to, cause, now_ms));
+    if (change.set_ever_unsubscribed) {
       CS_ASSIGN_OR_RETURN(
           CachedStatement update,
           db_.Cached("UPDATE contacts SET ever_unsubscribed = 1, updated_at = ?2, "
@@ -667,7 +606,6 @@ base::Result<LinkOutcome> SqliteStore::UnsubscribeByLink(int64_t contact_id, int
       update->Bind(1, contact_id).Bind(2, now_ms).Bind(3, model::CauseKindName(cause.kind));
       CS_RETURN_IF_ERROR(update->Run());
     }
-    outcome.changed = true;
     return outcome;
   });
 }
