@@ -9,6 +9,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -153,7 +154,7 @@ TEST_F(MigrationV9Test, ASubscriptionWithoutItsJoinTakesItFromItself) {
     Database old = Raw();
     ASSERT_TRUE(IsOk(old.Exec("DELETE FROM subscription_history WHERE id = 4")));  // Ann, Deals
   }
-  nlohmann::json& ann = expected_.at("ann@example.com");
+  auto& ann = expected_.at("ann@example.com").get_ref<nlohmann::json::array_t&>();
   std::erase_if(ann, [](const nlohmann::json& entry) {
     return entry["list"] == "Deals" && entry["from"].is_null();
   });

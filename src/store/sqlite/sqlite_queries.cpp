@@ -97,6 +97,14 @@ base::Result<model::CauseKind> StoredCauseKind(std::string_view name) {
 
 namespace {
 
+void BindStatus(Statement& statement, int index, std::optional<SubscriptionStatus> status) {
+  if (status) {
+    statement.Bind(index, SubscriptionStatusName(*status));
+  } else {
+    statement.BindNull(index);
+  }
+}
+
 // Appends one entry to a contact's history: `from` nullopt is a join, `to` nullopt a removal.
 base::Status AppendHistory(Database& db, int64_t contact_id, const std::string& list_name,
                            std::optional<SubscriptionStatus> from,
@@ -111,16 +119,8 @@ base::Status AppendHistory(Database& db, int64_t contact_id, const std::string& 
       .Bind(5, model::CauseKindName(cause.kind))
       .Bind(6, cause.detail)
       .Bind(7, at_ms);
-  if (from) {
-    history->Bind(3, SubscriptionStatusName(*from));
-  } else {
-    history->BindNull(3);
-  }
-  if (to) {
-    history->Bind(4, SubscriptionStatusName(*to));
-  } else {
-    history->BindNull(4);
-  }
+  BindStatus(*history, 3, from);
+  BindStatus(*history, 4, to);
   return history->Run();
 }
 
@@ -139,6 +139,24 @@ base::Result<int64_t> ReserveHistoryId(Database& db) {
   return id;
 }
 
+// Binds what a join and a change both write into the subscription row: ?1 contact, ?2 list,
+// ?3 status, ?4 time, ?5 cause, ?6 its detail, ?7 ?8 the sync's id and hash (NULL: none).
+void BindSubscriptionChange(Statement& statement, int64_t contact_id, const ListRef& list,
+                            SubscriptionStatus to, const Cause& cause, int64_t at_ms,
+                            std::optional<SyncHash> sync_hash) {
+  statement.Bind(1, contact_id)
+      .Bind(2, list.id)
+      .Bind(3, SubscriptionStatusName(to))
+      .Bind(4, at_ms)
+      .Bind(5, model::CauseKindName(cause.kind))
+      .Bind(6, cause.detail);
+  if (sync_hash) {
+    statement.Bind(7, sync_hash->sync_id).Bind(8, sync_hash->hash);
+  } else {
+    statement.BindNull(7).BindNull(8);
+  }
+}
+
 // A join is the subscription row alone: it says how the contact joined (joined_*), and
 // GetHistory shows that as the join entry. A plain INSERT: the contact has no row there.
 base::Status JoinList(Database& db, int64_t contact_id, const ListRef& list, SubscriptionStatus to,
@@ -149,19 +167,9 @@ base::Status JoinList(Database& db, int64_t contact_id, const ListRef& list, Sub
       db.Cached("INSERT INTO subscriptions (contact_id, list_id, status, created_at, changed_at, "
                 "cause, cause_detail, joined_status, joined_cause, joined_detail, "
                 "joined_entry_id, sync_id, sync_hash) VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6, ?3, ?5, "
-                "?6, ?7, ?8, ?9)"));
-  insert->Bind(1, contact_id)
-      .Bind(2, list.id)
-      .Bind(3, SubscriptionStatusName(to))
-      .Bind(4, at_ms)
-      .Bind(5, model::CauseKindName(cause.kind))
-      .Bind(6, cause.detail)
-      .Bind(7, entry_id);
-  if (sync_hash) {
-    insert->Bind(8, sync_hash->sync_id).Bind(9, sync_hash->hash);
-  } else {
-    insert->BindNull(8).BindNull(9);
-  }
+                "?6, ?9, ?7, ?8)"));
+  BindSubscriptionChange(*insert, contact_id, list, to, cause, at_ms, sync_hash);
+  insert->Bind(9, entry_id);
   return insert->Run();
 }
 
@@ -174,17 +182,7 @@ base::Status UpdateSubscription(Database& db, int64_t contact_id, const ListRef&
       db.Cached("UPDATE subscriptions SET status = ?3, changed_at = ?4, cause = ?5, "
                 "cause_detail = ?6, sync_id = coalesce(?7, sync_id), sync_hash = CASE WHEN ?7 "
                 "IS NULL THEN sync_hash ELSE ?8 END WHERE contact_id = ?1 AND list_id = ?2"));
-  update->Bind(1, contact_id)
-      .Bind(2, list.id)
-      .Bind(3, SubscriptionStatusName(to))
-      .Bind(4, at_ms)
-      .Bind(5, model::CauseKindName(cause.kind))
-      .Bind(6, cause.detail);
-  if (sync_hash) {
-    update->Bind(7, sync_hash->sync_id).Bind(8, sync_hash->hash);
-  } else {
-    update->BindNull(7).BindNull(8);
-  }
+  BindSubscriptionChange(*update, contact_id, list, to, cause, at_ms, sync_hash);
   CS_RETURN_IF_ERROR(update->Run());
   if (db.Changes() == 0) {
     return base::Internal(
