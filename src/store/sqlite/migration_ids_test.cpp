@@ -23,28 +23,10 @@ namespace {
 
 using store::testing::IsOk;
 using store::testing::ListNamed;
+using testing::Rows;
 using testing::TempDir;
 
 constexpr int kIdsMigration = 7;
-
-// The rows of `sql` as "a|b|c" lines.
-std::vector<std::string> Rows(Database& db, const std::string& sql) {
-  std::vector<std::string> rows;
-  auto statement = db.Prepare(sql);
-  EXPECT_TRUE(IsOk(statement)) << sql;
-  if (!statement.ok()) return rows;
-  while (true) {
-    auto more = statement->Step();
-    EXPECT_TRUE(IsOk(more));
-    if (!more.ok() || !*more) return rows;
-    std::string line;
-    for (int i = 0; i < statement->ColumnCount(); ++i) {
-      if (i > 0) line += '|';
-      line += statement->ColumnIsNull(i) ? "NULL" : statement->ColumnText(i);
-    }
-    rows.push_back(line);
-  }
-}
 
 std::vector<Migration> MigrationsBefore(int version) {
   std::vector<Migration> before;

@@ -520,6 +520,112 @@ BEGIN
 END;
 )sql";
 
+// History written for changes only (issue 13): a join was a history row and an index entry per
+// subscription that only repeated what the subscription row almost says, so a first sync of a
+// million contacts wrote two million B-tree entries for nothing. The subscription now says how
+// the contact joined: joined_status, joined_cause, joined_detail (created_at is the join's
+// time), and joined_entry_id, the history id its join entry has. ChangeSubscription writes a
+// join as the subscription row alone; GetHistory shows the join entry from that row; whatever
+// deletes a subscription row while its contact stays writes the join entry into the history
+// first, under that id (RemoveSubscription, MaterialiseJoinsOfList).
+// Why an id, not a place found by time: the history is ordered by id, i.e. by when each entry
+// was written, and entries of the same millisecond (several lists, a join and its first
+// change) have no other order; so a join reserves the id its row would have had (the
+// AUTOINCREMENT mark of subscription_history, raised by one: ReserveHistoryId), and no later
+// row can take it.
+// The migration keeps what GetHistory shows: a subscription's join entry is the earliest
+// history row of its contact and list name that joined (from_status NULL) at its created_at;
+// its values and id go into the subscription and the row is dropped. A subscription whose
+// join the history does not hold (none is known to exist; a store edited by hand could have
+// one) takes its join from its own status, cause and created_at, and an id after every
+// existing entry: from then on its history shows that join, last.
+// Both tables are rebuilt (subscription_history gains AUTOINCREMENT, which SQLite cannot add
+// to a table), as migration 8 did: foreign keys off around it, checked before the commit.
+constexpr std::string_view kHistoryForChanges = R"sql(
+DROP TRIGGER contacts_update_forgets_sync_hashes;
+DROP TRIGGER custom_fields_delete_forgets_sync_hashes;
+
+CREATE TABLE subscriptions_new (
+  contact_id INTEGER NOT NULL REFERENCES contacts (id) ON DELETE CASCADE,
+  list_id INTEGER NOT NULL REFERENCES lists (id) ON DELETE CASCADE,
+  status TEXT NOT NULL CHECK (status IN ('active', 'unconfirmed', 'unsubscribed', 'bounced')),
+  created_at INTEGER NOT NULL,  -- milliseconds since the Unix epoch, UTC; when it joined
+  changed_at INTEGER NOT NULL,
+  cause TEXT NOT NULL,
+  cause_detail TEXT NOT NULL DEFAULT '',
+  -- How it joined: its join entry in the history, which is written only when this row goes.
+  joined_status TEXT NOT NULL
+    CHECK (joined_status IN ('active', 'unconfirmed', 'unsubscribed', 'bounced')),
+  joined_cause TEXT NOT NULL,
+  joined_detail TEXT NOT NULL DEFAULT '',
+  joined_entry_id INTEGER NOT NULL,  -- its id in subscription_history, reserved at the join
+  -- The sync that last wrote the contact's values into this list, and their hash.
+  sync_id INTEGER REFERENCES syncs (id) ON DELETE SET NULL,
+  sync_hash INTEGER,
+  PRIMARY KEY (contact_id, list_id)
+) STRICT, WITHOUT ROWID;
+INSERT INTO subscriptions_new (contact_id, list_id, status, created_at, changed_at, cause,
+                               cause_detail, joined_status, joined_cause, joined_detail,
+                               joined_entry_id, sync_id, sync_hash)
+  SELECT s.contact_id, s.list_id, s.status, s.created_at, s.changed_at, s.cause,
+         s.cause_detail,
+         CASE WHEN h.id IS NULL THEN s.status ELSE h.to_status END,
+         CASE WHEN h.id IS NULL THEN s.cause ELSE h.cause END,
+         CASE WHEN h.id IS NULL THEN s.cause_detail ELSE h.cause_detail END,
+         coalesce(h.id, (SELECT coalesce(max(id), 0) FROM subscription_history) +
+                        sum(h.id IS NULL) OVER (ORDER BY s.contact_id, s.list_id)),
+         s.sync_id, s.sync_hash
+    FROM subscriptions s
+    JOIN lists l ON l.id = s.list_id
+    LEFT JOIN subscription_history h ON h.id = (
+      SELECT min(j.id) FROM subscription_history j
+       WHERE j.contact_id = s.contact_id AND j.list_name = l.name AND j.from_status IS NULL
+         AND j.at = s.created_at);
+
+CREATE TABLE subscription_history_new (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  contact_id INTEGER NOT NULL REFERENCES contacts (id) ON DELETE CASCADE,
+  list_name TEXT NOT NULL,
+  from_status TEXT,  -- NULL: joined the list
+  to_status TEXT,    -- NULL: removed from the list
+  cause TEXT NOT NULL,
+  cause_detail TEXT NOT NULL DEFAULT '',
+  at INTEGER NOT NULL  -- milliseconds since the Unix epoch, UTC
+) STRICT;
+INSERT INTO subscription_history_new (id, contact_id, list_name, from_status, to_status, cause,
+                                      cause_detail, at)
+  SELECT id, contact_id, list_name, from_status, to_status, cause, cause_detail, at
+    FROM subscription_history
+   WHERE id NOT IN (SELECT joined_entry_id FROM subscriptions_new);
+-- The mark covers the reserved ids too, so that no new row ever takes one.
+DELETE FROM sqlite_sequence WHERE name = 'subscription_history_new';
+INSERT INTO sqlite_sequence (name, seq)
+  SELECT 'subscription_history_new',
+         max(coalesce((SELECT max(id) FROM subscription_history), 0),
+             coalesce((SELECT max(joined_entry_id) FROM subscriptions_new), 0));
+
+DROP TABLE subscription_history;
+DROP TABLE subscriptions;
+ALTER TABLE subscriptions_new RENAME TO subscriptions;
+ALTER TABLE subscription_history_new RENAME TO subscription_history;
+-- Lists' members by status (campaigns, counts, FindContacts by list).
+CREATE INDEX subscriptions_by_list_status ON subscriptions (list_id, status);
+CREATE INDEX subscription_history_by_contact ON subscription_history (contact_id, id);
+
+CREATE TRIGGER contacts_update_forgets_sync_hashes
+AFTER UPDATE OF email, first_name, last_name, phone, fields ON contacts
+WHEN OLD.email IS NOT NEW.email OR OLD.first_name IS NOT NEW.first_name
+  OR OLD.last_name IS NOT NEW.last_name OR OLD.phone IS NOT NEW.phone
+  OR OLD.fields IS NOT NEW.fields
+BEGIN
+  UPDATE subscriptions SET sync_hash = NULL WHERE contact_id = NEW.id AND sync_hash IS NOT NULL;
+END;
+CREATE TRIGGER custom_fields_delete_forgets_sync_hashes AFTER DELETE ON custom_fields
+BEGIN
+  UPDATE subscriptions SET sync_hash = NULL WHERE sync_hash IS NOT NULL;
+END;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "lists, custom fields, contacts, subscriptions, history, exclusions", kInitialSchema},
     {2, "saved connections to external databases", kConnections},
@@ -532,6 +638,7 @@ constexpr Migration kMigrations[] = {
     {8,
      "compact contacts: custom values in one column, sync hashes in subscriptions, integer times",
      kCompactContacts},
+    {9, "history for changes only: subscriptions say how they joined", kHistoryForChanges},
 };
 
 constexpr std::string_view kCreateMigrationsTable = R"sql(

@@ -95,57 +95,143 @@ base::Result<model::CauseKind> StoredCauseKind(std::string_view name) {
   return *kind;
 }
 
-// Sets the subscription's status and cause, and records the change in the
-// history, in one step so that no caller can forget the history row.
-base::Status ChangeSubscription(Database& db, int64_t contact_id, const ListRef& list,
-                                std::optional<SubscriptionStatus> from, SubscriptionStatus to,
-                                const Cause& cause, int64_t at_ms,
-                                std::optional<SyncHash> sync_hash) {
-  {
-    // A contact not on the list has no row there: a plain INSERT then, which
-    // costs SQLite less than the upsert (a first sync makes a million).
-    // coalesce keeps a stored hash when none is given (?7 NULL).
-    CS_ASSIGN_OR_RETURN(
-        CachedStatement upsert,
-        from ? db.Cached("INSERT INTO subscriptions (contact_id, list_id, status, created_at, "
-                         "changed_at, cause, cause_detail, sync_id, sync_hash) VALUES (?1, ?2, "
-                         "?3, ?4, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (contact_id, list_id) DO UPDATE "
-                         "SET status = excluded.status, changed_at = excluded.changed_at, cause "
-                         "= excluded.cause, cause_detail = excluded.cause_detail, sync_id = "
-                         "coalesce(excluded.sync_id, sync_id), sync_hash = CASE WHEN "
-                         "excluded.sync_id IS NULL THEN sync_hash ELSE excluded.sync_hash END")
-             : db.Cached("INSERT INTO subscriptions (contact_id, list_id, status, created_at, "
-                         "changed_at, cause, cause_detail, sync_id, sync_hash) VALUES (?1, ?2, "
-                         "?3, ?4, ?4, ?5, ?6, ?7, ?8)"));
-    upsert->Bind(1, contact_id)
-        .Bind(2, list.id)
-        .Bind(3, SubscriptionStatusName(to))
-        .Bind(4, at_ms)
-        .Bind(5, model::CauseKindName(cause.kind))
-        .Bind(6, cause.detail);
-    if (sync_hash) {
-      upsert->Bind(7, sync_hash->sync_id).Bind(8, sync_hash->hash);
-    } else {
-      upsert->BindNull(7).BindNull(8);
-    }
-    CS_RETURN_IF_ERROR(upsert->Run());
+namespace {
+
+void BindStatus(Statement& statement, int index, std::optional<SubscriptionStatus> status) {
+  if (status) {
+    statement.Bind(index, SubscriptionStatusName(*status));
+  } else {
+    statement.BindNull(index);
   }
+}
+
+// Appends one entry to a contact's history: `from` nullopt is a join, `to` nullopt a removal.
+base::Status AppendHistory(Database& db, int64_t contact_id, const std::string& list_name,
+                           std::optional<SubscriptionStatus> from,
+                           std::optional<SubscriptionStatus> to, const Cause& cause,
+                           int64_t at_ms) {
   CS_ASSIGN_OR_RETURN(
       CachedStatement history,
       db.Cached("INSERT INTO subscription_history (contact_id, list_name, from_status, "
                 "to_status, cause, cause_detail, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
   history->Bind(1, contact_id)
-      .Bind(2, list.name)
-      .Bind(4, SubscriptionStatusName(to))
+      .Bind(2, list_name)
       .Bind(5, model::CauseKindName(cause.kind))
       .Bind(6, cause.detail)
       .Bind(7, at_ms);
-  if (from) {
-    history->Bind(3, SubscriptionStatusName(*from));
-  } else {
-    history->BindNull(3);
-  }
+  BindStatus(*history, 3, from);
+  BindStatus(*history, 4, to);
   return history->Run();
+}
+
+// The history id a join entry will have, taken now so that the entry keeps its place among
+// the contact's entries (they are shown by id) however late it is written: the
+// AUTOINCREMENT mark of subscription_history, raised by one, is never handed out again.
+base::Result<int64_t> ReserveHistoryId(Database& db) {
+  CS_ASSIGN_OR_RETURN(CachedStatement reserve,
+                      db.Cached("UPDATE sqlite_sequence SET seq = seq + 1 "
+                                "WHERE name = 'subscription_history' RETURNING seq"));
+  CS_ASSIGN_OR_RETURN(const bool row, reserve->Step());
+  if (!row) return base::Internal("the store has no id mark for subscription_history");
+  const int64_t id = reserve->ColumnInt64(0);
+  CS_ASSIGN_OR_RETURN(const bool more, reserve->Step());  // finishes the UPDATE
+  if (more) return base::Internal("the store has two id marks for subscription_history");
+  return id;
+}
+
+// Binds what a join and a change both write into the subscription row: ?1 contact, ?2 list,
+// ?3 status, ?4 time, ?5 cause, ?6 its detail, ?7 ?8 the sync's id and hash (NULL: none).
+void BindSubscriptionChange(Statement& statement, int64_t contact_id, const ListRef& list,
+                            SubscriptionStatus to, const Cause& cause, int64_t at_ms,
+                            std::optional<SyncHash> sync_hash) {
+  statement.Bind(1, contact_id)
+      .Bind(2, list.id)
+      .Bind(3, SubscriptionStatusName(to))
+      .Bind(4, at_ms)
+      .Bind(5, model::CauseKindName(cause.kind))
+      .Bind(6, cause.detail);
+  if (sync_hash) {
+    statement.Bind(7, sync_hash->sync_id).Bind(8, sync_hash->hash);
+  } else {
+    statement.BindNull(7).BindNull(8);
+  }
+}
+
+// A join is the subscription row alone: it says how the contact joined (joined_*), and
+// GetHistory shows that as the join entry. A plain INSERT: the contact has no row there.
+base::Status JoinList(Database& db, int64_t contact_id, const ListRef& list, SubscriptionStatus to,
+                      const Cause& cause, int64_t at_ms, std::optional<SyncHash> sync_hash) {
+  CS_ASSIGN_OR_RETURN(const int64_t entry_id, ReserveHistoryId(db));
+  CS_ASSIGN_OR_RETURN(
+      CachedStatement insert,
+      db.Cached("INSERT INTO subscriptions (contact_id, list_id, status, created_at, changed_at, "
+                "cause, cause_detail, joined_status, joined_cause, joined_detail, "
+                "joined_entry_id, sync_id, sync_hash) VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6, ?3, ?5, "
+                "?6, ?9, ?7, ?8)"));
+  BindSubscriptionChange(*insert, contact_id, list, to, cause, at_ms, sync_hash);
+  insert->Bind(9, entry_id);
+  return insert->Run();
+}
+
+// coalesce keeps a stored hash when none is given (?7 NULL).
+base::Status UpdateSubscription(Database& db, int64_t contact_id, const ListRef& list,
+                                SubscriptionStatus to, const Cause& cause, int64_t at_ms,
+                                std::optional<SyncHash> sync_hash) {
+  CS_ASSIGN_OR_RETURN(
+      CachedStatement update,
+      db.Cached("UPDATE subscriptions SET status = ?3, changed_at = ?4, cause = ?5, "
+                "cause_detail = ?6, sync_id = coalesce(?7, sync_id), sync_hash = CASE WHEN ?7 "
+                "IS NULL THEN sync_hash ELSE ?8 END WHERE contact_id = ?1 AND list_id = ?2"));
+  BindSubscriptionChange(*update, contact_id, list, to, cause, at_ms, sync_hash);
+  CS_RETURN_IF_ERROR(update->Run());
+  if (db.Changes() == 0) {
+    return base::Internal(
+        fmt::format("contact {} has no subscription to list {} to change", contact_id, list.id));
+  }
+  return base::Status::Ok();
+}
+
+// Writes the join entries of subscriptions about to go, under the ids they reserved. ?1 is
+// the list's id, ?2 its name (history outlives a deleted list).
+constexpr std::string_view kMaterialiseJoins =
+    "INSERT INTO subscription_history (id, contact_id, list_name, from_status, to_status, "
+    "cause, cause_detail, at) SELECT joined_entry_id, contact_id, ?2, NULL, joined_status, "
+    "joined_cause, joined_detail, created_at FROM subscriptions WHERE list_id = ?1";
+
+}  // namespace
+
+// Sets the subscription's status and cause, and records the change in the
+// history, in one step so that no caller can forget the history row. A join
+// writes no history row: the subscription row holds it (JoinList).
+base::Status ChangeSubscription(Database& db, int64_t contact_id, const ListRef& list,
+                                std::optional<SubscriptionStatus> from, SubscriptionStatus to,
+                                const Cause& cause, int64_t at_ms,
+                                std::optional<SyncHash> sync_hash) {
+  if (!from) return JoinList(db, contact_id, list, to, cause, at_ms, sync_hash);
+  CS_RETURN_IF_ERROR(UpdateSubscription(db, contact_id, list, to, cause, at_ms, sync_hash));
+  return AppendHistory(db, contact_id, list.name, from, to, cause, at_ms);
+}
+
+base::Status RemoveSubscription(Database& db, int64_t contact_id, const ListRef& list,
+                                SubscriptionStatus from, const Cause& cause, int64_t now_ms) {
+  {
+    CS_ASSIGN_OR_RETURN(CachedStatement join,
+                        db.Cached(fmt::format("{} AND contact_id = ?3", kMaterialiseJoins)));
+    join->Bind(1, list.id).Bind(2, list.name).Bind(3, contact_id);
+    CS_RETURN_IF_ERROR(join->Run());
+  }
+  CS_RETURN_IF_ERROR(AppendHistory(db, contact_id, list.name, from, std::nullopt, cause, now_ms));
+  CS_ASSIGN_OR_RETURN(
+      CachedStatement remove,
+      db.Cached("DELETE FROM subscriptions WHERE contact_id = ?1 AND list_id = ?2"));
+  remove->Bind(1, contact_id).Bind(2, list.id);
+  return remove->Run();
+}
+
+base::Status MaterialiseJoinsOfList(Database& db, const ListRef& list) {
+  CS_ASSIGN_OR_RETURN(CachedStatement joins, db.Cached(kMaterialiseJoins));
+  joins->Bind(1, list.id).Bind(2, list.name);
+  return joins->Run();
 }
 
 // contacts.fields is a JSON object keyed by the field's id: '$."12"' is the value of field 12.

@@ -48,13 +48,26 @@ struct SyncHash {
 
 // Sets the subscription's status and cause and appends the history row, in
 // one call so that no caller can forget the history. `from` is the status
-// before (nullopt: the contact joins the list). `at_ms`: base::UnixMillis.
-// `sync_hash`, when given, is stored with the subscription; otherwise a stored
-// one stays.
+// before (nullopt: the contact joins the list; then the new subscription row
+// says how it joined and no history row is written: GetHistory shows the join
+// from it). `at_ms`: base::UnixMillis. `sync_hash`, when given, is stored with
+// the subscription; otherwise a stored one stays.
 base::Status ChangeSubscription(Database& db, int64_t contact_id, const ListRef& list,
                                 std::optional<SubscriptionStatus> from, SubscriptionStatus to,
                                 const Cause& cause, int64_t at_ms,
                                 std::optional<SyncHash> sync_hash = std::nullopt);
+
+// Removes a contact from a list while the contact stays: writes the join
+// entry the subscription row held into the history, then the removal entry
+// (`from` -> none, `cause`, `now_ms`), and deletes the row. Every deletion of
+// a subscription row whose contact stays goes through here (or, for a whole
+// list, MaterialiseJoinsOfList), so that no join is lost with its row.
+base::Status RemoveSubscription(Database& db, int64_t contact_id, const ListRef& list,
+                                SubscriptionStatus from, const Cause& cause, int64_t now_ms);
+
+// Writes the join entries of every subscription to `list` into the history,
+// before the list is deleted (its subscriptions go by ON DELETE CASCADE).
+base::Status MaterialiseJoinsOfList(Database& db, const ListRef& list);
 
 // Sets a contact's value for one field; "" removes it (values are never
 // stored empty).

@@ -185,7 +185,9 @@ base::Status SqliteStore::DeleteList(std::string_view name) {
   return InTransaction(db_, kWrite, [&]() -> base::Status {
     CS_ASSIGN_OR_RETURN(const ListRef list, RequireList(db_, name));
     // Subscriptions and list-scoped exclusions go by ON DELETE CASCADE; the
-    // history keeps the list's name as text.
+    // history keeps the list's name as text, and the joins the subscriptions
+    // held are written into it first.
+    CS_RETURN_IF_ERROR(MaterialiseJoinsOfList(db_, list));
     CS_ASSIGN_OR_RETURN(CachedStatement remove, db_.Cached("DELETE FROM lists WHERE id = ?1"));
     remove->Bind(1, list.id);
     return remove->Run();

@@ -474,10 +474,15 @@ base::Status SqliteStore::MarkBounced(std::string_view email, const Cause& cause
 base::Result<std::vector<HistoryEntry>> SqliteStore::GetHistory(std::string_view email) {
   return InTransaction(db_, kRead, [&]() -> base::Result<std::vector<HistoryEntry>> {
     CS_ASSIGN_OR_RETURN(const ContactRow row, RequireContact(db_, email));
+    // The history rows, and the join entry of each current subscription from its row, in the
+    // order they were written: the join's id was reserved when it joined (ReserveHistoryId).
     CS_ASSIGN_OR_RETURN(
         CachedStatement query,
-        db_.Cached("SELECT list_name, from_status, to_status, cause, cause_detail, at "
-                   "FROM subscription_history WHERE contact_id = ?1 ORDER BY id"));
+        db_.Cached("SELECT list_name, from_status, to_status, cause, cause_detail, at, id "
+                   "FROM subscription_history WHERE contact_id = ?1 UNION ALL "
+                   "SELECT l.name, NULL, s.joined_status, s.joined_cause, s.joined_detail, "
+                   "s.created_at, s.joined_entry_id FROM subscriptions s JOIN lists l ON l.id = "
+                   "s.list_id WHERE s.contact_id = ?1 ORDER BY 7"));
     query->Bind(1, row.id);
     std::vector<HistoryEntry> history;
     while (true) {

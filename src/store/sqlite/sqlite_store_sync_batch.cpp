@@ -939,27 +939,8 @@ base::Result<DeletionOutcome> SqliteSyncBatchWriter::DeleteNotSelected(double ma
     if (options_.dry_run) return outcome;
     now_ms_ = base::UnixMillis(clock_.Now());
     for (const Candidate& candidate : candidates) {
-      {
-        CS_ASSIGN_OR_RETURN(
-            CachedStatement remove,
-            db_.Cached("DELETE FROM subscriptions WHERE contact_id = ?1 AND list_id = ?2"));
-        remove->Bind(1, candidate.id).Bind(2, list_.id);
-        CS_RETURN_IF_ERROR(remove->Run());
-      }
-      {
-        CS_ASSIGN_OR_RETURN(
-            CachedStatement history,
-            db_.Cached(
-                "INSERT INTO subscription_history (contact_id, list_name, from_status, "
-                "to_status, cause, cause_detail, at) VALUES (?1, ?2, ?3, NULL, ?4, ?5, ?6)"));
-        history->Bind(1, candidate.id)
-            .Bind(2, list_.name)
-            .Bind(3, SubscriptionStatusName(candidate.status))
-            .Bind(4, model::CauseKindName(options_.cause.kind))
-            .Bind(5, options_.cause.detail)
-            .Bind(6, now_ms_);
-        CS_RETURN_IF_ERROR(history->Run());
-      }
+      CS_RETURN_IF_ERROR(
+          RemoveSubscription(db_, candidate.id, list_, candidate.status, options_.cause, now_ms_));
       ++outcome.removed;
       CS_ASSIGN_OR_RETURN(
           CachedStatement orphan,

@@ -14,6 +14,7 @@
 
 #include "store/sqlite/migrations.h"
 #include "store/sqlite/sqlite_handle.h"
+#include "store/sqlite/sqlite_queries.h"
 #include "store/store_test_util.h"
 
 namespace contactsync::store::sqlite {
@@ -25,30 +26,12 @@ using store::testing::FieldNamed;
 using store::testing::HasError;
 using store::testing::IsOk;
 using store::testing::ListNamed;
+using testing::Rows;
 using testing::TempDir;
 
 }  // namespace
 
 namespace {
-
-// Runs a query on a raw connection and returns its rows as "a|b|c" lines.
-std::vector<std::string> Rows(Database& db, std::string_view sql) {
-  std::vector<std::string> rows;
-  auto statement = db.Prepare(sql);
-  EXPECT_TRUE(IsOk(statement));
-  if (!statement.ok()) return rows;
-  while (true) {
-    auto more = statement->Step();
-    EXPECT_TRUE(IsOk(more));
-    if (!more.ok() || !*more) return rows;
-    std::string line;
-    for (int i = 0; i < statement->ColumnCount(); ++i) {
-      if (i > 0) line += '|';
-      line += statement->ColumnIsNull(i) ? "NULL" : statement->ColumnText(i);
-    }
-    rows.push_back(line);
-  }
-}
 
 int64_t Count(Database& db, std::string_view table) {
   const auto rows = Rows(db, "SELECT count(*) FROM " + std::string(table));
@@ -251,6 +234,91 @@ TEST_F(SqliteStoreTest, FailedCallLeavesNoRowsBehind) {
   EXPECT_EQ(Count(raw, "contacts"), 1);
 }
 
+// A join is the subscription row alone (issue 13): no history row, no index entry; the
+// interface still shows the join entry, from the row.
+TEST_F(SqliteStoreTest, AJoinWritesNoHistoryRowAndItsEntryStillShows) {
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(IsOk(store->CreateList(ListNamed("News"))));
+  ASSERT_TRUE(IsOk(store->SaveContact(Change("a@x.example", "News"))));
+  Database raw = Raw();
+  EXPECT_EQ(Count(raw, "subscription_history"), 0);
+  EXPECT_THAT(Rows(raw, "SELECT joined_status, joined_cause, joined_detail FROM subscriptions"),
+              ::testing::ElementsAre("active|sync_run|run-1"));
+  CS_ASSERT_OK_AND_ASSIGN(const std::vector<HistoryEntry> history,
+                          store->GetHistory("a@x.example"));
+  ASSERT_EQ(history.size(), 1u);
+  EXPECT_EQ(history[0].list_name, "News");
+  EXPECT_EQ(history[0].from, std::nullopt);
+  EXPECT_EQ(history[0].to, SubscriptionStatus::kActive);
+  EXPECT_EQ(history[0].cause.kind, model::CauseKind::kSyncRun);
+  EXPECT_EQ(history[0].cause.detail, "run-1");
+  EXPECT_EQ(history[0].at, "2026-01-01T00:00:00Z");
+  // A change is a history row, as before.
+  ASSERT_TRUE(IsOk(store->Unsubscribe("a@x.example", "News", Cause{model::CauseKind::kApi, ""})));
+  EXPECT_EQ(Count(raw, "subscription_history"), 1);
+}
+
+// "list:from>to" per entry, as GetHistory returns them.
+std::vector<std::string> HistoryOf(SqliteStore& store, std::string_view email) {
+  std::vector<std::string> lines;
+  auto history = store.GetHistory(email);
+  EXPECT_TRUE(IsOk(history));
+  if (!history.ok()) return lines;
+  const auto name = [](const std::optional<SubscriptionStatus>& status) {
+    return status ? std::string(SubscriptionStatusName(*status)) : std::string("none");
+  };
+  for (const HistoryEntry& entry : *history) {
+    lines.push_back(entry.list_name + ":" + name(entry.from) + ">" + name(entry.to));
+  }
+  return lines;
+}
+
+// Entries of one millisecond have no order but the one they were written in: a join shown
+// from its subscription, or written into the history when the subscription goes, keeps its
+// place among them.
+TEST_F(SqliteStoreTest, JoinEntriesKeepTheirPlaceWhenTheirSubscriptionGoes) {
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(IsOk(store->CreateList(ListNamed("B"))));
+  ASSERT_TRUE(IsOk(store->CreateList(ListNamed("A"))));
+  ASSERT_TRUE(IsOk(store->SaveContact(Change("x@x.example", "A"))));
+  ASSERT_TRUE(IsOk(store->Unsubscribe("x@x.example", "A", Cause{model::CauseKind::kApi, ""})));
+  ASSERT_TRUE(IsOk(store->SaveContact(Change("x@x.example", "B"))));
+  ASSERT_TRUE(IsOk(store->MarkBounced("x@x.example", Cause{model::CauseKind::kBounce, ""})));
+  const std::vector<std::string> written = {"A:none>active", "A:active>unsubscribed",
+                                            "B:none>active", "B:active>bounced"};
+  EXPECT_EQ(HistoryOf(*store, "x@x.example"), written);
+  ASSERT_TRUE(IsOk(store->DeleteList("A")));
+  EXPECT_EQ(HistoryOf(*store, "x@x.example"), written);
+  ASSERT_TRUE(IsOk(store->DeleteList("B")));
+  EXPECT_EQ(HistoryOf(*store, "x@x.example"), written);
+  Database raw = Raw();
+  EXPECT_EQ(Count(raw, "subscription_history"), 4);
+}
+
+// The one way a subscription row goes while its contact stays (a sync's delete_not_affected
+// uses it): the join first, then the removal.
+TEST_F(SqliteStoreTest, RemoveSubscriptionWritesItsJoinThenItsRemoval) {
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  CS_ASSERT_OK_AND_ASSIGN(const ListInfo a, store->CreateList(ListNamed("A")));
+  ASSERT_TRUE(IsOk(store->CreateList(ListNamed("B"))));
+  CS_ASSERT_OK_AND_ASSIGN(const ContactChangeOutcome joined,
+                          store->SaveContact(Change("x@x.example", "A")));
+  ASSERT_TRUE(IsOk(store->SaveContact(Change("x@x.example", "B"))));
+  Database raw = Raw();
+  ASSERT_TRUE(IsOk(RemoveSubscription(raw, joined.contact.id, ListRef{a.id, "A"},
+                                      SubscriptionStatus::kActive,
+                                      Cause{model::CauseKind::kSyncRun, "run-2"}, 0)));
+  EXPECT_THAT(HistoryOf(*store, "x@x.example"),
+              ::testing::ElementsAre("A:none>active", "B:none>active", "A:active>none"));
+  EXPECT_THAT(Rows(raw, "SELECT list_name, cause_detail FROM subscription_history ORDER BY id"),
+              ::testing::ElementsAre("A|run-1", "A|run-2"));
+  EXPECT_THAT(Rows(raw, "SELECT list_id FROM subscriptions"),
+              ::testing::ElementsAre(std::to_string(a.id + 1)));
+}
+
 TEST_F(SqliteStoreTest, RecordsProvenanceOnContacts) {
   auto store = Open();
   ASSERT_NE(store, nullptr);
@@ -311,7 +379,10 @@ TEST_F(SqliteStoreTest, ConcurrentWritersFromSeveralConnections) {
   Database raw = Raw();
   EXPECT_EQ(Count(raw, "contacts"), kThreads * kPerThread + 1);
   EXPECT_EQ(Count(raw, "subscriptions"), kThreads * kPerThread + 1);
-  EXPECT_EQ(Count(raw, "subscription_history"), kThreads * kPerThread + 1);
+  // Joins write no history row; each reserved its own history id, whichever connection wrote it.
+  EXPECT_EQ(Count(raw, "subscription_history"), 0);
+  EXPECT_THAT(Rows(raw, "SELECT count(DISTINCT joined_entry_id) FROM subscriptions"),
+              ::testing::ElementsAre(std::to_string(kThreads * kPerThread + 1)));
 }
 
 // Migrations in isolation, with made-up lists of migrations.

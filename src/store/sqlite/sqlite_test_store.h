@@ -12,6 +12,7 @@
 
 #include <gtest/gtest.h>
 
+#include "store/sqlite/sqlite_handle.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace contactsync::store::sqlite::testing {
@@ -48,6 +49,25 @@ inline std::unique_ptr<Store> MakeTempSqliteStore(const base::Clock& clock) {
     return nullptr;
   }
   return std::move(store).value();
+}
+
+// The rows of `sql` on a raw connection, as "a|b|c" lines (NULL for a null).
+inline std::vector<std::string> Rows(Database& db, const std::string& sql) {
+  std::vector<std::string> rows;
+  auto statement = db.Prepare(sql);
+  EXPECT_TRUE(statement.ok()) << sql << ": " << statement.status().ToString();
+  if (!statement.ok()) return rows;
+  while (true) {
+    auto more = statement->Step();
+    EXPECT_TRUE(more.ok()) << sql << ": " << more.status().ToString();
+    if (!more.ok() || !*more) return rows;
+    std::string line;
+    for (int i = 0; i < statement->ColumnCount(); ++i) {
+      if (i > 0) line += '|';
+      line += statement->ColumnIsNull(i) ? "NULL" : statement->ColumnText(i);
+    }
+    rows.push_back(line);
+  }
 }
 
 }  // namespace contactsync::store::sqlite::testing
