@@ -30,7 +30,7 @@ TEST(ContactFieldsJsonTest, NoValueIsTheEmptyText) {
 
 TEST(ContactFieldsJsonTest, EscapesQuotesBackslashesAndControlCharacters) {
   EXPECT_EQ(Encode({{1, "say \"hi\" \\ bye"}}), R"({"1":"say \"hi\" \\ bye"})");
-  EXPECT_EQ(Encode({{1, std::string("a\nb\tc\x01\x1f", 8)}}),
+  EXPECT_EQ(Encode({{1, std::string("a\nb\tc\x01\x1f", 7)}}),
             R"({"1":"a\u000ab\u0009c\u0001\u001f"})");
   EXPECT_EQ(Encode({{1, "Zürich ✓ 日本"}}), "{\"1\":\"Zürich ✓ 日本\"}");
 }
