@@ -253,7 +253,8 @@ base::Status SqliteSyncBatchWriter::LookUpContacts(const std::vector<SyncRow>& r
   }
 
   positions_.clear();
-  keys_json_.assign("[");
+  keys_json_.clear();  // not assign("["): GCC 12 -O2 warns of a false overlap (-Wrestrict)
+  keys_json_ += '[';
   for (size_t i = 0; i < count; ++i) {
     if (addresses.Repeated(i) || found[i] != 0) continue;
     if (!positions_.empty()) keys_json_ += ',';
