@@ -8,19 +8,20 @@
 
 #include "base/text.h"
 #include "model/email.h"
+#include "model/sync_reasons.h"
 
 namespace contactsync::mapping {
 namespace {
 
 constexpr std::array<std::pair<Reason, std::string_view>, 8> kReasonNames{{
-    {Reason::kEmailMissing, "email_missing"},
-    {Reason::kEmailInvalid, "email_invalid"},
-    {Reason::kRequiredFieldMissing, "required_field_missing"},
-    {Reason::kFieldInvalid, "field_invalid"},
-    {Reason::kExcluded, "excluded"},
-    {Reason::kPreviouslyUnsubscribed, "previously_unsubscribed"},
-    {Reason::kBounced, "bounced"},
-    {Reason::kDuplicateInSource, "duplicate_in_source"},
+    {Reason::kEmailMissing, model::kReasonEmailMissing},
+    {Reason::kEmailInvalid, model::kReasonEmailInvalid},
+    {Reason::kRequiredFieldMissing, model::kReasonRequiredFieldMissing},
+    {Reason::kFieldInvalid, model::kReasonFieldInvalid},
+    {Reason::kExcluded, model::kReasonExcluded},
+    {Reason::kPreviouslyUnsubscribed, model::kReasonPreviouslyUnsubscribed},
+    {Reason::kBounced, model::kReasonBounced},
+    {Reason::kDuplicateInSource, model::kReasonDuplicateInSource},
 }};
 
 // The same canonical form as the store's CanonicalFieldKey: trimmed, without

@@ -14,6 +14,7 @@
 // required_field_missing, field_invalid); the other four are decided later in
 // the pipeline, by the store (excluded, previously_unsubscribed, bounced,
 // duplicate_in_source), and are listed here so that one enum names them all.
+// Their spelling lives once, in model/sync_reasons.h.
 //
 // Thread safety: pure functions; a RowMapper is immutable after Create and
 // may be used from any thread (Map writes only to its arguments).

@@ -127,7 +127,9 @@ struct DeletionOutcome {
 };
 
 // Writes a sync run's rows into the store, batch by batch, applying docs/spec.md §4
-// with the same rules as SaveContact (store_rules.h). Remembers, for the
+// with the same rules as SaveContact (store_rules.h); a backend's writer
+// derives from RuleBasedSyncBatchWriter (sync_batch_rules.h), which decides
+// every row, and only stores and looks up. Remembers, for the
 // lifetime of the writer, which addresses it has seen, so that a repeated
 // address fails with duplicate_in_source and DeleteNotSelected knows what
 // the run selected. Must not outlive its store; one writer per store

@@ -234,15 +234,33 @@ base::Status MaterialiseJoinsOfList(Database& db, const ListRef& list) {
   return joins->Run();
 }
 
-// contacts.fields is a JSON object keyed by the field's id: '$."12"' is the value of field 12.
-// The object never holds an empty value, and an empty object is stored as NULL.
-base::Status WriteFieldValue(Database& db, int64_t contact_id, int64_t field_id,
-                             const std::string& value) {
-  CS_ASSIGN_OR_RETURN(
-      CachedStatement update,
-      db.Cached("UPDATE contacts SET fields = CASE WHEN ?3 = '' THEN nullif(json_remove(fields, "
-                "?2), '{}') ELSE json_set(coalesce(fields, '{}'), ?2, ?3) END WHERE id = ?1"));
-  update->Bind(1, contact_id).Bind(2, fmt::format("$.\"{}\"", field_id)).Bind(3, value);
+// Read, change and write back in C++ rather than with SQL's json_set, so that
+// one encoder writes contacts.fields (a second one would drift: key order,
+// escapes, empty values).
+base::Status WriteFieldValues(Database& db, int64_t contact_id, const FieldValueRefs& changes) {
+  FieldValues stored;
+  {
+    CS_ASSIGN_OR_RETURN(CachedStatement query,
+                        db.Cached("SELECT fields FROM contacts WHERE id = ?1"));
+    query->Bind(1, contact_id);
+    CS_ASSIGN_OR_RETURN(const bool row, query->Step());
+    if (!row) return base::Internal("the contact whose values are written is gone");
+    CS_RETURN_IF_ERROR(DecodeContactFields(query->ColumnTextView(0), stored));
+  }
+  FieldValueRefs entries;
+  entries.reserve(stored.size() + changes.size());
+  for (const auto& [id, value] : stored) entries.emplace_back(id, value);
+  entries.insert(entries.end(), changes.begin(), changes.end());  // the later entry wins
+  std::string json;
+  EncodeContactFields(entries, json);
+  CS_ASSIGN_OR_RETURN(CachedStatement update,
+                      db.Cached("UPDATE contacts SET fields = ?2 WHERE id = ?1"));
+  update->Bind(1, contact_id);
+  if (json.empty()) {
+    update->BindNull(2);
+  } else {
+    update->Bind(2, json);
+  }
   return update->Run();
 }
 

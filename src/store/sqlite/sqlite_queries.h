@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "store/contact_fields_json.h"
 #include "store/sqlite/sqlite_handle.h"
 #include "store/store.h"
 
@@ -69,10 +70,10 @@ base::Status RemoveSubscription(Database& db, int64_t contact_id, const ListRef&
 // before the list is deleted (its subscriptions go by ON DELETE CASCADE).
 base::Status MaterialiseJoinsOfList(Database& db, const ListRef& list);
 
-// Sets a contact's value for one field; "" removes it (values are never
-// stored empty).
-base::Status WriteFieldValue(Database& db, int64_t contact_id, int64_t field_id,
-                             const std::string& value);
+// Sets a contact's values for the fields of `changes` (field id, value); ""
+// removes one (values are never stored empty). Reads contacts.fields and
+// writes it back through the one encoder (store/contact_fields_json.h).
+base::Status WriteFieldValues(Database& db, int64_t contact_id, const FieldValueRefs& changes);
 
 // A contact's custom values (contacts.fields), by field key.
 base::Result<std::map<std::string, std::string>> LoadFieldValues(Database& db, int64_t contact_id);

@@ -288,8 +288,11 @@ base::Result<ContactChangeOutcome> SqliteStore::SaveContactLocked(const ContactC
     row.updated_at = now_ms;
     CS_RETURN_IF_ERROR(UpdateContactRow(db_, row, change.cause));
   }
-  for (const FieldValue* value : value_writes) {
-    CS_RETURN_IF_ERROR(WriteFieldValue(db_, row.id, value->field->id, value->value));
+  if (!value_writes.empty()) {
+    FieldValueRefs changes;
+    for (const FieldValue* value : value_writes)
+      changes.emplace_back(value->field->id, value->value);
+    CS_RETURN_IF_ERROR(WriteFieldValues(db_, row.id, changes));
   }
   if (decision && decision->changed) {
     CS_RETURN_IF_ERROR(ChangeSubscription(db_, row.id, *list, outcome.previous_status,
