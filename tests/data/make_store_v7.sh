@@ -7,17 +7,7 @@
 #
 # Kept for the record: the committed files were made by the release of commit 21d703f; running
 # this with a newer binary makes a store of its schema instead.
-set -euo pipefail
-binary=$(realpath "${1:?usage: make_store_v7.sh CONTACTSYNC_BINARY}")
-out=$(cd "$(dirname "$0")" && pwd)
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-data=$work/data
-cs() { "$binary" --data-dir "$data" "$@"; }
-
-cs init >/dev/null
-[[ $(cs --json init | python3 -c 'import json, sys; print(json.load(sys.stdin)["schema_version"])') == 7 ]] ||
-  { echo "make_store_v7.sh: $binary does not write schema 7" >&2; exit 1; }
+source "$(dirname "$0")/store_maker.sh" 7 "$@"
 
 # Lists and custom fields of several types, a multi-choice (checkbox) one among them.
 cs list create News --sender-name "The News" --sender-email news@example.com \

@@ -9,17 +9,7 @@
 #
 # Kept for the record: the committed files were made by the release of commit 42427fd; running
 # this with a newer binary makes a store of its schema instead.
-set -euo pipefail
-binary=$(realpath "${1:?usage: make_store_v8.sh CONTACTSYNC_BINARY}")
-out=$(cd "$(dirname "$0")" && pwd)
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-data=$work/data
-cs() { "$binary" --data-dir "$data" "$@"; }
-
-cs init >/dev/null
-[[ $(cs --json init | python3 -c 'import json, sys; print(json.load(sys.stdin)["schema_version"])') == 8 ]] ||
-  { echo "make_store_v8.sh: $binary does not write schema 8" >&2; exit 1; }
+source "$(dirname "$0")/store_maker.sh" 8 "$@"
 
 cs list create News >/dev/null
 cs list create Deals >/dev/null
