@@ -234,6 +234,14 @@ base::Status MaterialiseJoinsOfList(Database& db, const ListRef& list) {
   return joins->Run();
 }
 
+void BindContactFields(Statement& statement, int index, std::string_view json) {
+  if (json.empty()) {
+    statement.BindNull(index);
+  } else {
+    statement.Bind(index, json);
+  }
+}
+
 // Read, change and write back in C++ rather than with SQL's json_set, so that
 // one encoder writes contacts.fields (a second one would drift: key order,
 // escapes, empty values).
@@ -256,11 +264,7 @@ base::Status WriteFieldValues(Database& db, int64_t contact_id, const FieldValue
   CS_ASSIGN_OR_RETURN(CachedStatement update,
                       db.Cached("UPDATE contacts SET fields = ?2 WHERE id = ?1"));
   update->Bind(1, contact_id);
-  if (json.empty()) {
-    update->BindNull(2);
-  } else {
-    update->Bind(2, json);
-  }
+  BindContactFields(*update, 2, json);
   return update->Run();
 }
 

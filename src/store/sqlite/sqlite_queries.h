@@ -70,6 +70,10 @@ base::Status RemoveSubscription(Database& db, int64_t contact_id, const ListRef&
 // before the list is deleted (its subscriptions go by ON DELETE CASCADE).
 base::Status MaterialiseJoinsOfList(Database& db, const ListRef& list);
 
+// Binds `json` (EncodeContactFields' output) as contacts.fields at `index`: a
+// contact without values stores NULL, never "".
+void BindContactFields(Statement& statement, int index, std::string_view json);
+
 // Sets a contact's values for the fields of `changes` (field id, value); ""
 // removes one (values are never stored empty). Reads contacts.fields and
 // writes it back through the one encoder (store/contact_fields_json.h).

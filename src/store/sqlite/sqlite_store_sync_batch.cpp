@@ -383,11 +383,7 @@ base::Result<int64_t> SqliteSyncBatchWriter::InsertContact(const NewContactWrite
       .Bind(7, now_ms_)
       .Bind(8, model::CauseKindName(options().cause.kind))
       .Bind(9, options().cause.detail);
-  if (contact.fields_json.empty()) {
-    insert->BindNull(10);
-  } else {
-    insert->Bind(10, contact.fields_json);
-  }
+  BindContactFields(*insert, 10, contact.fields_json);
   CS_RETURN_IF_ERROR(insert->Run());
   return db_.LastInsertRowId();
 }
@@ -408,11 +404,7 @@ base::Status SqliteSyncBatchWriter::UpdateContact(const ContactUpdate& update) {
       .Bind(7, model::CauseKindName(options().cause.kind))
       .Bind(8, options().cause.detail)
       .Bind(10, int64_t{update.fields_changed ? 1 : 0});
-  if (update.fields_changed && !update.fields_json.empty()) {
-    statement->Bind(9, update.fields_json);
-  } else {
-    statement->BindNull(9);
-  }
+  BindContactFields(*statement, 9, update.fields_changed ? update.fields_json : "");
   return statement->Run();
 }
 
