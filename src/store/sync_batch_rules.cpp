@@ -147,6 +147,11 @@ base::Status RuleBasedSyncBatchWriter::Write(std::vector<SyncRow>& rows, size_t 
   return options_.group_commit ? base::Status::Ok() : Commit();
 }
 
+base::Status RuleBasedSyncBatchWriter::AddRunFailures(const std::vector<RunFailure>& failures) {
+  if (options_.dry_run || options_.run_id == 0 || failures.empty()) return base::Status::Ok();
+  return InsertRunFailures(failures);
+}
+
 base::Status RuleBasedSyncBatchWriter::WriteRows(std::vector<SyncRow>& rows, size_t count,
                                                  std::vector<SyncRowOutcome>& outcomes) {
   exclusions_.clear();

@@ -141,6 +141,7 @@ class RuleBasedSyncBatchWriter : public SyncBatchWriter {
  public:
   base::Status Write(std::vector<SyncRow>& rows, size_t count,
                      std::vector<SyncRowOutcome>& outcomes) final;
+  base::Status AddRunFailures(const std::vector<RunFailure>& failures) final;
   base::Result<DeletionOutcome> DeleteNotSelected(double max_fraction) final;
 
  protected:
@@ -191,6 +192,9 @@ class RuleBasedSyncBatchWriter : public SyncBatchWriter {
   virtual base::Status WriteHash(int64_t contact_id, int64_t hash) = 0;
   // Adds a canonical pattern to the list's exclusion list (no-op when there).
   virtual base::Status InsertExclusion(const std::string& pattern) = 0;
+  // Stores failures of options().run_id: in the open transaction when there
+  // is one, else in their own.
+  virtual base::Status InsertRunFailures(const std::vector<RunFailure>& failures) = 0;
   // Runs `body` in one transaction (read-only in a dry run); Commit() has
   // run before.
   virtual base::Result<DeletionOutcome> InDeletionTransaction(

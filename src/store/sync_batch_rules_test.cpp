@@ -46,6 +46,7 @@ struct Memory {
   std::map<int64_t, StoredContact> contacts;
   std::map<int64_t, StoredSubscription> subscriptions;  // on the list, by contact id
   std::vector<std::string> exclusions;
+  std::vector<RunFailure> failures;  // recorded for the run
   int64_t next_id = 1;
   int writes = 0;
   int detail_loads = 0;
@@ -79,6 +80,7 @@ class MemoryBatchWriter final : public RuleBasedSyncBatchWriter {
       : RuleBasedSyncBatchWriter(options, "News", std::move(fields)), memory_(memory) {}
 
   base::Status Commit() override { return base::Status::Ok(); }
+  bool CommitOnlyAtEnd() const override { return false; }
 
  private:
   base::Status BeginBatch() override { return base::Status::Ok(); }
@@ -162,6 +164,10 @@ class MemoryBatchWriter final : public RuleBasedSyncBatchWriter {
     memory_.exclusions.push_back(pattern);
     return base::Status::Ok();
   }
+  base::Status InsertRunFailures(const std::vector<RunFailure>& failures) override {
+    memory_.failures.insert(memory_.failures.end(), failures.begin(), failures.end());
+    return base::Status::Ok();
+  }
   base::Result<DeletionOutcome> InDeletionTransaction(
       const std::function<base::Result<DeletionOutcome>()>& body) override {
     return body();
@@ -237,6 +243,7 @@ class SyncBatchRulesTest : public ::testing::Test {
     options.update_existing = update_existing;
     options.dry_run = dry_run;
     options.sync_id = 3;
+    options.run_id = 1;
     options.cause = {model::CauseKind::kSyncRun, "1"};
     return std::make_unique<MemoryBatchWriter>(memory_, options, fields_);
   }
@@ -503,6 +510,15 @@ TEST_F(SyncBatchRulesTest, ADryRunDeletionCountsOnly) {
   EXPECT_EQ(outcome.not_selected, 1);
   EXPECT_EQ(outcome.removed, 0);
   EXPECT_EQ(memory_.subscriptions.size(), 1u);
+}
+
+TEST_F(SyncBatchRulesTest, RunFailuresAreRecordedForARunOnly) {
+  const std::vector<RunFailure> failures{{3, "a@x.example", "field_invalid", "bad"}};
+  ASSERT_TRUE(IsOk(Writer()->AddRunFailures(failures)));
+  EXPECT_EQ(memory_.failures, failures);
+  ASSERT_TRUE(
+      IsOk(Writer(SyncEntryStatus::kActive, true, /*dry_run=*/true)->AddRunFailures(failures)));
+  EXPECT_EQ(memory_.failures.size(), 1u);  // a Test records none
 }
 
 TEST(DecideDeletionTest, RefusesMoreThanTheFractionAndSaysWhy) {

@@ -93,6 +93,8 @@ struct SyncBatchOptions {
   // transaction open for the next batches, and the caller commits with
   // Commit() (fewer, larger transactions: the sync engine, issue 7).
   bool group_commit = false;
+  // The run whose failures AddRunFailures records (0: none, as in a Test).
+  int64_t run_id = 0;
 };
 
 // One source row after mapping (mapping::MappedContact). Reused across batches.
@@ -154,6 +156,20 @@ class SyncBatchWriter {
   // it rolls those writes back. The store must not be used otherwise (other
   // Store calls) while writes are pending.
   virtual base::Status Commit() = 0;
+
+  // Whether this writer keeps the whole run in one transaction, so that its
+  // caller should Commit() only at the end: a first import into a store
+  // without contacts, which a backend may write in bulk (SQLite: no look-up
+  // for an address the run has not inserted). The trade-offs: other writers
+  // wait for the run, and a failure of the store loses all of it (a source
+  // error or a cancel still keeps what was written). Known from the opening
+  // of the writer; group_commit only.
+  virtual bool CommitOnlyAtEnd() const = 0;
+
+  // Records failures of the run (options.run_id) in the open transaction, so
+  // that they are committed with the rows they belong to (in their own
+  // transaction when none is open). No-op in a dry run or without a run.
+  virtual base::Status AddRunFailures(const std::vector<RunFailure>& failures) = 0;
 
   // After a complete successful read: removes from the list every active or
   // unconfirmed subscription whose address was not seen, in one transaction,

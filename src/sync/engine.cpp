@@ -324,6 +324,7 @@ base::Result<RunReport> Execute(const SyncDefinition& definition,
     batch_options.cause = model::Cause{model::CauseKind::kSyncRun,
                                        run ? std::to_string(run->id) : std::string("test")};
     batch_options.group_commit = true;
+    batch_options.run_id = run ? run->id : 0;
     CS_ASSIGN_OR_RETURN(std::unique_ptr<store::SyncBatchWriter> writer,
                         syncs.OpenSyncBatchWriter(batch_options));
     CS_ASSIGN_OR_RETURN(std::unique_ptr<source::RowReader> reader,
@@ -348,17 +349,20 @@ base::Result<RunReport> Execute(const SyncDefinition& definition,
     });
     std::vector<store::SyncRowOutcome> outcomes;
     std::vector<store::RunFailure> batch_failures;
-    // Batches are committed in groups (EngineOptions::commit_rows): what the
-    // report and the store's failures say is what was committed. The counts
-    // shown in progress include the batches not yet committed.
+    // Batches are committed in groups (EngineOptions::commit_rows), or, when
+    // the writer keeps the whole run in one transaction (a first import), at
+    // the end only; the failures go into the writer's transaction with the
+    // rows they belong to every group either way, so that they never pile up
+    // in memory. What the report and the store's failures say is what was
+    // committed. The counts shown in progress include what is not yet.
+    const bool commit_only_at_end = writer->CommitOnlyAtEnd();
     std::vector<store::RunFailure> pending_failures;
     store::RunCounts committed_counts;
+    size_t committed_report_failures = 0;
     int64_t pending_rows = 0;
     Clock::time_point last_commit = Clock::now();
-    const auto commit = [&]() -> base::Status {
-      CS_RETURN_IF_ERROR(writer->Commit());
-      committed_counts = report.counts;
-      if (run) CS_RETURN_IF_ERROR(syncs.AddRunFailures(run->id, pending_failures));
+    const auto commit = [&](bool final) -> base::Status {
+      CS_RETURN_IF_ERROR(writer->AddRunFailures(pending_failures));
       for (store::RunFailure& f : pending_failures) {
         if (report.failures.size() >= options.kept_failures) break;
         report.failures.push_back(std::move(f));
@@ -366,6 +370,10 @@ base::Result<RunReport> Execute(const SyncDefinition& definition,
       pending_failures.clear();
       pending_rows = 0;
       last_commit = Clock::now();
+      if (commit_only_at_end && !final) return base::Status::Ok();
+      CS_RETURN_IF_ERROR(writer->Commit());
+      committed_counts = report.counts;
+      committed_report_failures = report.failures.size();
       return base::Status::Ok();
     };
     base::Status status;
@@ -418,7 +426,7 @@ base::Result<RunReport> Execute(const SyncDefinition& definition,
       }
       if (pending_rows >= static_cast<int64_t>(options.commit_rows) ||
           Clock::now() - last_commit >= options.commit_interval) {
-        status = commit();
+        status = commit(/*final=*/false);
         if (!status.ok()) {
           write_failed = true;
           break;
@@ -432,13 +440,16 @@ base::Result<RunReport> Execute(const SyncDefinition& definition,
     // Whatever stopped the run, the batches written so far are good, unless
     // the store itself failed: keep them (as a transaction per batch did).
     if (!write_failed) {
-      const base::Status committed = commit();
+      const base::Status committed = commit(/*final=*/true);
       if (!committed.ok()) {
         write_failed = true;
         if (status.ok()) status = committed;
       }
     }
-    if (write_failed) report.counts = committed_counts;
+    if (write_failed) {
+      report.counts = committed_counts;
+      report.failures.resize(committed_report_failures);
+    }
     notify(Phase::kReading);
     CS_RETURN_IF_ERROR(status);
 

@@ -7,8 +7,10 @@
 // the table:
 //   reader thread: RowReader::ReadBatch -> mapping::RowMapper per row
 //   caller thread: SyncBatchWriter::Write (one store transaction per
-//                  commit_rows rows or commit_interval), failures persisted
-//                  with each commit, progress reported
+//                  commit_rows rows or commit_interval; one for the whole
+//                  run when the writer says CommitOnlyAtEnd: a first import
+//                  into a store without contacts), failures persisted in
+//                  the same transactions, progress reported
 // then, after a complete successful non-empty read, delete_not_affected.
 //
 // One run per sync at a time, across processes: the store's BeginRun lock; a
@@ -93,7 +95,9 @@ struct EngineOptions {
   // last commit, whichever comes first (and at the end, on cancel, after a
   // failed read). A crash loses at most that much work; the next run redoes
   // it. Larger transactions write each page of the store's indexes to the
-  // WAL once per commit instead of once per batch.
+  // WAL once per commit instead of once per batch. A first import commits
+  // at the end only (SyncBatchWriter::CommitOnlyAtEnd); its failures still
+  // go to the store every commit_rows rows.
   size_t commit_rows = 50000;
   std::chrono::milliseconds commit_interval{1000};
   const base::Clock* clock = &base::SystemClock();

@@ -916,6 +916,91 @@ TEST_P(EngineTest, CancelStopsCleanlyKeepingCommittedBatches) {
   EXPECT_EQ(next.counts.unchanged, report.counts.added);
 }
 
+// Issue 13: a first import (a store without contacts) is one transaction, written in bulk:
+// another connection sees none of its contacts before the end, so a killed first import
+// keeps nothing; duplicates across its batches are still found. A later run commits as it
+// goes, as before.
+TEST_P(EngineTest, AFirstImportIsOneTransactionALaterRunCommitsAsItGoes) {
+  batch_rows_ = 10;
+  AddPeople(0, 100);
+  AddRows({{"PERSON3@example.com", "dup"}});
+  SyncDefinition d = Definition();
+  Save(d);
+  EngineOptions options;
+  options.commit_rows = 20;
+  int64_t committed_mid_run = -1;
+  int64_t observe_at = 60;  // rows read
+  options.on_progress = [&](const Progress& p) {
+    if (p.rows_read >= observe_at && committed_mid_run < 0) {
+      committed_mid_run = Count("SELECT count(*) FROM contacts");
+    }
+  };
+  const RunReport first = Execute(d, options);
+  ASSERT_EQ(first.state, RunState::kSucceeded) << first.message;
+  EXPECT_EQ(committed_mid_run, 0);
+  EXPECT_EQ(first.counts.added, 100);
+  EXPECT_EQ(first.counts.failed, 1);
+  ASSERT_EQ(first.failures.size(), 1u);
+  EXPECT_EQ(first.failures[0].reason, "duplicate_in_source");
+  EXPECT_EQ(first.failures[0].row_number, 101);
+  EXPECT_EQ(store_->GetRunFailures(first.run_id)->size(), 1u);
+  EXPECT_EQ(Count("SELECT count(*) FROM contacts"), 100);
+
+  AddPeople(100, 200);
+  AddRows({{"person150@EXAMPLE.com", "dup"}});
+  committed_mid_run = -1;
+  observe_at = 160;  // 58 of the new contacts were written
+  const RunReport second = Execute(d, options);
+  ASSERT_EQ(second.state, RunState::kSucceeded) << second.message;
+  EXPECT_GE(committed_mid_run, 100 + 20);
+  EXPECT_EQ(second.counts.added, 100);
+  EXPECT_EQ(second.counts.unchanged, 100);
+  ASSERT_EQ(second.failures.size(), 2u);  // the first run's duplicate, and person150's
+  EXPECT_EQ(second.failures[1].reason, "duplicate_in_source");
+  EXPECT_EQ(second.failures[1].row_number, 202);
+  EXPECT_EQ(Count("SELECT count(*) FROM contacts"), 200);
+}
+
+// A join's history entry keeps the place of the moment it joined among the contact's entries,
+// also when its id comes from a block the run reserved (sqlite_queries.h, JoinEntryIds): a
+// block lives only as long as its transaction, so a change another writer makes between two
+// of the run's commits comes before a later join in the run.
+TEST_P(EngineTest, AJoinAfterAnotherWritersChangeShowsAfterIt) {
+  batch_rows_ = 10;
+  store::ContactChange late;
+  late.contact.email = "late@example.com";
+  late.list = "Other";
+  late.cause = {model::CauseKind::kCli, ""};
+  ASSERT_TRUE(IsOk(store_->SaveContact(late)));
+  AddPeople(0, 50);
+  AddRows({{"late@example.com", "Late"}});
+  SyncDefinition d = Definition();
+  Save(d);
+  EngineOptions options;
+  options.commit_rows = 10;
+  bool changed = false;
+  options.on_progress = [&](const Progress& p) {
+    if (p.rows_read < 20 || changed) return;
+    // Another writer, between two commits of the run.
+    auto other = store::sqlite::SqliteStore::Open(store_path_, 5000, base::SystemClock());
+    ASSERT_TRUE(other.ok()) << other.status().ToString();
+    ASSERT_TRUE(
+        IsOk((*other)->Unsubscribe("late@example.com", "Other", {model::CauseKind::kUi, ""})));
+    changed = true;
+  };
+  const RunReport report = Execute(d, options);
+  ASSERT_EQ(report.state, RunState::kSucceeded) << report.message;
+  ASSERT_TRUE(changed);
+  base::Result<std::vector<store::HistoryEntry>> history = store_->GetHistory("late@example.com");
+  ASSERT_TRUE(history.ok()) << history.status().ToString();
+  std::vector<std::string> entries;
+  for (const store::HistoryEntry& entry : *history) {
+    entries.push_back(
+        fmt::format("{} {}", entry.list_name, model::CauseKindName(entry.cause.kind)));
+  }
+  EXPECT_EQ(entries, (std::vector<std::string>{"Other cli", "Other ui", "News sync_run"}));
+}
+
 // Issue 12: the run report told a non-ASCII local part to use the xn-- form, which exists for
 // domains only; it now says such an address cannot be used and why.
 TEST_P(EngineTest, RunReportExplainsWhyANonAsciiLocalPartIsRefused) {

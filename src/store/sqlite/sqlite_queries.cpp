@@ -124,19 +124,20 @@ base::Status AppendHistory(Database& db, int64_t contact_id, const std::string& 
   return history->Run();
 }
 
-// The history id a join entry will have, taken now so that the entry keeps its place among
-// the contact's entries (they are shown by id) however late it is written: the
-// AUTOINCREMENT mark of subscription_history, raised by one, is never handed out again.
-base::Result<int64_t> ReserveHistoryId(Database& db) {
+// Raises the AUTOINCREMENT mark of subscription_history by `count`: the ids
+// (mark, mark + count] are the caller's, never handed out again. Returns the
+// first.
+base::Result<int64_t> ReserveHistoryIds(Database& db, int64_t count) {
   CS_ASSIGN_OR_RETURN(CachedStatement reserve,
-                      db.Cached("UPDATE sqlite_sequence SET seq = seq + 1 "
+                      db.Cached("UPDATE sqlite_sequence SET seq = seq + ?1 "
                                 "WHERE name = 'subscription_history' RETURNING seq"));
+  reserve->Bind(1, count);
   CS_ASSIGN_OR_RETURN(const bool row, reserve->Step());
   if (!row) return base::Internal("the store has no id mark for subscription_history");
-  const int64_t id = reserve->ColumnInt64(0);
+  const int64_t last = reserve->ColumnInt64(0);
   CS_ASSIGN_OR_RETURN(const bool more, reserve->Step());  // finishes the UPDATE
   if (more) return base::Internal("the store has two id marks for subscription_history");
-  return id;
+  return last - count + 1;
 }
 
 // Binds what a join and a change both write into the subscription row: ?1 contact, ?2 list,
@@ -160,8 +161,8 @@ void BindSubscriptionChange(Statement& statement, int64_t contact_id, const List
 // A join is the subscription row alone: it says how the contact joined (joined_*), and
 // GetHistory shows that as the join entry. A plain INSERT: the contact has no row there.
 base::Status JoinList(Database& db, int64_t contact_id, const ListRef& list, SubscriptionStatus to,
-                      const Cause& cause, int64_t at_ms, std::optional<SyncHash> sync_hash) {
-  CS_ASSIGN_OR_RETURN(const int64_t entry_id, ReserveHistoryId(db));
+                      const Cause& cause, int64_t at_ms, std::optional<SyncHash> sync_hash,
+                      int64_t entry_id) {
   CS_ASSIGN_OR_RETURN(
       CachedStatement insert,
       db.Cached("INSERT INTO subscriptions (contact_id, list_id, status, created_at, changed_at, "
@@ -200,14 +201,26 @@ constexpr std::string_view kMaterialiseJoins =
 
 }  // namespace
 
+base::Result<int64_t> JoinEntryIds::Take(Database& db) {
+  if (next_ == end_) {
+    CS_ASSIGN_OR_RETURN(next_, ReserveHistoryIds(db, block_));
+    end_ = next_ + block_;
+  }
+  return next_++;
+}
+
 // Sets the subscription's status and cause, and records the change in the
 // history, in one step so that no caller can forget the history row. A join
 // writes no history row: the subscription row holds it (JoinList).
 base::Status ChangeSubscription(Database& db, int64_t contact_id, const ListRef& list,
                                 std::optional<SubscriptionStatus> from, SubscriptionStatus to,
                                 const Cause& cause, int64_t at_ms,
-                                std::optional<SyncHash> sync_hash) {
-  if (!from) return JoinList(db, contact_id, list, to, cause, at_ms, sync_hash);
+                                std::optional<SyncHash> sync_hash, JoinEntryIds* join_ids) {
+  if (!from) {
+    CS_ASSIGN_OR_RETURN(const int64_t entry_id,
+                        join_ids != nullptr ? join_ids->Take(db) : ReserveHistoryIds(db, 1));
+    return JoinList(db, contact_id, list, to, cause, at_ms, sync_hash, entry_id);
+  }
   CS_RETURN_IF_ERROR(UpdateSubscription(db, contact_id, list, to, cause, at_ms, sync_hash));
   return AppendHistory(db, contact_id, list.name, from, to, cause, at_ms);
 }
@@ -232,6 +245,24 @@ base::Status MaterialiseJoinsOfList(Database& db, const ListRef& list) {
   CS_ASSIGN_OR_RETURN(CachedStatement joins, db.Cached(kMaterialiseJoins));
   joins->Bind(1, list.id).Bind(2, list.name);
   return joins->Run();
+}
+
+base::Status InsertRunFailures(Database& db, int64_t run_id,
+                               const std::vector<RunFailure>& failures) {
+  CS_ASSIGN_OR_RETURN(
+      CachedStatement insert,
+      db.Cached("INSERT INTO sync_run_failures (run_id, row_number, email, reason, message) "
+                "VALUES (?1, ?2, ?3, ?4, ?5)"));
+  for (const RunFailure& failure : failures) {
+    insert->Reset();
+    insert->Bind(1, run_id)
+        .Bind(2, failure.row_number)
+        .Bind(3, failure.email)
+        .Bind(4, failure.reason)
+        .Bind(5, failure.message);
+    CS_RETURN_IF_ERROR(insert->Run());
+  }
+  return base::Status::Ok();
 }
 
 void BindContactFields(Statement& statement, int index, std::string_view json) {

@@ -47,16 +47,39 @@ struct SyncHash {
   int64_t hash = 0;
 };
 
+// The history ids of join entries, a block at a time, for a writer that makes
+// many joins in one transaction (a sync run): one statement per block instead
+// of one per join. A join entry's id is reserved when the contact joins, so
+// that the entry keeps its place among the contact's entries (they are shown
+// by id); the ids of a block keep that promise only in the transaction that
+// reserved them (after it, another writer's entry for the same contact could
+// get a larger id before a join takes a smaller one), so the writer calls
+// Forget() when its transaction ends. Ids never handed out are never used:
+// the history's ids have gaps, as AUTOINCREMENT's may.
+class JoinEntryIds {
+ public:
+  explicit JoinEntryIds(int64_t block) : block_(block) {}
+  base::Result<int64_t> Take(Database& db);
+  void Forget() { next_ = end_ = 0; }
+
+ private:
+  const int64_t block_;
+  int64_t next_ = 0;  // [next_, end_) are reserved and not handed out
+  int64_t end_ = 0;
+};
+
 // Sets the subscription's status and cause and appends the history row, in
 // one call so that no caller can forget the history. `from` is the status
 // before (nullopt: the contact joins the list; then the new subscription row
 // says how it joined and no history row is written: GetHistory shows the join
-// from it). `at_ms`: base::UnixMillis. `sync_hash`, when given, is stored with
-// the subscription; otherwise a stored one stays.
+// from it, under an id taken from `join_ids` when given, else reserved now).
+// `at_ms`: base::UnixMillis. `sync_hash`, when given, is stored with the
+// subscription; otherwise a stored one stays.
 base::Status ChangeSubscription(Database& db, int64_t contact_id, const ListRef& list,
                                 std::optional<SubscriptionStatus> from, SubscriptionStatus to,
                                 const Cause& cause, int64_t at_ms,
-                                std::optional<SyncHash> sync_hash = std::nullopt);
+                                std::optional<SyncHash> sync_hash = std::nullopt,
+                                JoinEntryIds* join_ids = nullptr);
 
 // Removes a contact from a list while the contact stays: writes the join
 // entry the subscription row held into the history, then the removal entry
@@ -69,6 +92,10 @@ base::Status RemoveSubscription(Database& db, int64_t contact_id, const ListRef&
 // Writes the join entries of every subscription to `list` into the history,
 // before the list is deleted (its subscriptions go by ON DELETE CASCADE).
 base::Status MaterialiseJoinsOfList(Database& db, const ListRef& list);
+
+// Inserts a run's failures (in the caller's transaction).
+base::Status InsertRunFailures(Database& db, int64_t run_id,
+                               const std::vector<RunFailure>& failures);
 
 // Binds `json` (EncodeContactFields' output) as contacts.fields at `index`: a
 // contact without values stores NULL, never "".

@@ -478,7 +478,7 @@ base::Result<std::vector<HistoryEntry>> SqliteStore::GetHistory(std::string_view
   return InTransaction(db_, kRead, [&]() -> base::Result<std::vector<HistoryEntry>> {
     CS_ASSIGN_OR_RETURN(const ContactRow row, RequireContact(db_, email));
     // The history rows, and the join entry of each current subscription from its row, in the
-    // order they were written: the join's id was reserved when it joined (ReserveHistoryId).
+    // order they were written: the join's id was reserved when it joined (ReserveHistoryIds).
     CS_ASSIGN_OR_RETURN(
         CachedStatement query,
         db_.Cached("SELECT list_name, from_status, to_status, cause, cause_detail, at, id "

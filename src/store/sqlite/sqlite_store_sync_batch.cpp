@@ -19,6 +19,15 @@
 // which in a long transaction spills to a temporary file (14 GB of writes in a
 // fresh sync of 1M rows once, a fifth of its time; issue 7).
 //
+// A first import (a run into a store without contacts) is written in bulk
+// (issue 13): one transaction for the whole run (CommitOnlyAtEnd), so that
+// the random-order email index is written once instead of once per group
+// commit, and no look-up for an address the run has not inserted: while the
+// transaction that found the store empty is open, no other writer can add a
+// contact, so the contacts are exactly those of this run; a filter of the
+// keys it inserted sends only its own addresses (a duplicate in the source,
+// or the filter's rare false positive) to the look-up, which is exact.
+//
 // The addresses seen by the run: a bitmap of contact ids for addresses that
 // have a contact (one bit per contact), and a TEMP table of this connection
 // for the few that have none (failed rows, a Test's new addresses), so
@@ -44,25 +53,63 @@
 namespace contactsync::store::sqlite {
 namespace {
 
+// A Bloom filter of email keys, of a fixed size (allocated at the first Add):
+// a clear bit says a key was never added, without a statement; a hit only
+// means "ask the store".
+class KeyFilter {
+ public:
+  explicit KeyFilter(size_t bits) : bits_(bits) {}
+  void Add(std::string_view key) {
+    if (words_.empty()) words_.assign(bits_ / 64, 0);
+    for (const size_t bit : Bits(key)) words_[bit / 64] |= uint64_t{1} << (bit % 64);
+  }
+  bool MayContain(std::string_view key) const {
+    if (words_.empty()) return false;
+    for (const size_t bit : Bits(key)) {
+      if ((words_[bit / 64] & (uint64_t{1} << (bit % 64))) == 0) return false;
+    }
+    return true;
+  }
+
+ private:
+  std::array<size_t, 3> Bits(std::string_view key) const {
+    const uint64_t hash = std::hash<std::string_view>{}(key);
+    const uint64_t second = (hash >> 32) | 1;
+    return {static_cast<size_t>(hash % bits_), static_cast<size_t>((hash + second) % bits_),
+            static_cast<size_t>((hash + 2 * second) % bits_)};
+  }
+
+  const size_t bits_;
+  std::vector<uint64_t> words_;
+};
+
 class SqliteSyncBatchWriter final : public RuleBasedSyncBatchWriter {
  public:
   SqliteSyncBatchWriter(Database& db, const base::Clock& clock, const SyncBatchOptions& options,
-                        ListRef list, std::vector<CustomField> fields)
+                        ListRef list, std::vector<CustomField> fields, bool first_import)
       : RuleBasedSyncBatchWriter(options, list.name, std::move(fields)),
         db_(db),
         clock_(clock),
-        list_(std::move(list)) {}
+        list_(std::move(list)),
+        first_import_(first_import) {}
 
   base::Status Commit() override {
+    only_run_contacts_ = false;  // the write lock goes with the transaction
+    join_ids_.Forget();
     if (!transaction_) return base::Status::Ok();
     Transaction transaction = std::move(*transaction_);
     transaction_.reset();
     return transaction.Commit();
   }
+  bool CommitOnlyAtEnd() const override { return first_import_; }
 
  private:
   base::Status BeginBatch() override;
-  void AbandonBatch() override { transaction_.reset(); }  // rolls back since the last commit
+  void AbandonBatch() override {  // rolls back since the last commit
+    transaction_.reset();
+    only_run_contacts_ = false;
+    join_ids_.Forget();
+  }
   base::Status LoadExclusions(std::vector<std::string>& patterns) override;
   // Looks up the contacts of all `count` rows in one statement (see
   // Prefetch in the .cpp).
@@ -79,13 +126,18 @@ class SqliteSyncBatchWriter final : public RuleBasedSyncBatchWriter {
                          std::optional<int64_t> hash) override;
   base::Status WriteHash(int64_t contact_id, int64_t hash) override;
   base::Status InsertExclusion(const std::string& pattern) override;
+  base::Status InsertRunFailures(const std::vector<RunFailure>& failures) override;
   base::Result<DeletionOutcome> InDeletionTransaction(
       const std::function<base::Result<DeletionOutcome>()>& body) override;
   base::Result<int64_t> CountListSubscriptions() override;
   base::Status ListNotSelected(std::vector<DeletionCandidate>& candidates) override;
   base::Result<bool> RemoveFromList(const DeletionCandidate& candidate) override;
 
-  void SetKeyBits(std::string_view key);
+  // Whether the store may hold a contact for the row's address: always,
+  // except in a first import's transaction (only_run_contacts_).
+  bool MayHaveContact(const SyncRow& row) const {
+    return !only_run_contacts_ || run_keys_.MayContain(row.email_key);
+  }
   bool IdSeen(int64_t contact_id) const;
   // The sequential guess of Prefetch (see there); (contact id, row index)
   // of the rows it found, ascending.
@@ -113,13 +165,29 @@ class SqliteSyncBatchWriter final : public RuleBasedSyncBatchWriter {
   // on (never assigned in practice) fall back to the TEMP table.
   static constexpr int64_t kMaxBitmapId = int64_t{1} << 28;
   std::vector<uint64_t> seen_ids_;
-  // The Bloom filter of KeySeen: 1 MiB, fixed (allocated at the first
-  // address put in the TEMP table).
-  static constexpr size_t kKeyBits = size_t{1} << 23;
-  std::vector<uint64_t> key_bits_;
+  // The filter of KeySeen: 1 MiB, for the addresses put in the TEMP table.
+  KeyFilter seen_keys_{size_t{1} << 23};
+  // A first import (CommitOnlyAtEnd): the writer was opened on a store
+  // without contacts, and while the transaction that found it so is open
+  // (only_run_contacts_), every contact is one this run inserted, and its
+  // key is in run_keys_. 8 MiB: for 5M addresses, about 1% false positives
+  // (each costs a share of the batch look-up); fewer than 0.01% for 1M.
+  const bool first_import_;
+  bool only_run_contacts_ = false;
+  KeyFilter run_keys_{size_t{1} << 26};
+  // Join entry ids of the open transaction (sqlite_queries.h).
+  JoinEntryIds join_ids_{4096};
   // Open between Writes with group_commit; destroying it rolls back.
   std::optional<Transaction> transaction_;
 };
+
+// Whether the store holds no contact (in the caller's transaction).
+base::Result<bool> StoreHasNoContacts(Database& db) {
+  CS_ASSIGN_OR_RETURN(CachedStatement query,
+                      db.Cached("SELECT NOT EXISTS (SELECT 1 FROM contacts)"));
+  CS_ASSIGN_OR_RETURN(const bool row, query->Step());
+  return row && query->ColumnInt64(0) != 0;
+}
 
 base::Status SqliteSyncBatchWriter::BeginBatch() {
   if (!transaction_) {
@@ -127,6 +195,11 @@ base::Status SqliteSyncBatchWriter::BeginBatch() {
         options().dry_run ? TransactionKind::kRead : TransactionKind::kWrite;
     CS_ASSIGN_OR_RETURN(Transaction begun, Transaction::Begin(db_, kind));
     transaction_.emplace(std::move(begun));
+    // Checked again under the write lock: another writer may have added
+    // contacts since the writer was opened (then every address is looked up).
+    if (first_import_) {
+      CS_ASSIGN_OR_RETURN(only_run_contacts_, StoreHasNoContacts(db_));
+    }
   }
   const base::TimePoint now = clock_.Now();
   now_ = base::FormatIso8601Utc(now);
@@ -155,7 +228,7 @@ base::Result<bool> SqliteSyncBatchWriter::MarkSeen(int64_t contact_id, const std
     seen_ids_[word] |= bit;
     return first;
   }
-  SetKeyBits(key);
+  seen_keys_.Add(key);
   CS_ASSIGN_OR_RETURN(
       CachedStatement insert,
       db_.Cached("INSERT INTO temp.cs_sync_seen (email_key) VALUES (?1) ON CONFLICT DO NOTHING"));
@@ -164,26 +237,10 @@ base::Result<bool> SqliteSyncBatchWriter::MarkSeen(int64_t contact_id, const std
   return db_.Changes() == 1;
 }
 
-// A Bloom filter in front of the TEMP table: most addresses without a
-// contact (every row of a fresh sync) were never put there, and a clear bit
-// says so without a statement. A set bit only means "ask the table".
-std::array<size_t, 3> KeyBits(std::string_view key, size_t bits) {
-  const uint64_t hash = std::hash<std::string_view>{}(key);
-  const uint64_t second = (hash >> 32) | 1;
-  return {static_cast<size_t>(hash % bits), static_cast<size_t>((hash + second) % bits),
-          static_cast<size_t>((hash + 2 * second) % bits)};
-}
-
-void SqliteSyncBatchWriter::SetKeyBits(std::string_view key) {
-  if (key_bits_.empty()) key_bits_.assign(kKeyBits / 64, 0);
-  for (const size_t bit : KeyBits(key, kKeyBits)) key_bits_[bit / 64] |= uint64_t{1} << (bit % 64);
-}
-
+// Most addresses without a contact (every row of a fresh sync) were never put
+// in the TEMP table, and the filter says so without a statement.
 base::Result<bool> SqliteSyncBatchWriter::KeySeen(const std::string& key) {
-  if (key_bits_.empty()) return false;
-  for (const size_t bit : KeyBits(key, kKeyBits)) {
-    if ((key_bits_[bit / 64] & (uint64_t{1} << (bit % 64))) == 0) return false;
-  }
+  if (!seen_keys_.MayContain(key)) return false;
   CS_ASSIGN_OR_RETURN(CachedStatement query,
                       db_.Cached("SELECT 1 FROM temp.cs_sync_seen WHERE email_key = ?1"));
   query->Bind(1, key);
@@ -242,7 +299,8 @@ base::Status SqliteSyncBatchWriter::LookUpContacts(const std::vector<SyncRow>& r
                                                    const BatchAddresses& addresses,
                                                    std::vector<char>& found,
                                                    std::vector<BatchContact>& contacts) {
-  const bool guess = guess_misses_ < kGuessPatience || batches_ % kGuessRetry == 0;
+  const bool guess =
+      !only_run_contacts_ && (guess_misses_ < kGuessPatience || batches_ % kGuessRetry == 0);
   ++batches_;
   if (guess && count > 0) {
     CS_ASSIGN_OR_RETURN(const size_t hits,
@@ -256,7 +314,7 @@ base::Status SqliteSyncBatchWriter::LookUpContacts(const std::vector<SyncRow>& r
   keys_json_.clear();  // not assign("["): GCC 12 -O2 warns of a false overlap (-Wrestrict)
   keys_json_ += '[';
   for (size_t i = 0; i < count; ++i) {
-    if (addresses.Repeated(i) || found[i] != 0) continue;
+    if (addresses.Repeated(i) || found[i] != 0 || !MayHaveContact(rows[i])) continue;
     if (!positions_.empty()) keys_json_ += ',';
     AppendJsonString(keys_json_, rows[i].email_key);
     positions_.push_back(i);
@@ -385,6 +443,7 @@ base::Result<int64_t> SqliteSyncBatchWriter::InsertContact(const NewContactWrite
       .Bind(9, options().cause.detail);
   BindContactFields(*insert, 10, contact.fields_json);
   CS_RETURN_IF_ERROR(insert->Run());
+  if (only_run_contacts_) run_keys_.Add(row.email_key);
   return db_.LastInsertRowId();
 }
 
@@ -416,7 +475,7 @@ base::Status SqliteSyncBatchWriter::EnterList(int64_t contact_id, SubscriptionSt
   std::optional<SyncHash> sync_hash;
   if (hash) sync_hash = SyncHash{options().sync_id, *hash};
   CS_RETURN_IF_ERROR(ChangeSubscription(db_, contact_id, list_, std::nullopt, status,
-                                        options().cause, now_ms_, sync_hash));
+                                        options().cause, now_ms_, sync_hash, &join_ids_));
   return QueueMailForChange(db_, contact_id, list_, std::nullopt, status,
                             options().send_autoresponders, now_);
 }
@@ -436,6 +495,12 @@ base::Status SqliteSyncBatchWriter::InsertExclusion(const std::string& pattern) 
                  "ON CONFLICT DO NOTHING"));
   insert->Bind(1, pattern).Bind(2, list_.id).Bind(3, now_);
   return insert->Run();
+}
+
+base::Status SqliteSyncBatchWriter::InsertRunFailures(const std::vector<RunFailure>& failures) {
+  if (transaction_) return sqlite::InsertRunFailures(db_, options().run_id, failures);
+  return InTransaction(db_, TransactionKind::kWrite,
+                       [&] { return sqlite::InsertRunFailures(db_, options().run_id, failures); });
 }
 
 base::Result<DeletionOutcome> SqliteSyncBatchWriter::InDeletionTransaction(
@@ -527,8 +592,14 @@ base::Result<std::unique_ptr<SyncBatchWriter>> SqliteStore::OpenSyncBatchWriter(
       db_, TransactionKind::kRead, [&]() -> base::Result<std::unique_ptr<SyncBatchWriter>> {
         CS_ASSIGN_OR_RETURN(ListRef list, RequireList(db_, options.list));
         CS_ASSIGN_OR_RETURN(std::vector<CustomField> fields, LoadFields(db_));
-        return std::unique_ptr<SyncBatchWriter>(
-            new SqliteSyncBatchWriter(db_, clock_, options, std::move(list), std::move(fields)));
+        // A first import: see the top of this file.
+        bool first_import = false;
+        if (options.group_commit && !options.dry_run &&
+            options.status != SyncEntryStatus::kExcluded) {
+          CS_ASSIGN_OR_RETURN(first_import, StoreHasNoContacts(db_));
+        }
+        return std::unique_ptr<SyncBatchWriter>(new SqliteSyncBatchWriter(
+            db_, clock_, options, std::move(list), std::move(fields), first_import));
       });
 }
 

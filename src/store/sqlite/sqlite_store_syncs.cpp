@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "base/text.h"
+#include "store/sqlite/sqlite_queries.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/sqlite/transaction.h"
 #include "store/store_rules.h"
@@ -239,22 +240,7 @@ base::Status SqliteStore::AbandonRun(int64_t run_id, std::string_view holder,
 
 base::Status SqliteStore::AddRunFailures(int64_t run_id, const std::vector<RunFailure>& failures) {
   if (failures.empty()) return base::Status::Ok();
-  return InTransaction(db_, kWrite, [&]() -> base::Status {
-    CS_ASSIGN_OR_RETURN(
-        CachedStatement insert,
-        db_.Cached("INSERT INTO sync_run_failures (run_id, row_number, email, reason, message) "
-                   "VALUES (?1, ?2, ?3, ?4, ?5)"));
-    for (const RunFailure& failure : failures) {
-      insert->Reset();
-      insert->Bind(1, run_id)
-          .Bind(2, failure.row_number)
-          .Bind(3, failure.email)
-          .Bind(4, failure.reason)
-          .Bind(5, failure.message);
-      CS_RETURN_IF_ERROR(insert->Run());
-    }
-    return base::Status::Ok();
-  });
+  return InTransaction(db_, kWrite, [&] { return InsertRunFailures(db_, run_id, failures); });
 }
 
 base::Status SqliteStore::FinishRun(const RunRecord& run) {

@@ -259,6 +259,29 @@ TEST_F(SqliteStoreTest, AJoinWritesNoHistoryRowAndItsEntryStillShows) {
   EXPECT_EQ(Count(raw, "subscription_history"), 1);
 }
 
+// Migration 10: SQLite evaluates `status IN (four constants)` with a temporary B-tree per
+// row written; the subscriptions' checks are comparisons, which need none, and still refuse
+// what is not a status.
+TEST_F(SqliteStoreTest, SubscriptionWritesNeedNoTemporaryTableAndStatusesAreStillChecked) {
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(IsOk(store->CreateList(ListNamed("News"))));
+  ASSERT_TRUE(IsOk(store->SaveContact(Change("a@x.example", "News"))));
+  Database raw = Raw();
+  for (const std::string statement :
+       {"INSERT INTO subscriptions (contact_id, list_id, status, created_at, changed_at, cause, "
+        "joined_status, joined_cause, joined_entry_id) VALUES (1, 1, 'active', 0, 0, 'cli', "
+        "'active', 'cli', 9)",
+        "UPDATE subscriptions SET status = 'bounced' WHERE contact_id = 1 AND list_id = 1"}) {
+    EXPECT_THAT(Rows(raw, "EXPLAIN " + statement),
+                ::testing::Not(::testing::Contains(::testing::HasSubstr("OpenEphemeral"))))
+        << statement;
+  }
+  EXPECT_FALSE(raw.Exec("UPDATE subscriptions SET status = 'gone'").ok());
+  EXPECT_FALSE(raw.Exec("UPDATE subscriptions SET joined_status = 'Active'").ok());
+  EXPECT_TRUE(raw.Exec("UPDATE subscriptions SET status = 'unsubscribed'").ok());
+}
+
 // "list:from>to" per entry, as GetHistory returns them.
 std::vector<std::string> HistoryOf(SqliteStore& store, std::string_view email) {
   std::vector<std::string> lines;
