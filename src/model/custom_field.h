@@ -64,6 +64,8 @@ struct FieldDefinition {
   FieldType type = FieldType::kText;
   std::vector<std::string> options;  // choice types only; unique, non-empty
   bool required = false;
+
+  bool operator==(const FieldDefinition&) const = default;
 };
 
 // The definition with its key canonicalised (upper-cased, surrounding '%'

@@ -131,7 +131,11 @@ std::optional<size_t> BatchAddresses::FirstRowWithKey(const std::vector<SyncRow>
 RuleBasedSyncBatchWriter::RuleBasedSyncBatchWriter(SyncBatchOptions options, std::string list_name,
                                                    std::vector<CustomField> fields)
     : options_(std::move(options)), list_name_(std::move(list_name)), fields_(std::move(fields)) {
-  for (const CustomField& field : fields_) by_key_.emplace(field.definition.key, &field);
+  for (const CustomField& field : fields_) {
+    const auto& by = options_.rows_normalised_by;
+    const bool normalised = std::find(by.begin(), by.end(), field.definition) != by.end();
+    by_key_.emplace(field.definition.key, KnownField{&field, normalised});
+  }
 }
 
 base::Status RuleBasedSyncBatchWriter::Write(std::vector<SyncRow>& rows, size_t count,
@@ -260,23 +264,26 @@ bool RuleBasedSyncBatchWriter::CheckRow(SyncRow& row, SyncRowOutcome& outcome) {
   }
   row_fields_.clear();
   for (auto& [key, value] : row.fields) {
-    const auto field = by_key_.find(key);
-    if (field == by_key_.end()) {
+    const auto known = by_key_.find(key);
+    if (known == by_key_.end()) {
       Fail(outcome, kReasonFieldInvalid, FieldNotFound(key).message());
       return false;
     }
-    base::Result<std::string> normal = model::NormalizeFieldValue(field->second->definition, value);
-    if (!normal.ok()) {
-      Fail(outcome, kReasonFieldInvalid, normal.status().message());
-      return false;
+    const CustomField& field = *known->second.field;
+    if (!known->second.normalised) {
+      base::Result<std::string> normal = model::NormalizeFieldValue(field.definition, value);
+      if (!normal.ok()) {
+        Fail(outcome, kReasonFieldInvalid, normal.status().message());
+        return false;
+      }
+      value = std::move(normal).value();
     }
-    value = std::move(normal).value();
-    if (value.empty() && field->second->definition.required) {
+    if (value.empty() && field.definition.required) {
       Fail(outcome, kReasonRequiredFieldMissing,
            fmt::format("field {} is required but blank", key));
       return false;
     }
-    row_fields_.push_back(field->second);
+    row_fields_.push_back(&field);
   }
   for (const std::string& pattern : exclusions_) {
     if (model::ExclusionMatches(pattern, row.email_key)) {

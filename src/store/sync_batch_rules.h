@@ -230,7 +230,13 @@ class RuleBasedSyncBatchWriter : public SyncBatchWriter {
   const SyncBatchOptions options_;
   const std::string list_name_;
   const std::vector<CustomField> fields_;
-  std::unordered_map<std::string, const CustomField*> by_key_;
+  // The store's fields by key, and whether the rows' values of a field are
+  // already normalised by its definition (SyncBatchOptions::rows_normalised_by).
+  struct KnownField {
+    const CustomField* field = nullptr;
+    bool normalised = false;
+  };
+  std::unordered_map<std::string, KnownField> by_key_;
   std::vector<std::string> exclusions_;  // patterns for the list, this batch
   // Per row of the batch being written: the look-up's answer.
   BatchAddresses addresses_;

@@ -80,7 +80,7 @@ class MemoryBatchWriter final : public RuleBasedSyncBatchWriter {
       : RuleBasedSyncBatchWriter(options, "News", std::move(fields)), memory_(memory) {}
 
   base::Status Commit() override { return base::Status::Ok(); }
-  bool CommitOnlyAtEnd() const override { return false; }
+  bool BulkImport() const override { return false; }
 
  private:
   base::Status BeginBatch() override { return base::Status::Ok(); }
@@ -433,6 +433,26 @@ TEST_F(SyncBatchRulesTest, AnInvalidValueOrUnknownFieldFailsTheRow) {
   }
   EXPECT_NE(outcomes[1].message.find("COLOUR"), std::string::npos) << outcomes[1].message;
   EXPECT_TRUE(memory_.contacts.empty());
+}
+
+// The mapping normalised the values by the definitions it read; a field the store still
+// defines so is not normalised again, one that changed since (SIZE: text then, a number now)
+// is, and its value fails as any other would.
+TEST_F(SyncBatchRulesTest, ValuesAreNormalisedAgainOnlyForAFieldThatChangedSinceTheMapping) {
+  SyncBatchOptions options;
+  options.list = "News";
+  options.sync_id = 3;
+  options.cause = {model::CauseKind::kSyncRun, "1"};
+  options.rows_normalised_by = {fields_[0].definition, fields_[1].definition};
+  options.rows_normalised_by[1].type = model::FieldType::kText;
+  MemoryBatchWriter writer(memory_, options, fields_);
+  const auto outcomes = Write(writer, {Row("a@x.example", "A", {{"SIZE", "big"}}),
+                                       Row("b@x.example", "B", {{"CITY", "Oslo"}, {"SIZE", "7"}})});
+  EXPECT_EQ(outcomes[0].result, R::kFailed);
+  EXPECT_EQ(outcomes[0].reason, "field_invalid");
+  EXPECT_EQ(outcomes[1].result, R::kAdded);
+  EXPECT_EQ(memory_.contacts.at(memory_.IdOf("b@x.example")).fields_json,
+            R"({"7":"Oslo","8":"7"})");
 }
 
 TEST_F(SyncBatchRulesTest, AnExcludedAddressFails) {

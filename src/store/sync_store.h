@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "model/custom_field.h"
 #include "store/store_common.h"
 
 namespace contactsync::store {
@@ -95,6 +96,12 @@ struct SyncBatchOptions {
   bool group_commit = false;
   // The run whose failures AddRunFailures records (0: none, as in a Test).
   int64_t run_id = 0;
+  // The custom field definitions the rows' values were already checked and
+  // normalised by (model::NormalizeFieldValue; the sync's mapping does). A
+  // value of a field whose definition in the store is still the same is not
+  // normalised again; one whose field changed since (another type, other
+  // options) is. Empty: every value is normalised.
+  std::vector<model::FieldDefinition> rows_normalised_by;
 };
 
 // One source row after mapping (mapping::MappedContact). Reused across batches.
@@ -157,14 +164,14 @@ class SyncBatchWriter {
   // Store calls) while writes are pending.
   virtual base::Status Commit() = 0;
 
-  // Whether this writer keeps the whole run in one transaction, so that its
-  // caller should Commit() only at the end: a first import into a store
-  // without contacts, which a backend may write in bulk (SQLite: no look-up
-  // for an address the run has not inserted). The trade-offs: other writers
-  // wait for the run, and a failure of the store loses all of it (a source
-  // error or a cancel still keeps what was written). Known from the opening
-  // of the writer; group_commit only.
-  virtual bool CommitOnlyAtEnd() const = 0;
+  // Whether this writer imports in bulk: a first import, into a store
+  // without contacts, which a backend may write with fewer look-ups (SQLite:
+  // none for an address the run has not inserted, as long as no other writer
+  // changes the store) and for which a commit costs more than usual (the
+  // random-order email index rewritten). Its caller then commits by time
+  // only, less often (sync::EngineOptions::bulk_commit_interval). Known from
+  // the opening of the writer; group_commit only.
+  virtual bool BulkImport() const = 0;
 
   // Records failures of the run (options.run_id) in the open transaction, so
   // that they are committed with the rows they belong to (in their own

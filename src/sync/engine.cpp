@@ -4,6 +4,7 @@
 #include <charconv>
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <deque>
 #include <exception>
 #include <memory>
@@ -325,6 +326,7 @@ base::Result<RunReport> Execute(const SyncDefinition& definition,
                                        run ? std::to_string(run->id) : std::string("test")};
     batch_options.group_commit = true;
     batch_options.run_id = run ? run->id : 0;
+    batch_options.rows_normalised_by = plan.fields;  // by the mapper below
     CS_ASSIGN_OR_RETURN(std::unique_ptr<store::SyncBatchWriter> writer,
                         syncs.OpenSyncBatchWriter(batch_options));
     CS_ASSIGN_OR_RETURN(std::unique_ptr<source::RowReader> reader,
@@ -349,31 +351,31 @@ base::Result<RunReport> Execute(const SyncDefinition& definition,
     });
     std::vector<store::SyncRowOutcome> outcomes;
     std::vector<store::RunFailure> batch_failures;
-    // Batches are committed in groups (EngineOptions::commit_rows), or, when
-    // the writer keeps the whole run in one transaction (a first import), at
-    // the end only; the failures go into the writer's transaction with the
-    // rows they belong to every group either way, so that they never pile up
-    // in memory. What the report and the store's failures say is what was
-    // committed. The counts shown in progress include what is not yet.
-    const bool commit_only_at_end = writer->CommitOnlyAtEnd();
+    // Batches are committed in groups (EngineOptions::commit_rows and
+    // commit_interval; a bulk import by bulk_commit_interval only), with the
+    // failures of their rows in the same transaction. What the report and the
+    // store's failures say is what was committed. The counts shown in
+    // progress include what is not yet.
+    const bool bulk = writer->BulkImport();
+    const size_t commit_rows = bulk ? SIZE_MAX : options.commit_rows;
+    const auto commit_interval = bulk ? options.bulk_commit_interval : options.commit_interval;
     std::vector<store::RunFailure> pending_failures;
     store::RunCounts committed_counts;
     size_t committed_report_failures = 0;
     int64_t pending_rows = 0;
     Clock::time_point last_commit = Clock::now();
-    const auto commit = [&](bool final) -> base::Status {
+    const auto commit = [&]() -> base::Status {
       CS_RETURN_IF_ERROR(writer->AddRunFailures(pending_failures));
       for (store::RunFailure& f : pending_failures) {
         if (report.failures.size() >= options.kept_failures) break;
         report.failures.push_back(std::move(f));
       }
       pending_failures.clear();
-      pending_rows = 0;
-      last_commit = Clock::now();
-      if (commit_only_at_end && !final) return base::Status::Ok();
       CS_RETURN_IF_ERROR(writer->Commit());
       committed_counts = report.counts;
       committed_report_failures = report.failures.size();
+      pending_rows = 0;
+      last_commit = Clock::now();
       return base::Status::Ok();
     };
     base::Status status;
@@ -424,9 +426,9 @@ base::Result<RunReport> Execute(const SyncDefinition& definition,
         complete = true;
         break;
       }
-      if (pending_rows >= static_cast<int64_t>(options.commit_rows) ||
-          Clock::now() - last_commit >= options.commit_interval) {
-        status = commit(/*final=*/false);
+      if (static_cast<size_t>(pending_rows) >= commit_rows ||
+          Clock::now() - last_commit >= commit_interval) {
+        status = commit();
         if (!status.ok()) {
           write_failed = true;
           break;
@@ -440,7 +442,7 @@ base::Result<RunReport> Execute(const SyncDefinition& definition,
     // Whatever stopped the run, the batches written so far are good, unless
     // the store itself failed: keep them (as a transaction per batch did).
     if (!write_failed) {
-      const base::Status committed = commit(/*final=*/true);
+      const base::Status committed = commit();
       if (!committed.ok()) {
         write_failed = true;
         if (status.ok()) status = committed;

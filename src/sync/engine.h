@@ -7,10 +7,10 @@
 // the table:
 //   reader thread: RowReader::ReadBatch -> mapping::RowMapper per row
 //   caller thread: SyncBatchWriter::Write (one store transaction per
-//                  commit_rows rows or commit_interval; one for the whole
-//                  run when the writer says CommitOnlyAtEnd: a first import
-//                  into a store without contacts), failures persisted in
-//                  the same transactions, progress reported
+//                  commit_rows rows or commit_interval; per
+//                  bulk_commit_interval for a first import, which the
+//                  writer says is a BulkImport), failures persisted in the
+//                  same transactions, progress reported
 // then, after a complete successful non-empty read, delete_not_affected.
 //
 // One run per sync at a time, across processes: the store's BeginRun lock; a
@@ -95,11 +95,15 @@ struct EngineOptions {
   // last commit, whichever comes first (and at the end, on cancel, after a
   // failed read). A crash loses at most that much work; the next run redoes
   // it. Larger transactions write each page of the store's indexes to the
-  // WAL once per commit instead of once per batch. A first import commits
-  // at the end only (SyncBatchWriter::CommitOnlyAtEnd); its failures still
-  // go to the store every commit_rows rows.
+  // WAL once per commit instead of once per batch.
   size_t commit_rows = 50000;
   std::chrono::milliseconds commit_interval{1000};
+  // A first import (SyncBatchWriter::BulkImport) commits by time only, this
+  // often: each commit rewrites the leaves of the email index its
+  // random-order addresses touched, so fewer commits make it faster. Kept
+  // below the store's busy timeout (5 s), so that a write of the web UI or
+  // of another run waits for a commit instead of failing.
+  std::chrono::milliseconds bulk_commit_interval{3000};
   const base::Clock* clock = &base::SystemClock();
 };
 

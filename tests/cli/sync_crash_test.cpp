@@ -4,10 +4,9 @@
 // whole (subscription and history row present), the killed runs are
 // abandoned rather than blocking, and the next run converges to the same
 // contacts as one uninterrupted run. The stores hold one contact before the
-// runs: a first import into a store without contacts is one transaction,
-// which a kill leaves with nothing (engine_test.cpp,
-// AFirstImportIsOneTransactionALaterRunCommitsAsItGoes), while these runs
-// commit as they go. With an SQLite source file, a MariaDB
+// runs, so that every run commits every 50,000 rows or second (a first
+// import into a store without contacts commits every 3 s: docs/sync.md),
+// and the kills land between commits. With an SQLite source file, a MariaDB
 // and a PostgreSQL source (scripts/test-servers.sh; skipped without them
 // unless CONTACTSYNC_REQUIRE_TEST_SERVERS=1), whose servers see their client
 // vanish mid-stream.

@@ -20,13 +20,17 @@
 // fresh sync of 1M rows once, a fifth of its time; issue 7).
 //
 // A first import (a run into a store without contacts) is written in bulk
-// (issue 13): one transaction for the whole run (CommitOnlyAtEnd), so that
-// the random-order email index is written once instead of once per group
-// commit, and no look-up for an address the run has not inserted: while the
-// transaction that found the store empty is open, no other writer can add a
-// contact, so the contacts are exactly those of this run; a filter of the
-// keys it inserted sends only its own addresses (a duplicate in the source,
-// or the filter's rare false positive) to the look-up, which is exact.
+// (issue 13, BulkImport): the engine commits it less often (every few
+// seconds, not every 50,000 rows), since each commit rewrites the leaves of
+// the random-order email index that it touched; and no address the run has
+// not inserted is looked up. The store had no contact when the first
+// transaction began (checked under its write lock), and as long as no other
+// connection has committed since (PRAGMA data_version, read at the start of
+// each transaction, is unchanged), every contact is one this run inserted: a
+// filter of the keys it inserted sends only its own addresses (a duplicate in
+// the source, or the filter's rare false positive) to the look-up, which is
+// exact. Once another writer has committed anything, every address is looked
+// up again, for the rest of the run.
 //
 // The addresses seen by the run: a bitmap of contact ids for addresses that
 // have a contact (one bit per contact), and a TEMP table of this connection
@@ -94,14 +98,13 @@ class SqliteSyncBatchWriter final : public RuleBasedSyncBatchWriter {
         first_import_(first_import) {}
 
   base::Status Commit() override {
-    only_run_contacts_ = false;  // the write lock goes with the transaction
     join_ids_.Forget();
     if (!transaction_) return base::Status::Ok();
     Transaction transaction = std::move(*transaction_);
     transaction_.reset();
     return transaction.Commit();
   }
-  bool CommitOnlyAtEnd() const override { return first_import_; }
+  bool BulkImport() const override { return first_import_; }
 
  private:
   base::Status BeginBatch() override;
@@ -138,6 +141,7 @@ class SqliteSyncBatchWriter final : public RuleBasedSyncBatchWriter {
   bool MayHaveContact(const SyncRow& row) const {
     return !only_run_contacts_ || run_keys_.MayContain(row.email_key);
   }
+  base::Status CheckOnlyRunContacts();
   bool IdSeen(int64_t contact_id) const;
   // The sequential guess of Prefetch (see there); (contact id, row index)
   // of the rows it found, ascending.
@@ -167,13 +171,14 @@ class SqliteSyncBatchWriter final : public RuleBasedSyncBatchWriter {
   std::vector<uint64_t> seen_ids_;
   // The filter of KeySeen: 1 MiB, for the addresses put in the TEMP table.
   KeyFilter seen_keys_{size_t{1} << 23};
-  // A first import (CommitOnlyAtEnd): the writer was opened on a store
-  // without contacts, and while the transaction that found it so is open
-  // (only_run_contacts_), every contact is one this run inserted, and its
-  // key is in run_keys_. 8 MiB: for 5M addresses, about 1% false positives
-  // (each costs a share of the batch look-up); fewer than 0.01% for 1M.
+  // A first import (BulkImport): the writer was opened on a store without
+  // contacts; while only_run_contacts_, every contact is one this run
+  // inserted, and its key is in run_keys_ (see the top of this file). 8 MiB:
+  // for 5M addresses, about 1% false positives (each costs a share of the
+  // batch look-up); fewer than 0.01% for 1M.
   const bool first_import_;
   bool only_run_contacts_ = false;
+  int64_t data_version_ = 0;  // PRAGMA data_version when only_run_contacts_ was set
   KeyFilter run_keys_{size_t{1} << 26};
   // Join entry ids of the open transaction (sqlite_queries.h).
   JoinEntryIds join_ids_{4096};
@@ -189,16 +194,35 @@ base::Result<bool> StoreHasNoContacts(Database& db) {
   return row && query->ColumnInt64(0) != 0;
 }
 
+// Changes when another connection commits to the store; not with this one's commits.
+base::Result<int64_t> DataVersion(Database& db) {
+  CS_ASSIGN_OR_RETURN(CachedStatement query, db.Cached("PRAGMA data_version"));
+  CS_ASSIGN_OR_RETURN(const bool row, query->Step());
+  if (!row) return base::Internal("PRAGMA data_version returned no row");
+  return query->ColumnInt64(0);
+}
+
+// At the start of each of a first import's transactions, under the write lock: whether every
+// contact is still one this run inserted.
+base::Status SqliteSyncBatchWriter::CheckOnlyRunContacts() {
+  CS_ASSIGN_OR_RETURN(const int64_t version, DataVersion(db_));
+  if (batches_ == 0) {
+    CS_ASSIGN_OR_RETURN(only_run_contacts_, StoreHasNoContacts(db_));
+    data_version_ = version;
+  } else if (version != data_version_) {
+    only_run_contacts_ = false;  // another writer committed: look everything up from now on
+  }
+  return base::Status::Ok();
+}
+
 base::Status SqliteSyncBatchWriter::BeginBatch() {
   if (!transaction_) {
     const TransactionKind kind =
         options().dry_run ? TransactionKind::kRead : TransactionKind::kWrite;
     CS_ASSIGN_OR_RETURN(Transaction begun, Transaction::Begin(db_, kind));
     transaction_.emplace(std::move(begun));
-    // Checked again under the write lock: another writer may have added
-    // contacts since the writer was opened (then every address is looked up).
-    if (first_import_) {
-      CS_ASSIGN_OR_RETURN(only_run_contacts_, StoreHasNoContacts(db_));
+    if (first_import_ && (batches_ == 0 || only_run_contacts_)) {
+      CS_RETURN_IF_ERROR(CheckOnlyRunContacts());
     }
   }
   const base::TimePoint now = clock_.Now();
