@@ -137,7 +137,8 @@ class SqliteSyncBatchWriter final : public RuleBasedSyncBatchWriter {
   base::Result<bool> RemoveFromList(const DeletionCandidate& candidate) override;
 
   // Whether the store may hold a contact for the row's address: always,
-  // except in a first import's transaction (only_run_contacts_).
+  // except in a first import while no other writer has committed
+  // (only_run_contacts_).
   bool MayHaveContact(const SyncRow& row) const {
     return !only_run_contacts_ || run_keys_.MayContain(row.email_key);
   }
@@ -178,7 +179,8 @@ class SqliteSyncBatchWriter final : public RuleBasedSyncBatchWriter {
   // batch look-up); fewer than 0.01% for 1M.
   const bool first_import_;
   bool only_run_contacts_ = false;
-  int64_t data_version_ = 0;  // PRAGMA data_version when only_run_contacts_ was set
+  // PRAGMA data_version at the start of the first transaction; none before it.
+  std::optional<int64_t> data_version_;
   KeyFilter run_keys_{size_t{1} << 26};
   // Join entry ids of the open transaction (sqlite_queries.h).
   JoinEntryIds join_ids_{4096};
@@ -206,10 +208,10 @@ base::Result<int64_t> DataVersion(Database& db) {
 // contact is still one this run inserted.
 base::Status SqliteSyncBatchWriter::CheckOnlyRunContacts() {
   CS_ASSIGN_OR_RETURN(const int64_t version, DataVersion(db_));
-  if (batches_ == 0) {
+  if (!data_version_) {
     CS_ASSIGN_OR_RETURN(only_run_contacts_, StoreHasNoContacts(db_));
     data_version_ = version;
-  } else if (version != data_version_) {
+  } else if (version != *data_version_) {
     only_run_contacts_ = false;  // another writer committed: look everything up from now on
   }
   return base::Status::Ok();
@@ -221,7 +223,7 @@ base::Status SqliteSyncBatchWriter::BeginBatch() {
         options().dry_run ? TransactionKind::kRead : TransactionKind::kWrite;
     CS_ASSIGN_OR_RETURN(Transaction begun, Transaction::Begin(db_, kind));
     transaction_.emplace(std::move(begun));
-    if (first_import_ && (batches_ == 0 || only_run_contacts_)) {
+    if (first_import_ && (!data_version_ || only_run_contacts_)) {
       CS_RETURN_IF_ERROR(CheckOnlyRunContacts());
     }
   }
