@@ -45,12 +45,11 @@ MailForChange DecideMailForChange(std::optional<SubscriptionStatus> from, Subscr
   return mail;
 }
 
-base::Result<std::string> AutoresponderDueTime(std::string_view now, int64_t delay_s) {
+base::Result<int64_t> AutoresponderDueTime(int64_t now_unix_ms, int64_t delay_s) {
   if (delay_s < 0 || delay_s > kMaxDelaySeconds) {
     return base::InvalidArgument(fmt::format("autoresponder delay {} s is out of range", delay_s));
   }
-  CS_ASSIGN_OR_RETURN(const int64_t now_ms, base::ParseIso8601Utc(now));
-  return base::FormatUnixMillis(now_ms + delay_s * 1000);
+  return now_unix_ms + delay_s * 1000;
 }
 
 std::string NewIdempotencyKey() {

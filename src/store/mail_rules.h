@@ -43,9 +43,9 @@ struct MailForChange {
 MailForChange DecideMailForChange(std::optional<SubscriptionStatus> from, SubscriptionStatus to,
                                   bool send_autoresponders);
 
-// `now` (ISO 8601 UTC, as the store writes it) plus `delay_s` seconds, in
-// the same form; InvalidArgument when `now` is not such a time.
-base::Result<std::string> AutoresponderDueTime(std::string_view now, int64_t delay_s);
+// `now_unix_ms` (milliseconds since the Unix epoch, UTC, as the store keeps
+// times) plus `delay_s` seconds; InvalidArgument for a delay out of range.
+base::Result<int64_t> AutoresponderDueTime(int64_t now_unix_ms, int64_t delay_s);
 
 // A fresh random idempotency key: 32 lower-case hex digits (128 bits). Random
 // rather than derived from the ids: the same contact may leave and re-enter a

@@ -7,7 +7,10 @@
 #include <fmt/format.h>
 
 #include <set>
+#include <string>
+#include <string_view>
 
+#include "base/clock.h"
 #include "store/store_test_util.h"
 
 namespace contactsync::store {
@@ -70,21 +73,26 @@ TEST(DecideMailForChangeTest, WhatEachChangeQueues) {
 
 // ---- AutoresponderDueTime / NewIdempotencyKey ---------------------------------
 
-TEST(AutoresponderDueTimeTest, IsNowPlusTheDelayInTheStoredForm) {
-  EXPECT_EQ(AutoresponderDueTime("2026-12-07T15:00:00Z", 0).value(), "2026-12-07T15:00:00Z");
-  EXPECT_EQ(AutoresponderDueTime("2026-12-07T15:00:00Z", 90).value(), "2026-12-07T15:01:30Z");
-  EXPECT_EQ(AutoresponderDueTime("2026-12-31T23:59:59Z", 86400).value(), "2027-01-01T23:59:59Z");
-  EXPECT_EQ(AutoresponderDueTime("2028-02-28T12:00:00Z", 86400).value(), "2028-02-29T12:00:00Z");
-  EXPECT_EQ(AutoresponderDueTime("2026-01-01T00:00:00Z", kMaxDelaySeconds).value(),
-            "2036-01-09T00:00:00Z");
+// The due time of an autoresponder queued at `now`, as the interface shows it.
+std::string DueAfter(std::string_view now, int64_t delay_s) {
+  return base::FormatUnixMillis(
+      AutoresponderDueTime(base::ParseIso8601Utc(now).value(), delay_s).value());
 }
 
-TEST(AutoresponderDueTimeTest, RefusesATimeItCannotReadAndADelayOutOfRange) {
-  EXPECT_TRUE(HasError(AutoresponderDueTime("yesterday", 60), ErrorCode::kInvalidArgument));
-  EXPECT_TRUE(HasError(AutoresponderDueTime("2026-12-07T15:00:00Z", -1),
-                       ErrorCode::kInvalidArgument, "autoresponder delay -1 s is out of range"));
-  EXPECT_TRUE(HasError(AutoresponderDueTime("2026-12-07T15:00:00Z", kMaxDelaySeconds + 1),
-                       ErrorCode::kInvalidArgument, "out of range"));
+TEST(AutoresponderDueTimeTest, IsNowPlusTheDelay) {
+  EXPECT_EQ(DueAfter("2026-12-07T15:00:00Z", 0), "2026-12-07T15:00:00Z");
+  EXPECT_EQ(DueAfter("2026-12-07T15:00:00Z", 90), "2026-12-07T15:01:30Z");
+  EXPECT_EQ(DueAfter("2026-12-31T23:59:59Z", 86400), "2027-01-01T23:59:59Z");
+  EXPECT_EQ(DueAfter("2028-02-28T12:00:00Z", 86400), "2028-02-29T12:00:00Z");
+  EXPECT_EQ(DueAfter("2026-01-01T00:00:00Z", kMaxDelaySeconds), "2036-01-09T00:00:00Z");
+  EXPECT_EQ(AutoresponderDueTime(1'800'000'000'123, 1).value(), 1'800'000'001'123);
+}
+
+TEST(AutoresponderDueTimeTest, RefusesADelayOutOfRange) {
+  EXPECT_TRUE(HasError(AutoresponderDueTime(0, -1), ErrorCode::kInvalidArgument,
+                       "autoresponder delay -1 s is out of range"));
+  EXPECT_TRUE(HasError(AutoresponderDueTime(0, kMaxDelaySeconds + 1), ErrorCode::kInvalidArgument,
+                       "out of range"));
 }
 
 TEST(NewIdempotencyKeyTest, ThirtyTwoLowerCaseHexDigitsEachTimeNew) {

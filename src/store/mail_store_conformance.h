@@ -284,6 +284,21 @@ TEST_P(MailStoreConformance, BecomingActiveQueuesEachAutoresponderAfterItsDelay)
   EXPECT_NE(all[0].idempotency_key, all[1].idempotency_key);
 }
 
+// A store may keep times finer than the second its interface shows. A message queued at
+// half past a second is not due at that whole second, so the next due time reads as the
+// next second: a sender that sleeps until then finds it due (not nothing, again and again).
+TEST_P(MailStoreConformance, TheNextDueTimeOfAMessageQueuedMidSecondIsTheNextSecond) {
+  clock_.Advance(std::chrono::milliseconds(500));
+  Unconfirmed("ann@x.example");
+  EXPECT_EQ(Outbox().at(0).next_attempt_at, kStartText);  // shown to the second, as ever
+  CS_ASSERT_OK_AND_ASSIGN(const std::optional<std::string> due, store_->NextDueTime());
+  EXPECT_EQ(due, std::optional<std::string>(At(std::chrono::seconds(1))));
+  clock_.Advance(std::chrono::milliseconds(500));
+  CS_ASSERT_OK_AND_ASSIGN(const std::optional<ClaimedMessage> claimed, store_->ClaimNextMessage());
+  ASSERT_TRUE(claimed.has_value());
+  EXPECT_EQ(claimed->message.email, "ann@x.example");
+}
+
 // ---------------------------------------------------------------- claiming
 
 TEST_P(MailStoreConformance, ClaimTakesTheEarliestDueMessageWithWhatItNeeds) {

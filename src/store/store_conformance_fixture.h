@@ -9,6 +9,8 @@
 //   connection_store_conformance.h  ConnectionStoreConformance
 //   sync_store_conformance.h        SyncStoreConformance
 //   mail_store_conformance.h        MailStoreConformance
+//   account_store_conformance.h     AccountStoreConformance (its own factory:
+//                                   AccountStore stands apart from Store)
 //
 // A backend instantiates every suite with its factory (the factory returns a
 // fresh, empty store that reads time from the given clock, the fixture's

@@ -1,6 +1,7 @@
 // Every store conformance suite (store_conformance_fixture.h), against every
 // backend. A backend adds its factory to kBackends.
 
+#include "store/account_store_conformance.h"
 #include "store/connection_store_conformance.h"
 #include "store/contact_store_conformance.h"
 #include "store/list_store_conformance.h"
@@ -14,6 +15,8 @@ namespace {
 
 const auto kBackends =
     ::testing::Values(StoreFactory{"sqlite", sqlite::testing::MakeTempSqliteStore});
+const auto kAccountBackends =
+    ::testing::Values(AccountStoreFactory{"sqlite", sqlite::testing::MakeTempSqliteAccountStore});
 
 }  // namespace
 
@@ -22,5 +25,6 @@ INSTANTIATE_TEST_SUITE_P(Store, ContactStoreConformance, kBackends, StoreFactory
 INSTANTIATE_TEST_SUITE_P(Store, ConnectionStoreConformance, kBackends, StoreFactoryName);
 INSTANTIATE_TEST_SUITE_P(Store, SyncStoreConformance, kBackends, StoreFactoryName);
 INSTANTIATE_TEST_SUITE_P(Store, MailStoreConformance, kBackends, StoreFactoryName);
+INSTANTIATE_TEST_SUITE_P(Store, AccountStoreConformance, kAccountBackends, AccountStoreFactoryName);
 
 }  // namespace contactsync::store::testing

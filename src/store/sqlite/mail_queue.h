@@ -19,10 +19,10 @@ namespace contactsync::store::sqlite {
 
 // `from` -> `to` on `list` for `contact_id`, as DecideMailForChange says:
 // a confirmation (remembering `autoresponders` for when it is confirmed) or
-// the list's autoresponders, each due AutoresponderDueTime(`now`, delay),
-// or nothing. `now`: ISO 8601 UTC.
+// the list's autoresponders, each due AutoresponderDueTime(`now_ms`, delay),
+// or nothing. `now_ms`: milliseconds since the Unix epoch, UTC.
 base::Status QueueMailForChange(Database& db, int64_t contact_id, const ListRef& list,
                                 std::optional<SubscriptionStatus> from, SubscriptionStatus to,
-                                bool autoresponders, const std::string& now);
+                                bool autoresponders, int64_t now_ms);
 
 }  // namespace contactsync::store::sqlite

@@ -201,7 +201,7 @@ TEST_F(IdsNeverReusedTest, AfterDeletingTheNewestRowsTheNextOnesGetNewIds) {
       IsOk(db.Exec("INSERT INTO mail_outbox (idempotency_key, kind, contact_id, list_id, state, "
                    "next_attempt_at, created_at, updated_at) SELECT 'probe-1', 'confirmation', " +
                    std::to_string(first.contact.id) + ", " + std::to_string(again.id) +
-                   ", 'cancelled', 'x', 'x', 'x'")));
+                   ", 'cancelled', 0, 0, 0")));
   const std::string probe_id = Rows(db,
                                     "SELECT id FROM mail_outbox WHERE idempotency_key = "
                                     "'probe-1'")
@@ -211,7 +211,7 @@ TEST_F(IdsNeverReusedTest, AfterDeletingTheNewestRowsTheNextOnesGetNewIds) {
       IsOk(db.Exec("INSERT INTO mail_outbox (idempotency_key, kind, contact_id, list_id, state, "
                    "next_attempt_at, created_at, updated_at) SELECT 'probe-2', 'confirmation', " +
                    std::to_string(first.contact.id) + ", " + std::to_string(again.id) +
-                   ", 'cancelled', 'x', 'x', 'x'")));
+                   ", 'cancelled', 0, 0, 0")));
   const std::string second_id = Rows(db,
                                      "SELECT id FROM mail_outbox WHERE idempotency_key = "
                                      "'probe-2'")

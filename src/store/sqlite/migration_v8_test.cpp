@@ -25,6 +25,7 @@
 #include "app/sync_runs.h"
 #include "base/clock.h"
 #include "secrets/secret_box.h"
+#include "store/sqlite/migration_test_util.h"
 #include "store/sqlite/migrations.h"
 #include "store/sqlite/sqlite_handle.h"
 #include "store/sqlite/sqlite_store.h"
@@ -37,92 +38,33 @@ namespace {
 using store::testing::IsOk;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
+using testing::kReleaseData;
+using testing::ReadDataFile;
 using testing::Rows;
-using testing::TempDir;
+using testing::Schema;
+using testing::ShownAutoresponders;
+using testing::ShownExclusions;
+using testing::ShownLists;
+using testing::ShownOutbox;
+using testing::WithMillis;
 
-const std::filesystem::path kData = std::filesystem::path(CONTACTSYNC_SOURCE_DIR) / "tests/data";
-
-std::string ReadFile(const std::filesystem::path& path) {
-  std::ifstream file(path, std::ios::binary);
-  EXPECT_TRUE(file) << path;
-  std::ostringstream text;
-  text << file.rdbuf();
-  return text.str();
-}
-
-// "id|..|2026-12-07T13:23:55Z|.." with the ISO times of `columns` (0-based) as milliseconds.
-std::vector<std::string> WithMillis(const std::vector<std::string>& rows,
-                                    const std::vector<size_t>& columns) {
-  std::vector<std::string> out;
-  for (const std::string& row : rows) {
-    std::vector<std::string> cells;
-    std::stringstream split(row);
-    for (std::string cell; std::getline(split, cell, '|');) cells.push_back(cell);
-    if (!row.empty() && row.back() == '|') cells.emplace_back();
-    for (const size_t column : columns) {
-      const base::Result<int64_t> ms = base::ParseIso8601Utc(cells.at(column));
-      EXPECT_TRUE(IsOk(ms)) << row;
-      if (ms.ok()) cells[column] = std::to_string(*ms);
-    }
-    std::string line;
-    for (size_t i = 0; i < cells.size(); ++i) line += (i > 0 ? "|" : "") + cells[i];
-    out.push_back(line);
-  }
-  return out;
-}
-
-// The schema as SQLite keeps it, with runs of white space and identifier quotes folded (a
-// renamed table's CREATE statement names it in quotes).
-std::vector<std::string> Schema(Database& db) {
-  std::vector<std::string> schema;
-  for (std::string row :
-       Rows(db,
-            "SELECT type || ' ' || name || ' ' || tbl_name || ' ' || coalesce(sql, '') FROM "
-            "sqlite_schema WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name")) {
-    std::string folded;
-    for (const char c : row) {
-      if (c == '"') continue;
-      const bool space = c == ' ' || c == '\n' || c == '\t';
-      if (space && (folded.empty() || folded.back() == ' ')) continue;
-      folded += space ? ' ' : c;
-    }
-    schema.push_back(folded);
-  }
-  return schema;
-}
-
-class MigrationV8Test : public ::testing::Test {
+class MigrationV8Test : public testing::ReleaseStoreTest {
  protected:
+  MigrationV8Test() : ReleaseStoreTest("store-v7") {}
+
   void SetUp() override {
-    std::filesystem::copy_file(kData / "store-v7.db", StorePath());
-    std::filesystem::permissions(
-        StorePath(), std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
-    expected_ = nlohmann::json::parse(ReadFile(kData / "store-v7.expected.json"));
+    ReleaseStoreTest::SetUp();
     // The sync's source, made again here, and the saved connection pointed at it.
     Database source = Open(SourcePath());
-    ASSERT_TRUE(IsOk(source.Exec(ReadFile(kData / "store-v7-source.sql"))));
+    ASSERT_TRUE(IsOk(source.Exec(ReadDataFile(kReleaseData / "store-v7-source.sql"))));
     Database old = Open(StorePath());
     ASSERT_TRUE(IsOk(old.Exec("UPDATE connections SET database_name = '" + SourcePath() +
                               "' WHERE name = 'shop'")));
   }
 
-  std::string StorePath() const { return (dir_.path() / "contactsync.db").string(); }
   std::string SourcePath() const { return (dir_.path() / "shop.db").string(); }
 
-  static Database Open(const std::string& path) {
-    auto db = Database::Open(path, 5000);
-    EXPECT_TRUE(IsOk(db));
-    return std::move(db).value();
-  }
-
-  std::unique_ptr<SqliteStore> Migrate() {
-    auto store = SqliteStore::Open(StorePath(), 5000, base::SystemClock());
-    EXPECT_TRUE(IsOk(store));
-    return store.ok() ? std::move(store).value() : nullptr;
-  }
-
-  TempDir dir_;
-  nlohmann::json expected_;
+  std::unique_ptr<SqliteStore> Migrate() { return ReleaseStoreTest::Migrate(base::SystemClock()); }
 };
 
 TEST_F(MigrationV8Test, TheStoreFileIsOneMadeByTheReleaseBefore) {
@@ -162,21 +104,14 @@ TEST_F(MigrationV8Test, EverythingTheReleaseShowedSurvives) {
   CS_ASSERT_OK_AND_ASSIGN(const ContactPage page, store->FindContacts(ContactFilter{}));
   EXPECT_EQ(page.total, 10);
 
-  nlohmann::json lists = nlohmann::json::array();
-  CS_ASSERT_OK_AND_ASSIGN(const std::vector<ListInfo> all_lists, store->GetLists());
-  for (const ListInfo& list : all_lists) lists.push_back(app::ToJson(list));
-  EXPECT_EQ(lists, expected_["lists"]);
+  EXPECT_EQ(ShownLists(*store), expected_["lists"]);
 
   nlohmann::json fields = nlohmann::json::array();
   CS_ASSERT_OK_AND_ASSIGN(const std::vector<CustomField> all_fields, store->GetFields());
   for (const CustomField& field : all_fields) fields.push_back(app::ToJson(field));
   EXPECT_EQ(fields, expected_["fields"]);
 
-  nlohmann::json exclusions = nlohmann::json::array();
-  CS_ASSERT_OK_AND_ASSIGN(const std::vector<Exclusion> all_exclusions,
-                          store->GetExclusions(std::nullopt));
-  for (const Exclusion& exclusion : all_exclusions) exclusions.push_back(app::ToJson(exclusion));
-  EXPECT_EQ(exclusions, expected_["exclusions"]);
+  EXPECT_EQ(ShownExclusions(*store), expected_["exclusions"]);
 
   nlohmann::json runs = nlohmann::json::array();
   CS_ASSERT_OK_AND_ASSIGN(const std::vector<RunRecord> all_runs, store->GetRuns("Shop"));
@@ -193,19 +128,8 @@ TEST_F(MigrationV8Test, EverythingTheReleaseShowedSurvives) {
   EXPECT_EQ(runs, expected_["runs"]);
   ASSERT_EQ(all_runs.size(), 2u);
 
-  OutboxFilter filter;
-  filter.limit = 50;
-  CS_ASSERT_OK_AND_ASSIGN(const OutboxPage outbox, store->GetOutbox(filter));
-  nlohmann::json items = nlohmann::json::array();
-  for (const OutboxMessage& message : outbox.messages) items.push_back(app::ToJson(message));
-  EXPECT_EQ((nlohmann::json{{"items", items}, {"total", outbox.total}, {"counts", outbox.counts}}),
-            expected_["outbox"]);
-
-  nlohmann::json autoresponders = nlohmann::json::array();
-  CS_ASSERT_OK_AND_ASSIGN(const std::vector<Autoresponder> all_autoresponders,
-                          store->GetAutoresponders(std::nullopt));
-  for (const Autoresponder& a : all_autoresponders) autoresponders.push_back(app::ToJson(a));
-  EXPECT_EQ(autoresponders, expected_["autoresponders"]);
+  EXPECT_EQ(ShownOutbox(*store), expected_["outbox"]);
+  EXPECT_EQ(ShownAutoresponders(*store), expected_["autoresponders"]);
 }
 
 // The interface shows times to the second; the store kept what the release wrote, converted

@@ -18,6 +18,7 @@
 
 #include "app/json_codec.h"
 #include "base/clock.h"
+#include "store/sqlite/migration_test_util.h"
 #include "store/sqlite/migrations.h"
 #include "store/sqlite/sqlite_handle.h"
 #include "store/sqlite/sqlite_store.h"
@@ -30,39 +31,21 @@ namespace {
 using store::testing::IsOk;
 using ::testing::ElementsAre;
 using testing::Rows;
-using testing::TempDir;
 
-const std::filesystem::path kData = std::filesystem::path(CONTACTSYNC_SOURCE_DIR) / "tests/data";
-
-class MigrationV9Test : public ::testing::Test {
+class MigrationV9Test : public testing::ReleaseStoreTest {
  protected:
+  MigrationV9Test() : ReleaseStoreTest("store-v8") {}
+
   void SetUp() override {
-    std::filesystem::copy_file(kData / "store-v8.db", StorePath());
-    std::filesystem::permissions(
-        StorePath(), std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
-    std::ifstream file(kData / "store-v8.expected.json");
-    ASSERT_TRUE(file);
-    std::ostringstream text;
-    text << file.rdbuf();
-    const nlohmann::json release = nlohmann::json::parse(text.str());
-    for (const nlohmann::json& contact : release["contacts"]) {
-      expected_[contact["email"].get<std::string>()] = contact["history"];
+    ReleaseStoreTest::SetUp();
+    for (const nlohmann::json& contact : expected_["contacts"]) {
+      histories_[contact["email"].get<std::string>()] = contact["history"];
     }
   }
 
-  std::string StorePath() const { return (dir_.path() / "contactsync.db").string(); }
+  Database Raw() { return Open(StorePath()); }
 
-  Database Raw() {
-    auto db = Database::Open(StorePath(), 5000);
-    EXPECT_TRUE(IsOk(db));
-    return std::move(db).value();
-  }
-
-  std::unique_ptr<SqliteStore> Migrate() {
-    auto store = SqliteStore::Open(StorePath(), 5000, clock_);
-    EXPECT_TRUE(IsOk(store));
-    return store.ok() ? std::move(store).value() : nullptr;
-  }
+  std::unique_ptr<SqliteStore> Migrate() { return ReleaseStoreTest::Migrate(clock_); }
 
   // Every contact's history as the interface returns it, in the JSON form the release showed.
   static std::map<std::string, nlohmann::json> Histories(SqliteStore& store) {
@@ -80,9 +63,8 @@ class MigrationV9Test : public ::testing::Test {
     return histories;
   }
 
-  TempDir dir_;
   base::FakeClock clock_{base::TimePoint(std::chrono::seconds(1830000000))};
-  std::map<std::string, nlohmann::json> expected_;
+  std::map<std::string, nlohmann::json> histories_;  // by email, from expected_
 };
 
 TEST_F(MigrationV9Test, TheStoreFileIsOneMadeByTheReleaseBefore) {
@@ -93,7 +75,7 @@ TEST_F(MigrationV9Test, TheStoreFileIsOneMadeByTheReleaseBefore) {
   EXPECT_THAT(Rows(db, "SELECT count(*) FROM subscription_history WHERE from_status IS NULL"),
               ElementsAre("12"));
   EXPECT_THAT(Rows(db, "SELECT count(*) FROM subscriptions"), ElementsAre("8"));
-  EXPECT_EQ(expected_.size(), 6u);
+  EXPECT_EQ(histories_.size(), 6u);
 }
 
 TEST_F(MigrationV9Test, EveryHistoryReadsAsTheReleaseShowedIt) {
@@ -101,7 +83,7 @@ TEST_F(MigrationV9Test, EveryHistoryReadsAsTheReleaseShowedIt) {
   ASSERT_NE(store, nullptr);
   CS_ASSERT_OK_AND_ASSIGN(const int version, store->SchemaVersion());
   EXPECT_EQ(version, LatestSchemaVersion());  // through 9, and the later ones
-  EXPECT_EQ(Histories(*store), expected_);
+  EXPECT_EQ(Histories(*store), histories_);
 
   // The joins of the 8 subscriptions left the history table for their rows, with their ids
   // and values; the joins of the deleted list and of the removed subscription stayed.
@@ -127,7 +109,7 @@ TEST_F(MigrationV9Test, HistoriesStayWhenTheMigratedSubscriptionsGo) {
   ASSERT_NE(store, nullptr);
   ASSERT_TRUE(IsOk(store->DeleteList("Members")));
   ASSERT_TRUE(IsOk(store->DeleteList("News")));
-  EXPECT_EQ(Histories(*store), expected_);
+  EXPECT_EQ(Histories(*store), histories_);
 
   ContactChange change;
   change.contact.email = "erin@example.com";
@@ -135,13 +117,13 @@ TEST_F(MigrationV9Test, HistoriesStayWhenTheMigratedSubscriptionsGo) {
   change.cause = Cause{model::CauseKind::kApi, "later"};
   ASSERT_TRUE(IsOk(store->SaveContact(change)));
   ASSERT_TRUE(IsOk(store->DeleteList("Deals")));
-  nlohmann::json& erin = expected_.at("erin@example.com");
+  nlohmann::json& erin = histories_.at("erin@example.com");
   erin.push_back({{"list", "Deals"},
                   {"from", nullptr},
                   {"to", "active"},
                   {"cause", {{"kind", "api"}, {"detail", "later"}}},
                   {"at", base::FormatIso8601Utc(clock_.Now())}});
-  EXPECT_EQ(Histories(*store), expected_);
+  EXPECT_EQ(Histories(*store), histories_);
   Database db = Raw();
   EXPECT_THAT(Rows(db, "SELECT count(*) FROM subscriptions"), ElementsAre("0"));
   EXPECT_THAT(Rows(db, "SELECT max(id) FROM subscription_history"), ElementsAre("18"));
@@ -155,7 +137,7 @@ TEST_F(MigrationV9Test, ASubscriptionWithoutItsJoinTakesItFromItself) {
     Database old = Raw();
     ASSERT_TRUE(IsOk(old.Exec("DELETE FROM subscription_history WHERE id = 4")));  // Ann, Deals
   }
-  auto& ann = expected_.at("ann@example.com").get_ref<nlohmann::json::array_t&>();
+  auto& ann = histories_.at("ann@example.com").get_ref<nlohmann::json::array_t&>();
   std::erase_if(ann, [](const nlohmann::json& entry) {
     return entry["list"] == "Deals" && entry["from"].is_null();
   });

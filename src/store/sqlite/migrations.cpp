@@ -677,6 +677,269 @@ BEGIN
 END;
 )sql";
 
+// Integer times everywhere (issue 13): the times of the tables migration 8 left as ISO 8601
+// text (lists, custom fields, exclusions, connections, syncs and runs, mail, users and API
+// tokens) become INTEGER milliseconds since the Unix epoch, UTC, as the contacts' are, so
+// that the store has one form of time (compared and ordered as numbers; an outbox of a
+// million confirmations keeps five integers a message, not five 20-byte texts) and the
+// interface one pair of conversions (base::FormatUnixMillis, base::ParseIso8601Utc). A time
+// that has not happened yet (a run still running, a message never claimed or sent, a token
+// never used) is NULL, where it was ''. Sessions already kept Unix seconds, and
+// schema_migrations.applied_at stays text: ApplyMigrations writes that table before it knows
+// which version it is at. Each table is rebuilt by SQLite's procedure, as migrations 7 to 10
+// did; lists and mail_outbox keep their AUTOINCREMENT marks (sqlite_sequence carried over).
+constexpr std::string_view kIntegerTimes = R"sql(
+DROP TRIGGER custom_fields_delete_forgets_sync_hashes;
+
+CREATE TABLE lists_new (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  name TEXT NOT NULL UNIQUE,
+  sender_name TEXT NOT NULL DEFAULT '',
+  sender_email TEXT NOT NULL DEFAULT '',
+  description TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL  -- milliseconds since the Unix epoch, UTC
+) STRICT;
+INSERT INTO lists_new (id, name, sender_name, sender_email, description, created_at)
+  SELECT id, name, sender_name, sender_email, description,
+         CAST(round((julianday(created_at) - 2440587.5) * 86400000) AS INTEGER)
+    FROM lists;
+DELETE FROM sqlite_sequence WHERE name = 'lists_new';
+INSERT INTO sqlite_sequence (name, seq) SELECT 'lists_new', seq FROM sqlite_sequence
+  WHERE name = 'lists';
+DROP TABLE lists;
+ALTER TABLE lists_new RENAME TO lists;
+
+CREATE TABLE custom_fields_new (
+  id INTEGER PRIMARY KEY,
+  key TEXT NOT NULL UNIQUE,
+  label TEXT NOT NULL,
+  type TEXT NOT NULL CHECK (type IN ('text', 'textarea', 'number', 'date', 'datetime',
+                                     'dropdown', 'radio', 'checkbox', 'hidden')),
+  required INTEGER NOT NULL DEFAULT 0 CHECK (required IN (0, 1)),
+  created_at INTEGER NOT NULL
+) STRICT;
+INSERT INTO custom_fields_new (id, key, label, type, required, created_at)
+  SELECT id, key, label, type, required,
+         CAST(round((julianday(created_at) - 2440587.5) * 86400000) AS INTEGER)
+    FROM custom_fields;
+DROP TABLE custom_fields;
+ALTER TABLE custom_fields_new RENAME TO custom_fields;
+CREATE TRIGGER custom_fields_delete_forgets_sync_hashes AFTER DELETE ON custom_fields
+BEGIN
+  UPDATE subscriptions SET sync_hash = NULL WHERE sync_hash IS NOT NULL;
+END;
+
+CREATE TABLE exclusions_new (
+  id INTEGER PRIMARY KEY,
+  pattern TEXT NOT NULL,  -- canonical (model::NormalizeExclusionPattern)
+  list_id INTEGER REFERENCES lists (id) ON DELETE CASCADE,
+  created_at INTEGER NOT NULL
+) STRICT;
+INSERT INTO exclusions_new (id, pattern, list_id, created_at)
+  SELECT id, pattern, list_id,
+         CAST(round((julianday(created_at) - 2440587.5) * 86400000) AS INTEGER)
+    FROM exclusions;
+DROP TABLE exclusions;
+ALTER TABLE exclusions_new RENAME TO exclusions;
+CREATE UNIQUE INDEX exclusions_by_pattern_scope ON exclusions (pattern, coalesce(list_id, 0));
+CREATE INDEX exclusions_by_list ON exclusions (list_id);
+
+CREATE TABLE connections_new (
+  id INTEGER PRIMARY KEY,
+  owner_id TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL UNIQUE,
+  type TEXT NOT NULL,
+  host TEXT NOT NULL DEFAULT '',
+  port INTEGER NOT NULL DEFAULT 0,
+  user_name TEXT NOT NULL DEFAULT '',
+  sealed_password BLOB NOT NULL DEFAULT x'',
+  database_name TEXT NOT NULL,
+  tls_mode TEXT NOT NULL,
+  tls_ca_file TEXT NOT NULL DEFAULT '',
+  connect_timeout_s INTEGER NOT NULL,
+  query_timeout_s INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  allowed_functions TEXT NOT NULL DEFAULT '[]'
+    CHECK (json_valid(allowed_functions) AND json_type(allowed_functions) = 'array'),
+  allow_custom_query_with_privileged_account INTEGER NOT NULL DEFAULT 0
+    CHECK (allow_custom_query_with_privileged_account IN (0, 1))
+) STRICT;
+INSERT INTO connections_new (id, owner_id, name, type, host, port, user_name, sealed_password,
+                             database_name, tls_mode, tls_ca_file, connect_timeout_s,
+                             query_timeout_s, created_at, updated_at, allowed_functions,
+                             allow_custom_query_with_privileged_account)
+  SELECT id, owner_id, name, type, host, port, user_name, sealed_password, database_name,
+         tls_mode, tls_ca_file, connect_timeout_s, query_timeout_s,
+         CAST(round((julianday(created_at) - 2440587.5) * 86400000) AS INTEGER),
+         CAST(round((julianday(updated_at) - 2440587.5) * 86400000) AS INTEGER),
+         allowed_functions, allow_custom_query_with_privileged_account
+    FROM connections;
+DROP TABLE connections;
+ALTER TABLE connections_new RENAME TO connections;
+
+CREATE TABLE syncs_new (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  definition TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+) STRICT;
+INSERT INTO syncs_new (id, name, definition, created_at, updated_at)
+  SELECT id, name, definition,
+         CAST(round((julianday(created_at) - 2440587.5) * 86400000) AS INTEGER),
+         CAST(round((julianday(updated_at) - 2440587.5) * 86400000) AS INTEGER)
+    FROM syncs;
+DROP TABLE syncs;
+ALTER TABLE syncs_new RENAME TO syncs;
+
+CREATE TABLE sync_runs_new (
+  id INTEGER PRIMARY KEY,
+  sync_id INTEGER NOT NULL REFERENCES syncs (id) ON DELETE CASCADE,
+  started_by TEXT NOT NULL,
+  holder TEXT NOT NULL,
+  started_at INTEGER NOT NULL,
+  finished_at INTEGER,  -- NULL while it runs
+  duration_ms INTEGER NOT NULL DEFAULT 0,
+  state TEXT NOT NULL CHECK (state IN ('running', 'succeeded', 'failed', 'cancelled')),
+  message TEXT NOT NULL DEFAULT '',
+  sql TEXT NOT NULL DEFAULT '',
+  deletion_note TEXT NOT NULL DEFAULT '',
+  selected INTEGER NOT NULL DEFAULT 0,
+  added INTEGER NOT NULL DEFAULT 0,
+  updated INTEGER NOT NULL DEFAULT 0,
+  unchanged INTEGER NOT NULL DEFAULT 0,
+  skipped INTEGER NOT NULL DEFAULT 0,
+  failed INTEGER NOT NULL DEFAULT 0,
+  deleted INTEGER NOT NULL DEFAULT 0
+) STRICT;
+INSERT INTO sync_runs_new (id, sync_id, started_by, holder, started_at, finished_at,
+                           duration_ms, state, message, sql, deletion_note, selected, added,
+                           updated, unchanged, skipped, failed, deleted)
+  SELECT id, sync_id, started_by, holder,
+         CAST(round((julianday(started_at) - 2440587.5) * 86400000) AS INTEGER),
+         CAST(round((julianday(nullif(finished_at, '')) - 2440587.5) * 86400000) AS INTEGER),
+         duration_ms, state, message, sql, deletion_note, selected, added, updated, unchanged,
+         skipped, failed, deleted
+    FROM sync_runs;
+DROP TABLE sync_runs;
+ALTER TABLE sync_runs_new RENAME TO sync_runs;
+CREATE INDEX sync_runs_by_sync ON sync_runs (sync_id, id);
+CREATE UNIQUE INDEX sync_runs_one_running ON sync_runs (sync_id) WHERE state = 'running';
+
+CREATE TABLE mail_settings_new (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  owner_id TEXT NOT NULL,
+  smtp_host TEXT NOT NULL DEFAULT '',
+  smtp_port INTEGER NOT NULL DEFAULT 0,
+  tls_mode TEXT NOT NULL DEFAULT 'starttls' CHECK (tls_mode IN ('none', 'starttls', 'tls')),
+  smtp_user TEXT NOT NULL DEFAULT '',
+  tls_ca_file TEXT NOT NULL DEFAULT '',
+  sealed_password BLOB NOT NULL DEFAULT x'',
+  from_name TEXT NOT NULL DEFAULT '',
+  from_email TEXT NOT NULL DEFAULT '',
+  hourly_cap INTEGER NOT NULL DEFAULT 0 CHECK (hourly_cap >= 0),
+  base_url TEXT NOT NULL DEFAULT '',
+  updated_at INTEGER NOT NULL
+) STRICT;
+INSERT INTO mail_settings_new (id, owner_id, smtp_host, smtp_port, tls_mode, smtp_user,
+                               tls_ca_file, sealed_password, from_name, from_email, hourly_cap,
+                               base_url, updated_at)
+  SELECT id, owner_id, smtp_host, smtp_port, tls_mode, smtp_user, tls_ca_file,
+         sealed_password, from_name, from_email, hourly_cap, base_url,
+         CAST(round((julianday(updated_at) - 2440587.5) * 86400000) AS INTEGER)
+    FROM mail_settings;
+DROP TABLE mail_settings;
+ALTER TABLE mail_settings_new RENAME TO mail_settings;
+
+CREATE TABLE mail_autoresponders_new (
+  id INTEGER PRIMARY KEY,
+  list_id INTEGER NOT NULL REFERENCES lists (id) ON DELETE CASCADE,
+  subject TEXT NOT NULL,
+  body TEXT NOT NULL,
+  delay_s INTEGER NOT NULL CHECK (delay_s >= 0),
+  created_at INTEGER NOT NULL
+) STRICT;
+INSERT INTO mail_autoresponders_new (id, list_id, subject, body, delay_s, created_at)
+  SELECT id, list_id, subject, body, delay_s,
+         CAST(round((julianday(created_at) - 2440587.5) * 86400000) AS INTEGER)
+    FROM mail_autoresponders;
+DROP TABLE mail_autoresponders;
+ALTER TABLE mail_autoresponders_new RENAME TO mail_autoresponders;
+CREATE INDEX mail_autoresponders_by_list ON mail_autoresponders (list_id);
+
+CREATE TABLE mail_outbox_new (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  idempotency_key TEXT NOT NULL UNIQUE,
+  kind TEXT NOT NULL CHECK (kind IN ('confirmation', 'autoresponder')),
+  contact_id INTEGER NOT NULL REFERENCES contacts (id) ON DELETE CASCADE,
+  list_id INTEGER NOT NULL REFERENCES lists (id) ON DELETE CASCADE,
+  autoresponder_id INTEGER REFERENCES mail_autoresponders (id) ON DELETE CASCADE,
+  autoresponders_on_confirm INTEGER NOT NULL DEFAULT 0 CHECK (autoresponders_on_confirm IN (0, 1)),
+  state TEXT NOT NULL CHECK (state IN ('queued', 'sending', 'sent', 'failed', 'cancelled')),
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL,
+  claimed_at INTEGER,  -- NULL until a sender claims it
+  sent_at INTEGER,     -- NULL until it is sent
+  last_error TEXT NOT NULL DEFAULT '',
+  recipient TEXT NOT NULL DEFAULT '',
+  subject TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+) STRICT;
+INSERT INTO mail_outbox_new (id, idempotency_key, kind, contact_id, list_id, autoresponder_id,
+                             autoresponders_on_confirm, state, attempts, next_attempt_at,
+                             claimed_at, sent_at, last_error, recipient, subject, created_at,
+                             updated_at)
+  SELECT id, idempotency_key, kind, contact_id, list_id, autoresponder_id,
+         autoresponders_on_confirm, state, attempts,
+         CAST(round((julianday(next_attempt_at) - 2440587.5) * 86400000) AS INTEGER),
+         CAST(round((julianday(nullif(claimed_at, '')) - 2440587.5) * 86400000) AS INTEGER),
+         CAST(round((julianday(nullif(sent_at, '')) - 2440587.5) * 86400000) AS INTEGER),
+         last_error, recipient, subject,
+         CAST(round((julianday(created_at) - 2440587.5) * 86400000) AS INTEGER),
+         CAST(round((julianday(updated_at) - 2440587.5) * 86400000) AS INTEGER)
+    FROM mail_outbox;
+DELETE FROM sqlite_sequence WHERE name = 'mail_outbox_new';
+INSERT INTO sqlite_sequence (name, seq) SELECT 'mail_outbox_new', seq FROM sqlite_sequence
+  WHERE name = 'mail_outbox';
+DROP TABLE mail_outbox;
+ALTER TABLE mail_outbox_new RENAME TO mail_outbox;
+CREATE INDEX mail_outbox_due ON mail_outbox (state, next_attempt_at, id);
+CREATE INDEX mail_outbox_sent ON mail_outbox (sent_at) WHERE state = 'sent';
+CREATE INDEX mail_outbox_by_subscription ON mail_outbox (contact_id, list_id);
+
+CREATE TABLE users_new (
+  id INTEGER PRIMARY KEY,
+  username TEXT NOT NULL UNIQUE,
+  password_hash TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+) STRICT;
+INSERT INTO users_new (id, username, password_hash, created_at)
+  SELECT id, username, password_hash,
+         CAST(round((julianday(created_at) - 2440587.5) * 86400000) AS INTEGER)
+    FROM users;
+DROP TABLE users;
+ALTER TABLE users_new RENAME TO users;
+
+CREATE TABLE api_tokens_new (
+  id INTEGER PRIMARY KEY,
+  user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  token_hash TEXT NOT NULL UNIQUE,
+  created_at INTEGER NOT NULL,
+  last_used_at INTEGER  -- NULL until first used
+) STRICT;
+INSERT INTO api_tokens_new (id, user_id, name, token_hash, created_at, last_used_at)
+  SELECT id, user_id, name, token_hash,
+         CAST(round((julianday(created_at) - 2440587.5) * 86400000) AS INTEGER),
+         CAST(round((julianday(nullif(last_used_at, '')) - 2440587.5) * 86400000) AS INTEGER)
+    FROM api_tokens;
+DROP TABLE api_tokens;
+ALTER TABLE api_tokens_new RENAME TO api_tokens;
+CREATE INDEX api_tokens_by_user ON api_tokens (user_id);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "lists, custom fields, contacts, subscriptions, history, exclusions", kInitialSchema},
     {2, "saved connections to external databases", kConnections},
@@ -691,6 +954,7 @@ constexpr Migration kMigrations[] = {
      kCompactContacts},
     {9, "history for changes only: subscriptions say how they joined", kHistoryForChanges},
     {10, "subscription checks without temporary tables", kSubscriptionChecks},
+    {11, "integer times in every table", kIntegerTimes},
 };
 
 constexpr std::string_view kCreateMigrationsTable = R"sql(

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "base/text.h"
+#include "store/sqlite/sqlite_queries.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/sqlite/transaction.h"
 #include "store/store_url.h"
@@ -20,12 +21,12 @@ constexpr std::string_view kTokenColumns =
     "FROM api_tokens t JOIN users u ON u.id = t.user_id ";
 
 User ReadUser(const Statement& row) {
-  return User{row.ColumnInt64(0), row.ColumnText(1), row.ColumnText(2), row.ColumnText(3)};
+  return User{row.ColumnInt64(0), row.ColumnText(1), row.ColumnText(2), ShownTime(row, 3)};
 }
 
 ApiToken ReadToken(const Statement& row) {
   return ApiToken{row.ColumnInt64(0), row.ColumnInt64(1), row.ColumnText(2),
-                  row.ColumnText(3),  row.ColumnText(4),  row.ColumnText(5)};
+                  row.ColumnText(3),  ShownTime(row, 4),  ShownTime(row, 5)};
 }
 
 base::Status CheckUsername(std::string_view username) {
@@ -76,11 +77,12 @@ base::Result<User> SqliteAccountStore::InsertUser(std::string_view username,
     return base::AlreadyExists(
         fmt::format("a user named '{}' already exists", base::Printable(username)));
   }
-  User user{0, std::string(username), std::string(password_hash), Now()};
+  const int64_t now = NowMillis();
+  User user{0, std::string(username), std::string(password_hash), base::FormatUnixMillis(now)};
   CS_ASSIGN_OR_RETURN(
       CachedStatement insert,
       db_.Cached("INSERT INTO users (username, password_hash, created_at) VALUES (?1, ?2, ?3)"));
-  insert->Bind(1, user.username).Bind(2, user.password_hash).Bind(3, user.created_at);
+  insert->Bind(1, user.username).Bind(2, user.password_hash).Bind(3, now);
   CS_RETURN_IF_ERROR(insert->Run());
   user.id = db_.LastInsertRowId();
   return user;
@@ -220,7 +222,7 @@ base::Result<ApiToken> SqliteAccountStore::CreateApiToken(int64_t user_id, std::
   CS_RETURN_IF_ERROR(base::CheckText("token name", name, kMaxNameBytes));
   if (base::TrimAscii(name).empty()) return base::InvalidArgument("token name is empty");
   return InTransaction(db_, kWrite, [&]() -> base::Result<ApiToken> {
-    const std::string now = Now();
+    const int64_t now = NowMillis();
     CS_ASSIGN_OR_RETURN(CachedStatement insert,
                         db_.Cached("INSERT INTO api_tokens (user_id, name, token_hash, "
                                    "created_at) VALUES (?1, ?2, ?3, ?4)"));
@@ -267,7 +269,7 @@ base::Status SqliteAccountStore::TouchApiToken(int64_t id) {
   return InTransaction(db_, kWrite, [&]() -> base::Status {
     CS_ASSIGN_OR_RETURN(CachedStatement update,
                         db_.Cached("UPDATE api_tokens SET last_used_at = ?2 WHERE id = ?1"));
-    update->Bind(1, id).Bind(2, Now());
+    update->Bind(1, id).Bind(2, NowMillis());
     return update->Run();
   });
 }

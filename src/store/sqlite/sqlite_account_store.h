@@ -48,7 +48,8 @@ class SqliteAccountStore final : public AccountStore {
  private:
   SqliteAccountStore(Database db, const base::Clock& clock) : db_(std::move(db)), clock_(clock) {}
 
-  std::string Now() const { return base::FormatIso8601Utc(clock_.Now()); }
+  // Now as the store keeps times (schema 11: milliseconds since the Unix epoch, UTC).
+  int64_t NowMillis() const { return base::UnixMillis(clock_.Now()); }
   base::Result<User> InsertUser(std::string_view username, std::string_view password_hash);
 
   Database db_;

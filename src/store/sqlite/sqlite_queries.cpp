@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "base/clock.h"
 #include "model/exclusion.h"
 #include "store/store_rules.h"
 
@@ -60,6 +61,16 @@ base::Result<std::vector<CustomField>> LoadFields(Database& db) {
   return fields;
 }
 
+base::Result<int64_t> StoredTime(std::string_view iso) {
+  base::Result<int64_t> unix_ms = base::ParseIso8601Utc(iso);
+  if (!unix_ms.ok()) return unix_ms.status().WithContext("time: ");
+  return unix_ms;
+}
+
+std::string ShownTime(const Statement& row, int column) {
+  return row.ColumnIsNull(column) ? std::string() : base::FormatUnixMillis(row.ColumnInt64(column));
+}
+
 base::Result<std::optional<Exclusion>> FindMatchingExclusion(Database& db, const ListRef& list,
                                                              std::string_view email_key) {
   // Patterns are matched here rather than in SQL so that one matcher
@@ -77,7 +88,7 @@ base::Result<std::optional<Exclusion>> FindMatchingExclusion(Database& db, const
     exclusion.id = query->ColumnInt64(0);
     exclusion.pattern = std::move(pattern);
     if (!query->ColumnIsNull(2)) exclusion.list_name = list.name;
-    exclusion.created_at = query->ColumnText(3);
+    exclusion.created_at = ShownTime(*query, 3);
     return std::optional<Exclusion>(std::move(exclusion));
   }
 }

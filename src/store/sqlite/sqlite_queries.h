@@ -17,6 +17,14 @@
 
 namespace contactsync::store::sqlite {
 
+// Times: every table keeps INTEGER milliseconds since the Unix epoch, UTC (schema 11), while
+// the store's interface speaks ISO 8601 text; these are the SQLite store's one pair of
+// conversions. StoredTime reads the interface's text (kInvalidArgument for text that is not
+// such a time); ShownTime shows a row's time to the second, "" for NULL (a time that has not
+// happened: a run still running, a message never sent).
+base::Result<int64_t> StoredTime(std::string_view iso);
+std::string ShownTime(const Statement& row, int column);
+
 struct ListRef {
   int64_t id = 0;
   std::string name;

@@ -30,7 +30,7 @@ ListInfo ReadList(const Statement& row) {
   list.sender_name = row.ColumnText(2);
   list.sender_email = row.ColumnText(3);
   list.description = row.ColumnText(4);
-  list.created_at = row.ColumnText(5);
+  list.created_at = ShownTime(row, 5);
   list.subscriber_count = row.ColumnInt64(6);
   return list;
 }
@@ -142,7 +142,8 @@ base::Result<ListInfo> SqliteStore::CreateList(const NewList& input) {
     info.sender_name = list.sender_name;
     info.sender_email = list.sender_email;
     info.description = list.description;
-    info.created_at = Now();
+    const int64_t now = NowMillis();
+    info.created_at = base::FormatUnixMillis(now);
     CS_ASSIGN_OR_RETURN(CachedStatement insert,
                         db_.Cached("INSERT INTO lists (name, sender_name, sender_email, "
                                    "description, created_at) VALUES (?1, ?2, ?3, ?4, ?5)"));
@@ -150,7 +151,7 @@ base::Result<ListInfo> SqliteStore::CreateList(const NewList& input) {
         .Bind(2, info.sender_name)
         .Bind(3, info.sender_email)
         .Bind(4, info.description)
-        .Bind(5, info.created_at);
+        .Bind(5, now);
     CS_RETURN_IF_ERROR(insert->Run());
     info.id = db_.LastInsertRowId();
     return info;
@@ -215,7 +216,7 @@ base::Result<CustomField> SqliteStore::CreateField(const model::FieldDefinition&
         .Bind(2, definition.label)
         .Bind(3, model::FieldTypeName(definition.type))
         .Bind(4, int64_t{definition.required ? 1 : 0})
-        .Bind(5, Now());
+        .Bind(5, NowMillis());
     CS_RETURN_IF_ERROR(insert->Run());
     CustomField field{db_.LastInsertRowId(), definition};
     CS_ASSIGN_OR_RETURN(CachedStatement option,
@@ -292,11 +293,12 @@ base::Result<Exclusion> SqliteStore::AddExclusion(std::string_view raw_pattern,
                    : fmt::format("for list '{}'", base::Printable(*exclusion.list_name))));
       }
     }
-    exclusion.created_at = Now();
+    const int64_t now = NowMillis();
+    exclusion.created_at = base::FormatUnixMillis(now);
     CS_ASSIGN_OR_RETURN(
         CachedStatement insert,
         db_.Cached("INSERT INTO exclusions (pattern, list_id, created_at) VALUES (?1, ?2, ?3)"));
-    insert->Bind(1, pattern).Bind(3, exclusion.created_at);
+    insert->Bind(1, pattern).Bind(3, now);
     if (global) {
       insert->BindNull(2);
     } else {
@@ -336,7 +338,7 @@ base::Result<std::vector<Exclusion>> SqliteStore::GetExclusions(
       exclusion.id = (*query)->ColumnInt64(0);
       exclusion.pattern = (*query)->ColumnText(1);
       if (!(*query)->ColumnIsNull(2)) exclusion.list_name = (*query)->ColumnText(2);
-      exclusion.created_at = (*query)->ColumnText(3);
+      exclusion.created_at = ShownTime(**query, 3);
     }
   });
 }

@@ -128,7 +128,8 @@ class SqliteStore final : public Store {
  private:
   SqliteStore(Database db, const base::Clock& clock) : db_(std::move(db)), clock_(clock) {}
 
-  std::string Now() const { return base::FormatIso8601Utc(clock_.Now()); }
+  // Now as the store keeps times (schema 11: milliseconds since the Unix epoch, UTC).
+  int64_t NowMillis() const { return base::UnixMillis(clock_.Now()); }
   base::Result<ContactChangeOutcome> SaveContactLocked(const ContactChange& change,
                                                        const std::string& email);
 

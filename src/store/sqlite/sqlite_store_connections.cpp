@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/text.h"
+#include "store/sqlite/sqlite_queries.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/sqlite/transaction.h"
 #include "store/store_rules.h"
@@ -50,8 +51,8 @@ ConnectionRecord ReadConnection(const Statement& row) {
   record.tls_ca_file = row.ColumnText(10);
   record.connect_timeout_s = static_cast<int>(row.ColumnInt64(11));
   record.query_timeout_s = static_cast<int>(row.ColumnInt64(12));
-  record.created_at = row.ColumnText(13);
-  record.updated_at = row.ColumnText(14);
+  record.created_at = ShownTime(row, 13);
+  record.updated_at = ShownTime(row, 14);
   record.allowed_functions = FunctionsFromJson(row.ColumnText(15));
   record.allow_custom_query_with_privileged_account = row.ColumnInt64(16) != 0;
   return record;
@@ -77,7 +78,8 @@ base::Result<ConnectionRecord> SqliteStore::CreateConnection(const ConnectionRec
       return base::AlreadyExists(
           fmt::format("a connection named '{}' already exists", base::Printable(record.name)));
     }
-    record.created_at = record.updated_at = Now();
+    const int64_t now = NowMillis();
+    record.created_at = record.updated_at = base::FormatUnixMillis(now);
     CS_ASSIGN_OR_RETURN(
         CachedStatement insert,
         db_.Cached("INSERT INTO connections (owner_id, name, type, host, port, user_name, "
@@ -98,8 +100,8 @@ base::Result<ConnectionRecord> SqliteStore::CreateConnection(const ConnectionRec
         .Bind(10, record.tls_ca_file)
         .Bind(11, int64_t{record.connect_timeout_s})
         .Bind(12, int64_t{record.query_timeout_s})
-        .Bind(13, record.created_at)
-        .Bind(14, record.updated_at)
+        .Bind(13, now)
+        .Bind(14, now)
         .Bind(15, FunctionsToJson(record.allowed_functions))
         .Bind(16, int64_t{record.allow_custom_query_with_privileged_account ? 1 : 0});
     CS_RETURN_IF_ERROR(insert->Run());
@@ -116,7 +118,8 @@ base::Result<ConnectionRecord> SqliteStore::UpdateConnection(const ConnectionRec
     record.id = existing->id;
     record.owner_id = existing->owner_id;
     record.created_at = existing->created_at;
-    record.updated_at = Now();
+    const int64_t now = NowMillis();
+    record.updated_at = base::FormatUnixMillis(now);
     CS_ASSIGN_OR_RETURN(
         CachedStatement update,
         db_.Cached("UPDATE connections SET type = ?2, host = ?3, port = ?4, user_name = ?5, "
@@ -135,7 +138,7 @@ base::Result<ConnectionRecord> SqliteStore::UpdateConnection(const ConnectionRec
         .Bind(9, record.tls_ca_file)
         .Bind(10, int64_t{record.connect_timeout_s})
         .Bind(11, int64_t{record.query_timeout_s})
-        .Bind(12, record.updated_at)
+        .Bind(12, now)
         .Bind(13, FunctionsToJson(record.allowed_functions))
         .Bind(14, int64_t{record.allow_custom_query_with_privileged_account ? 1 : 0});
     CS_RETURN_IF_ERROR(update->Run());

@@ -277,9 +277,7 @@ base::Result<ContactChangeOutcome> SqliteStore::SaveContactLocked(const ContactC
     flags_changed = true;
   }
 
-  const base::TimePoint time = clock_.Now();
-  const std::string now = base::FormatIso8601Utc(time);
-  const int64_t now_ms = base::UnixMillis(time);
+  const int64_t now_ms = base::UnixMillis(clock_.Now());
   if (!existing) {
     row.created_at = now_ms;
     row.updated_at = now_ms;
@@ -299,7 +297,7 @@ base::Result<ContactChangeOutcome> SqliteStore::SaveContactLocked(const ContactC
                                           decision->status, change.cause, now_ms));
     // An operator's or the API's change: autoresponders always follow.
     CS_RETURN_IF_ERROR(QueueMailForChange(db_, row.id, *list, outcome.previous_status,
-                                          decision->status, /*autoresponders=*/true, now));
+                                          decision->status, /*autoresponders=*/true, now_ms));
     outcome.subscription_changed = true;
   }
   CS_ASSIGN_OR_RETURN(outcome.contact, LoadContact(db_, std::move(row)));

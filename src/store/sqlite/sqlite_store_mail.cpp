@@ -38,13 +38,13 @@ base::Result<OutboxMessage> ReadOutboxRow(const Statement& row) {
   if (!state.ok()) return base::Internal("stored outbox state: " + state.status().message());
   message.state = *state;
   message.attempts = row.ColumnInt64(9);
-  message.next_attempt_at = row.ColumnText(10);
-  message.claimed_at = row.ColumnText(11);
-  message.sent_at = row.ColumnText(12);
+  message.next_attempt_at = ShownTime(row, 10);
+  message.claimed_at = ShownTime(row, 11);
+  message.sent_at = ShownTime(row, 12);
   message.last_error = row.ColumnText(13);
   message.recipient = row.ColumnText(14);
   message.subject = row.ColumnText(15);
-  message.created_at = row.ColumnText(16);
+  message.created_at = ShownTime(row, 16);
   return message;
 }
 
@@ -113,19 +113,18 @@ base::Result<LinkTarget> FindLinkTarget(Database& db, int64_t contact_id, int64_
 }
 
 base::Status SetOutboxState(Database& db, int64_t id, std::string_view state,
-                            std::string_view error, const std::string& now) {
+                            std::string_view error, int64_t now_ms) {
   CS_ASSIGN_OR_RETURN(
       CachedStatement update,
       db.Cached(
           "UPDATE mail_outbox SET state = ?2, last_error = ?3, updated_at = ?4 WHERE id = ?1"));
-  update->Bind(1, id).Bind(2, state).Bind(3, error).Bind(4, now);
+  update->Bind(1, id).Bind(2, state).Bind(3, error).Bind(4, now_ms);
   return update->Run();
 }
 
 base::Status InsertQueuedMessage(Database& db, OutboxKind kind, int64_t contact_id,
                                  const ListRef& list, std::optional<int64_t> autoresponder_id,
-                                 bool autoresponders_on_confirm, const std::string& due,
-                                 const std::string& now) {
+                                 bool autoresponders_on_confirm, int64_t due_ms, int64_t now_ms) {
   CS_ASSIGN_OR_RETURN(
       CachedStatement insert,
       db.Cached("INSERT INTO mail_outbox (idempotency_key, kind, contact_id, list_id, "
@@ -136,8 +135,8 @@ base::Status InsertQueuedMessage(Database& db, OutboxKind kind, int64_t contact_
       .Bind(3, contact_id)
       .Bind(4, list.id)
       .Bind(6, int64_t{autoresponders_on_confirm ? 1 : 0})
-      .Bind(7, due)
-      .Bind(8, now);
+      .Bind(7, due_ms)
+      .Bind(8, now_ms);
   if (autoresponder_id) {
     insert->Bind(5, *autoresponder_id);
   } else {
@@ -147,9 +146,9 @@ base::Status InsertQueuedMessage(Database& db, OutboxKind kind, int64_t contact_
 }
 
 base::Status QueueConfirmation(Database& db, int64_t contact_id, const ListRef& list,
-                               bool autoresponders_on_confirm, const std::string& now) {
+                               bool autoresponders_on_confirm, int64_t now_ms) {
   return InsertQueuedMessage(db, OutboxKind::kConfirmation, contact_id, list, std::nullopt,
-                             autoresponders_on_confirm, now, now);
+                             autoresponders_on_confirm, now_ms, now_ms);
 }
 
 struct AutoresponderDelay {
@@ -175,13 +174,13 @@ base::Result<std::vector<AutoresponderDelay>> ListAutoresponderDelays(Database& 
 }
 
 base::Status QueueAutoresponders(Database& db, int64_t contact_id, const ListRef& list,
-                                 const std::string& now) {
+                                 int64_t now_ms) {
   CS_ASSIGN_OR_RETURN(const std::vector<AutoresponderDelay> delays,
                       ListAutoresponderDelays(db, list.id));
   for (const AutoresponderDelay& autoresponder : delays) {
-    CS_ASSIGN_OR_RETURN(const std::string due, AutoresponderDueTime(now, autoresponder.delay_s));
+    CS_ASSIGN_OR_RETURN(const int64_t due_ms, AutoresponderDueTime(now_ms, autoresponder.delay_s));
     CS_RETURN_IF_ERROR(InsertQueuedMessage(db, OutboxKind::kAutoresponder, contact_id, list,
-                                           autoresponder.id, false, due, now));
+                                           autoresponder.id, false, due_ms, now_ms));
   }
   return base::Status::Ok();
 }
@@ -204,12 +203,12 @@ base::Result<std::optional<bool>> LatestConfirmationAutoresponders(Database& db,
 
 base::Status QueueMailForChange(Database& db, int64_t contact_id, const ListRef& list,
                                 std::optional<SubscriptionStatus> from, SubscriptionStatus to,
-                                bool autoresponders, const std::string& now) {
+                                bool autoresponders, int64_t now_ms) {
   const MailForChange mail = DecideMailForChange(from, to, autoresponders);
   if (mail.confirmation) {
-    return QueueConfirmation(db, contact_id, list, mail.autoresponders_on_confirm, now);
+    return QueueConfirmation(db, contact_id, list, mail.autoresponders_on_confirm, now_ms);
   }
-  if (mail.autoresponders) return QueueAutoresponders(db, contact_id, list, now);
+  if (mail.autoresponders) return QueueAutoresponders(db, contact_id, list, now_ms);
   return base::Status::Ok();
 }
 
@@ -233,7 +232,7 @@ base::Result<std::optional<MailSettingsRecord>> SqliteStore::GetMailSettings() {
     record.from_email = query->ColumnText(7);
     record.hourly_cap = query->ColumnInt64(8);
     record.base_url = query->ColumnText(9);
-    record.updated_at = query->ColumnText(10);
+    record.updated_at = ShownTime(*query, 10);
     record.tls_ca_file = query->ColumnText(11);
     return std::optional<MailSettingsRecord>(std::move(record));
   });
@@ -242,7 +241,8 @@ base::Result<std::optional<MailSettingsRecord>> SqliteStore::GetMailSettings() {
 base::Result<MailSettingsRecord> SqliteStore::SaveMailSettings(const MailSettingsRecord& input) {
   CS_ASSIGN_OR_RETURN(MailSettingsRecord record, ValidateMailSettings(input));
   return InTransaction(db_, kWrite, [&]() -> base::Result<MailSettingsRecord> {
-    record.updated_at = Now();
+    const int64_t now = NowMillis();
+    record.updated_at = base::FormatUnixMillis(now);
     CS_ASSIGN_OR_RETURN(
         CachedStatement upsert,
         db_.Cached("INSERT INTO mail_settings (id, owner_id, smtp_host, smtp_port, tls_mode, "
@@ -265,7 +265,7 @@ base::Result<MailSettingsRecord> SqliteStore::SaveMailSettings(const MailSetting
         .Bind(8, record.from_email)
         .Bind(9, record.hourly_cap)
         .Bind(10, record.base_url)
-        .Bind(11, record.updated_at)
+        .Bind(11, now)
         .Bind(12, record.tls_ca_file);
     CS_RETURN_IF_ERROR(upsert->Run());
     return record;
@@ -281,7 +281,8 @@ base::Result<Autoresponder> SqliteStore::CreateAutoresponder(const NewAutorespon
     created.subject = input.subject;
     created.body = input.body;
     created.delay_s = input.delay_s;
-    created.created_at = Now();
+    const int64_t now = NowMillis();
+    created.created_at = base::FormatUnixMillis(now);
     CS_ASSIGN_OR_RETURN(
         CachedStatement insert,
         db_.Cached("INSERT INTO mail_autoresponders (list_id, subject, body, delay_s, created_at) "
@@ -290,7 +291,7 @@ base::Result<Autoresponder> SqliteStore::CreateAutoresponder(const NewAutorespon
         .Bind(2, created.subject)
         .Bind(3, created.body)
         .Bind(4, created.delay_s)
-        .Bind(5, created.created_at);
+        .Bind(5, now);
     CS_RETURN_IF_ERROR(insert->Run());
     created.id = db_.LastInsertRowId();
     return created;
@@ -321,7 +322,7 @@ base::Result<std::vector<Autoresponder>> SqliteStore::GetAutoresponders(
       a.subject = query->ColumnText(2);
       a.body = query->ColumnText(3);
       a.delay_s = query->ColumnInt64(4);
-      a.created_at = query->ColumnText(5);
+      a.created_at = ShownTime(*query, 5);
     }
   });
 }
@@ -341,7 +342,7 @@ base::Status SqliteStore::DeleteAutoresponder(int64_t id) {
 
 base::Result<std::optional<ClaimedMessage>> SqliteStore::ClaimNextMessage() {
   return InTransaction(db_, kWrite, [&]() -> base::Result<std::optional<ClaimedMessage>> {
-    const std::string now = Now();
+    const int64_t now = NowMillis();
     // Each pass of the loop either claims a message or cancels one, so it
     // ends after at most the number of due messages.
     while (true) {
@@ -376,7 +377,7 @@ base::Result<std::optional<ClaimedMessage>> SqliteStore::ClaimNextMessage() {
         update->Bind(1, next->id).Bind(2, now);
         CS_RETURN_IF_ERROR(update->Run());
         next->state = OutboxState::kSending;
-        next->claimed_at = now;
+        next->claimed_at = base::FormatUnixMillis(now);
         ++next->attempts;
       }
       {
@@ -406,7 +407,7 @@ base::Result<std::optional<ClaimedMessage>> SqliteStore::ClaimNextMessage() {
         claimed.list.sender_name = query->ColumnText(1);
         claimed.list.sender_email = query->ColumnText(2);
         claimed.list.description = query->ColumnText(3);
-        claimed.list.created_at = query->ColumnText(4);
+        claimed.list.created_at = ShownTime(*query, 4);
       }
       if (next->autoresponder_id) {
         CS_ASSIGN_OR_RETURN(
@@ -422,7 +423,7 @@ base::Result<std::optional<ClaimedMessage>> SqliteStore::ClaimNextMessage() {
         autoresponder.subject = query->ColumnText(0);
         autoresponder.body = query->ColumnText(1);
         autoresponder.delay_s = query->ColumnInt64(2);
-        autoresponder.created_at = query->ColumnText(3);
+        autoresponder.created_at = ShownTime(*query, 3);
         claimed.autoresponder = std::move(autoresponder);
       }
       claimed.message = *std::move(next);
@@ -433,8 +434,12 @@ base::Result<std::optional<ClaimedMessage>> SqliteStore::ClaimNextMessage() {
 
 base::Status SqliteStore::FinishMessage(const MessageOutcome& outcome) {
   CS_RETURN_IF_ERROR(CheckMessageOutcome(outcome));
+  std::optional<int64_t> next_attempt_at;
+  if (outcome.state == OutboxState::kQueued) {
+    CS_ASSIGN_OR_RETURN(next_attempt_at, StoredTime(outcome.next_attempt_at));
+  }
   return InTransaction(db_, kWrite, [&]() -> base::Status {
-    const std::string now = Now();
+    const int64_t now = NowMillis();
     CS_ASSIGN_OR_RETURN(
         CachedStatement update,
         db_.Cached("UPDATE mail_outbox SET state = ?2, next_attempt_at = CASE WHEN ?2 = 'queued' "
@@ -443,11 +448,15 @@ base::Status SqliteStore::FinishMessage(const MessageOutcome& outcome) {
                    "updated_at = ?4 WHERE id = ?1 AND state = 'sending'"));
     update->Bind(1, outcome.id)
         .Bind(2, OutboxStateName(outcome.state))
-        .Bind(3, outcome.next_attempt_at)
         .Bind(4, now)
         .Bind(5, outcome.error)
         .Bind(6, outcome.recipient)
         .Bind(7, outcome.subject);
+    if (next_attempt_at) {
+      update->Bind(3, *next_attempt_at);
+    } else {
+      update->BindNull(3);
+    }
     CS_RETURN_IF_ERROR(update->Run());
     if (db_.Changes() == 0) return NotBeingSent(outcome.id);
     return base::Status::Ok();
@@ -456,12 +465,13 @@ base::Status SqliteStore::FinishMessage(const MessageOutcome& outcome) {
 
 base::Result<int64_t> SqliteStore::FailAbandonedClaims(std::string_view claimed_before,
                                                        std::string_view error) {
+  CS_ASSIGN_OR_RETURN(const int64_t before, StoredTime(claimed_before));
   return InTransaction(db_, kWrite, [&]() -> base::Result<int64_t> {
     CS_ASSIGN_OR_RETURN(
         CachedStatement update,
         db_.Cached("UPDATE mail_outbox SET state = 'failed', last_error = ?2, updated_at = ?3 "
                    "WHERE state = 'sending' AND claimed_at < ?1"));
-    update->Bind(1, claimed_before).Bind(2, error).Bind(3, Now());
+    update->Bind(1, before).Bind(2, error).Bind(3, NowMillis());
     CS_RETURN_IF_ERROR(update->Run());
     return db_.Changes();
   });
@@ -469,7 +479,7 @@ base::Result<int64_t> SqliteStore::FailAbandonedClaims(std::string_view claimed_
 
 base::Status SqliteStore::RequeueMessage(int64_t id) {
   return InTransaction(db_, kWrite, [&]() -> base::Status {
-    const std::string now = Now();
+    const int64_t now = NowMillis();
     CS_ASSIGN_OR_RETURN(CachedStatement update,
                         db_.Cached("UPDATE mail_outbox SET state = 'queued', next_attempt_at = ?2, "
                                    "updated_at = ?2 WHERE id = ?1 AND state = 'failed'"));
@@ -490,7 +500,7 @@ base::Status SqliteStore::CancelMessage(int64_t id) {
     CS_ASSIGN_OR_RETURN(CachedStatement update,
                         db_.Cached("UPDATE mail_outbox SET state = 'cancelled', last_error = ?2, "
                                    "updated_at = ?3 WHERE id = ?1 AND state = 'queued'"));
-    update->Bind(1, id).Bind(2, kCancelledByOperator).Bind(3, Now());
+    update->Bind(1, id).Bind(2, kCancelledByOperator).Bind(3, NowMillis());
     CS_RETURN_IF_ERROR(update->Run());
     if (db_.Changes() == 1) return base::Status::Ok();
     CS_ASSIGN_OR_RETURN(CachedStatement query,
@@ -507,18 +517,19 @@ base::Result<int64_t> SqliteStore::CancelQueuedMessages() {
     CS_ASSIGN_OR_RETURN(CachedStatement update,
                         db_.Cached("UPDATE mail_outbox SET state = 'cancelled', last_error = ?1, "
                                    "updated_at = ?2 WHERE state = 'queued'"));
-    update->Bind(1, kCancelledByOperator).Bind(2, Now());
+    update->Bind(1, kCancelledByOperator).Bind(2, NowMillis());
     CS_RETURN_IF_ERROR(update->Run());
     return db_.Changes();
   });
 }
 
 base::Result<int64_t> SqliteStore::CountMessagesSentSince(std::string_view since) {
+  CS_ASSIGN_OR_RETURN(const int64_t since_ms, StoredTime(since));
   return InTransaction(db_, kRead, [&]() -> base::Result<int64_t> {
     CS_ASSIGN_OR_RETURN(
         CachedStatement query,
         db_.Cached("SELECT count(*) FROM mail_outbox WHERE state = 'sent' AND sent_at >= ?1"));
-    query->Bind(1, since);
+    query->Bind(1, since_ms);
     CS_ASSIGN_OR_RETURN(const bool row, query->Step());
     return row ? query->ColumnInt64(0) : 0;
   });
@@ -531,7 +542,11 @@ base::Result<std::optional<std::string>> SqliteStore::NextDueTime() {
         db_.Cached("SELECT min(next_attempt_at) FROM mail_outbox WHERE state = 'queued'"));
     CS_ASSIGN_OR_RETURN(const bool row, query->Step());
     if (!row || query->ColumnIsNull(0)) return std::optional<std::string>();
-    return std::optional<std::string>(query->ColumnText(0));
+    // Rounded up to the second the interface shows: a message due at 12:00:00.500 is not due
+    // at 12:00:00, and a sender that woke then would find nothing to claim.
+    const int64_t due_ms = query->ColumnInt64(0);
+    return std::optional<std::string>(
+        base::FormatUnixMillis(due_ms + (1000 - due_ms % 1000) % 1000));
   });
 }
 
@@ -582,8 +597,7 @@ base::Result<LinkOutcome> SqliteStore::ConfirmByLink(int64_t contact_id, int64_t
     CS_RETURN_IF_ERROR(ChangeSubscription(db_, contact_id, target.list, target.status, change.to,
                                           cause, base::UnixMillis(time)));
     CS_RETURN_IF_ERROR(QueueMailForChange(db_, contact_id, target.list, target.status, change.to,
-                                          change.queue_autoresponders,
-                                          base::FormatIso8601Utc(time)));
+                                          change.queue_autoresponders, base::UnixMillis(time)));
     return outcome;
   });
 }

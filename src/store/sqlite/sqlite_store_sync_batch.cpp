@@ -153,8 +153,7 @@ class SqliteSyncBatchWriter final : public RuleBasedSyncBatchWriter {
   Database& db_;
   const base::Clock& clock_;
   const ListRef list_;
-  std::string now_;     // the batch's time, ISO 8601 (runs, exclusions, mail)
-  int64_t now_ms_ = 0;  // and as contacts, subscriptions and history keep it
+  int64_t now_ms_ = 0;  // the batch's time, as the store keeps times (base::UnixMillis)
   std::vector<std::pair<int64_t, size_t>> guessed_;
   std::vector<size_t> positions_;  // JSON array index -> row index
   std::string keys_json_;
@@ -227,9 +226,7 @@ base::Status SqliteSyncBatchWriter::BeginBatch() {
       CS_RETURN_IF_ERROR(CheckOnlyRunContacts());
     }
   }
-  const base::TimePoint now = clock_.Now();
-  now_ = base::FormatIso8601Utc(now);
-  now_ms_ = base::UnixMillis(now);
+  now_ms_ = base::UnixMillis(clock_.Now());
   return base::Status::Ok();
 }
 
@@ -503,7 +500,7 @@ base::Status SqliteSyncBatchWriter::EnterList(int64_t contact_id, SubscriptionSt
   CS_RETURN_IF_ERROR(ChangeSubscription(db_, contact_id, list_, std::nullopt, status,
                                         options().cause, now_ms_, sync_hash, &join_ids_));
   return QueueMailForChange(db_, contact_id, list_, std::nullopt, status,
-                            options().send_autoresponders, now_);
+                            options().send_autoresponders, now_ms_);
 }
 
 base::Status SqliteSyncBatchWriter::WriteHash(int64_t contact_id, int64_t hash) {
@@ -519,7 +516,7 @@ base::Status SqliteSyncBatchWriter::InsertExclusion(const std::string& pattern) 
       CachedStatement insert,
       db_.Cached("INSERT INTO exclusions (pattern, list_id, created_at) VALUES (?1, ?2, ?3) "
                  "ON CONFLICT DO NOTHING"));
-  insert->Bind(1, pattern).Bind(2, list_.id).Bind(3, now_);
+  insert->Bind(1, pattern).Bind(2, list_.id).Bind(3, now_ms_);
   return insert->Run();
 }
 

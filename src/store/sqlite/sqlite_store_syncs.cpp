@@ -44,8 +44,8 @@ constexpr std::string_view kSyncColumns =
     "SELECT id, name, definition, created_at, updated_at FROM syncs ";
 
 SyncRecord ReadSync(const Statement& row) {
-  return SyncRecord{row.ColumnInt64(0), row.ColumnText(1), row.ColumnText(2), row.ColumnText(3),
-                    row.ColumnText(4)};
+  return SyncRecord{row.ColumnInt64(0), row.ColumnText(1), row.ColumnText(2), ShownTime(row, 3),
+                    ShownTime(row, 4)};
 }
 
 base::Result<SyncRecord> RequireSync(Database& db, std::string_view name) {
@@ -68,8 +68,8 @@ base::Result<RunRecord> ReadRun(const Statement& row) {
   run.sync_name = row.ColumnText(1);
   run.started_by = row.ColumnText(2);
   run.holder = row.ColumnText(3);
-  run.started_at = row.ColumnText(4);
-  run.finished_at = row.ColumnText(5);
+  run.started_at = ShownTime(row, 4);
+  run.finished_at = ShownTime(row, 5);
   run.duration_ms = row.ColumnInt64(6);
   CS_ASSIGN_OR_RETURN(run.state, ParseRunState(row.ColumnText(7)));
   run.message = row.ColumnText(8);
@@ -116,11 +116,13 @@ base::Result<SyncRecord> SqliteStore::CreateSync(std::string_view raw_name,
             fmt::format("a sync named '{}' already exists", base::Printable(name)));
       }
     }
-    SyncRecord record{0, name, std::string(definition_json), Now(), Now()};
+    const int64_t now = NowMillis();
+    SyncRecord record{0, name, std::string(definition_json), base::FormatUnixMillis(now),
+                      base::FormatUnixMillis(now)};
     CS_ASSIGN_OR_RETURN(CachedStatement insert,
                         db_.Cached("INSERT INTO syncs (name, definition, created_at, updated_at) "
                                    "VALUES (?1, ?2, ?3, ?3)"));
-    insert->Bind(1, record.name).Bind(2, record.definition_json).Bind(3, record.created_at);
+    insert->Bind(1, record.name).Bind(2, record.definition_json).Bind(3, now);
     CS_RETURN_IF_ERROR(insert->Run());
     record.id = db_.LastInsertRowId();
     return record;
@@ -146,14 +148,12 @@ base::Result<SyncRecord> SqliteStore::UpdateSync(std::string_view name,
     }
     record.name = new_name;
     record.definition_json = std::string(definition_json);
-    record.updated_at = Now();
+    const int64_t now = NowMillis();
+    record.updated_at = base::FormatUnixMillis(now);
     CS_ASSIGN_OR_RETURN(
         CachedStatement update,
         db_.Cached("UPDATE syncs SET name = ?2, definition = ?3, updated_at = ?4 WHERE id = ?1"));
-    update->Bind(1, record.id)
-        .Bind(2, record.name)
-        .Bind(3, record.definition_json)
-        .Bind(4, record.updated_at);
+    update->Bind(1, record.id).Bind(2, record.name).Bind(3, record.definition_json).Bind(4, now);
     CS_RETURN_IF_ERROR(update->Run());
     // The mapping may have changed: hashes of the old definition's values
     // would hide changes the new one makes.
@@ -208,11 +208,12 @@ base::Result<RunRecord> SqliteStore::BeginRun(std::string_view sync_name,
     run.sync_name = sync.name;
     run.started_by = std::string(started_by);
     run.holder = std::string(holder);
-    run.started_at = Now();
+    const int64_t now = NowMillis();
+    run.started_at = base::FormatUnixMillis(now);
     CS_ASSIGN_OR_RETURN(CachedStatement insert,
                         db_.Cached("INSERT INTO sync_runs (sync_id, started_by, holder, "
                                    "started_at, state) VALUES (?1, ?2, ?3, ?4, 'running')"));
-    insert->Bind(1, sync.id).Bind(2, run.started_by).Bind(3, run.holder).Bind(4, run.started_at);
+    insert->Bind(1, sync.id).Bind(2, run.started_by).Bind(3, run.holder).Bind(4, now);
     CS_RETURN_IF_ERROR(insert->Run());
     run.id = db_.LastInsertRowId();
     return run;
@@ -233,7 +234,7 @@ base::Status SqliteStore::AbandonRun(int64_t run_id, std::string_view holder,
                         db_.Cached("UPDATE sync_runs SET state = 'failed', message = ?3, "
                                    "finished_at = ?4 WHERE id = ?1 AND holder = ?2 "
                                    "AND state = 'running'"));
-    update->Bind(1, run_id).Bind(2, holder).Bind(3, message).Bind(4, Now());
+    update->Bind(1, run_id).Bind(2, holder).Bind(3, message).Bind(4, NowMillis());
     return update->Run();
   });
 }
@@ -247,6 +248,9 @@ base::Status SqliteStore::FinishRun(const RunRecord& run) {
   if (run.state == RunState::kRunning) {
     return base::InvalidArgument("a run cannot finish in state running");
   }
+  CS_ASSIGN_OR_RETURN(const int64_t finished_at, run.finished_at.empty()
+                                                     ? base::Result<int64_t>(NowMillis())
+                                                     : StoredTime(run.finished_at));
   return InTransaction(db_, kWrite, [&]() -> base::Status {
     CS_ASSIGN_OR_RETURN(
         CachedStatement update,
@@ -256,7 +260,7 @@ base::Status SqliteStore::FinishRun(const RunRecord& run) {
                    "WHERE id = ?1 AND state = 'running'"));
     update->Bind(1, run.id)
         .Bind(2, RunStateName(run.state))
-        .Bind(3, run.finished_at.empty() ? Now() : run.finished_at)
+        .Bind(3, finished_at)
         .Bind(4, run.duration_ms)
         .Bind(5, run.message)
         .Bind(6, run.sql)
