@@ -1,54 +1,13 @@
 #pragma once
 
-// Owners of the libpq C handles. Nothing outside source/postgres sees a raw PGconn*, PGresult*
-// or PGcancel*; these types release each exactly once (docs/architecture.md, conventions).
-//
-// Thread safety: none, like the handles they own; a ConnectionHandle and its results belong to
-// one thread at a time. A CancelHandle may be used from another thread (PQcancel is thread-safe)
-// as long as it outlives that use.
+// The libpq owners (pg/handle.h), under the names this driver uses.
 
-#include <libpq-fe.h>
-
-#include <utility>
+#include "pg/handle.h"
 
 namespace contactsync::source::postgres {
 
-// A move-only owner of one libpq pointer, released with `Free`.
-template <typename T, void (*Free)(T*)>
-class Handle {
- public:
-  Handle() = default;
-  explicit Handle(T* handle) : handle_(handle) {}
-  ~Handle() { Reset(); }
-
-  Handle(const Handle&) = delete;
-  Handle& operator=(const Handle&) = delete;
-  Handle(Handle&& other) noexcept : handle_(std::exchange(other.handle_, nullptr)) {}
-  Handle& operator=(Handle&& other) noexcept {
-    if (this != &other) {
-      Reset();
-      handle_ = std::exchange(other.handle_, nullptr);
-    }
-    return *this;
-  }
-
-  T* get() const { return handle_; }
-  explicit operator bool() const { return handle_ != nullptr; }
-
-  void Reset() {
-    if (handle_ != nullptr) Free(std::exchange(handle_, nullptr));
-  }
-
- private:
-  T* handle_ = nullptr;
-};
-
-// A connection; PQfinish closes the socket and frees everything, whatever state it is in.
-using ConnectionHandle = Handle<PGconn, PQfinish>;
-// One result of a statement.
-using ResultHandle = Handle<PGresult, PQclear>;
-// What PQcancel needs to ask the server to stop the running statement of one connection; it
-// holds a copy of the connection's address and key, not the PGconn, so it may outlive it.
-using CancelHandle = Handle<PGcancel, PQfreeCancel>;
+using pg::CancelHandle;
+using pg::ConnectionHandle;
+using pg::ResultHandle;
 
 }  // namespace contactsync::source::postgres
