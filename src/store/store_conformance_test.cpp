@@ -6,6 +6,7 @@
 #include "store/contact_store_conformance.h"
 #include "store/list_store_conformance.h"
 #include "store/mail_store_conformance.h"
+#include "store/postgres/pg_test_store.h"
 #include "store/sqlite/sqlite_test_store.h"
 #include "store/store_conformance_fixture.h"
 #include "store/sync_store_conformance.h"
@@ -15,8 +16,11 @@ namespace {
 
 const auto kBackends =
     ::testing::Values(StoreFactory{"sqlite", sqlite::testing::MakeTempSqliteStore});
-const auto kAccountBackends =
-    ::testing::Values(AccountStoreFactory{"sqlite", sqlite::testing::MakeTempSqliteAccountStore});
+// The PostgreSQL store passes the suites of the contracts it implements so far (issue 14).
+const auto kAccountBackends = ::testing::Values(
+    AccountStoreFactory{"sqlite", sqlite::testing::MakeTempSqliteAccountStore, nullptr},
+    AccountStoreFactory{"postgresql", postgres::testing::MakeTempPgAccountStore,
+                        postgres::testing::WhyNoTestServer});
 
 }  // namespace
 

@@ -197,4 +197,53 @@ base::Status Excluded(std::string_view email, std::string_view list_name,
       fmt::format("{} is excluded from list '{}' by pattern '{}'", email, list_name, pattern));
 }
 
+// ---- Accounts ----
+
+base::Status CheckNewUser(std::string_view username, std::string_view password_hash) {
+  CS_RETURN_IF_ERROR(base::CheckText("user name", username, kMaxUsernameBytes));
+  if (username.empty()) return base::InvalidArgument("user name is empty");
+  if (base::TrimAscii(username) != username) {
+    return base::InvalidArgument("user name must not start or end with white space");
+  }
+  for (const char c : username) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+      return base::InvalidArgument("user name must not contain control characters");
+    }
+  }
+  if (password_hash.empty()) return base::InvalidArgument("password hash is empty");
+  return base::Status::Ok();
+}
+
+base::Status UserNotFound(std::string_view username) {
+  return base::NotFound(fmt::format("user '{}' does not exist", base::Printable(username)));
+}
+
+base::Status UserIdNotFound(int64_t id) {
+  return base::NotFound(fmt::format("user {} does not exist", id));
+}
+
+base::Status UserNameTaken(std::string_view username) {
+  return base::AlreadyExists(
+      fmt::format("a user named '{}' already exists", base::Printable(username)));
+}
+
+base::Status SessionNotFound() { return base::NotFound("no such session"); }
+
+base::Status ApiTokenNotFound() { return base::NotFound("no such API token"); }
+
+base::Status ApiTokenIdNotFound(int64_t id) {
+  return base::NotFound(fmt::format("API token {} does not exist", id));
+}
+
+base::Status FirstUserAlreadyMade() {
+  return base::FailedPrecondition("setup is done: a user exists already; log in instead");
+}
+
+base::Result<std::string> CheckTokenName(std::string_view name) {
+  CS_RETURN_IF_ERROR(base::CheckText("token name", name, kMaxNameBytes));
+  const std::string_view trimmed = base::TrimAscii(name);
+  if (trimmed.empty()) return base::InvalidArgument("token name is empty");
+  return std::string(trimmed);
+}
+
 }  // namespace contactsync::store

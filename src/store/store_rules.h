@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "store/account_store.h"
 #include "store/connection_store.h"
 #include "store/contact_store.h"
 #include "store/list_store.h"
@@ -106,5 +107,24 @@ base::Result<SubscriptionDecision> DecideSubscription(const SubscriptionRequest&
 
 // "<email> is excluded from list 'L' by pattern '<p>'"
 base::Status Excluded(std::string_view email, std::string_view list_name, std::string_view pattern);
+
+// ---- Accounts (account_store.h) ----
+
+// A new user: the name 1..kMaxUsernameBytes of UTF-8 without control characters or white
+// space at either end, and a password hash that is not empty.
+base::Status CheckNewUser(std::string_view username, std::string_view password_hash);
+// The errors every backend gives alike: "user 'NAME' does not exist", "user ID does not
+// exist", "a user named 'NAME' already exists", "no such session", "no such API token",
+// "API token ID does not exist".
+base::Status UserNotFound(std::string_view username);
+base::Status UserIdNotFound(int64_t id);
+base::Status UserNameTaken(std::string_view username);
+base::Status SessionNotFound();
+base::Status ApiTokenNotFound();
+base::Status ApiTokenIdNotFound(int64_t id);
+// CreateFirstUser once a user exists.
+base::Status FirstUserAlreadyMade();
+// A token name, 1..kMaxNameBytes of UTF-8 once trimmed; returns it trimmed.
+base::Result<std::string> CheckTokenName(std::string_view name);
 
 }  // namespace contactsync::store

@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "store/postgres/pg_account_store.h"
 #include "store/postgres/pg_database.h"
 #include "store/postgres/pg_migrations.h"
 #include "store/postgres/pg_test_store.h"
@@ -215,6 +216,38 @@ TEST_F(PgStoreTest, TheSchemaHasTheSqliteStoresTablesAndColumns) {
     sqlite[row.substr(0, bar)].push_back(row.substr(bar + 1));
   }
   EXPECT_EQ(postgres, sqlite);
+}
+
+// The first-run page of two web servers on one store, submitted at the same moment: one
+// account is made, the other request is told that setup is done.
+TEST_F(PgStoreTest, TwoFirstRunRequestsOnTwoServersMakeOneUser) {
+  constexpr int kServers = 4;
+  std::vector<std::unique_ptr<PgAccountStore>> stores;
+  for (int i = 0; i < kServers; ++i) {
+    auto store = PgAccountStore::Open(url(), base::SystemClock());
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    stores.push_back(std::move(store).value());
+  }
+  std::vector<base::Status> results(kServers);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kServers; ++i) {
+    threads.emplace_back([&, i] {
+      results[i] = stores[i]->CreateFirstUser("admin" + std::to_string(i), "$argon2id$x").status();
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  int made = 0;
+  for (const base::Status& result : results) {
+    if (result.ok()) {
+      ++made;
+    } else {
+      EXPECT_EQ(result.code(), base::ErrorCode::kFailedPrecondition) << result.ToString();
+    }
+  }
+  EXPECT_EQ(made, 1);
+  auto users = stores[0]->CountUsers();
+  ASSERT_TRUE(users.ok());
+  EXPECT_EQ(*users, 1);
 }
 
 TEST_F(PgStoreTest, TimesConvertToTheMillisecondBothWays) {

@@ -11,11 +11,16 @@
 
 #include <atomic>
 #include <cstdlib>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <fmt/format.h>
 
+#include "base/clock.h"
+#include "store/postgres/pg_account_store.h"
 #include "store/postgres/pg_database.h"
 
 namespace contactsync::store::postgres::testing {
@@ -41,6 +46,81 @@ inline std::optional<TestServer> TestServerFromEnv() {
     *field = value;
   }
   return server;
+}
+
+// Why the PostgreSQL tests cannot run here ("" when they can): no test server, unless
+// CONTACTSYNC_REQUIRE_TEST_SERVERS=1 says one must be there (the tests then fail).
+inline std::string WhyNoTestServer() {
+  if (TestServerFromEnv()) return "";
+  const char* require = std::getenv("CONTACTSYNC_REQUIRE_TEST_SERVERS");
+  if (require != nullptr && std::string(require) == "1") return "";
+  return "no PostgreSQL test server (scripts/test-servers.sh)";
+}
+
+// The store URL whose search_path is `schema`.
+inline std::string SchemaUrl(const TestServer& server, const std::string& schema) {
+  return server.Url(fmt::format("options=-csearch_path%3D{}", schema));
+}
+
+// Fresh schemas for the conformance suites' factories, each made on demand and all dropped
+// when the test binary exits.
+class TempSchemas {
+ public:
+  // A new empty schema's store URL, or "" (after ADD_FAILURE) when the server cannot make it.
+  static std::string NewUrl() {
+    static TempSchemas schemas;
+    return schemas.Make();
+  }
+
+  ~TempSchemas() {
+    if (!admin_ || !admin_->ok()) return;
+    for (const std::string& name : names_) {
+      (void)admin_->Exec(fmt::format("DROP SCHEMA IF EXISTS {} CASCADE", name));
+    }
+  }
+
+ private:
+  std::string Make() {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    const std::optional<TestServer> server = TestServerFromEnv();
+    if (!server) {
+      ADD_FAILURE() << "CONTACTSYNC_TEST_PG_* is not set";
+      return "";
+    }
+    if (!admin_) {
+      auto admin = Database::Open(server->Url());
+      if (!admin.ok()) {
+        ADD_FAILURE() << admin.status().ToString();
+        return "";
+      }
+      admin_.emplace(std::move(admin).value());
+    }
+    const std::string name = fmt::format("cs_conf_{}_{}", getpid(), names_.size());
+    auto made = admin_->Exec(fmt::format("DROP SCHEMA IF EXISTS {} CASCADE", name));
+    made = admin_->Exec(fmt::format("CREATE SCHEMA {}", name));
+    if (!made.ok()) {
+      ADD_FAILURE() << made.status().ToString();
+      return "";
+    }
+    names_.push_back(name);
+    return SchemaUrl(*server, name);
+  }
+
+  std::mutex mutex_;
+  std::optional<Database> admin_;
+  std::vector<std::string> names_;
+};
+
+// A PgAccountStore on a fresh schema, for the account store conformance suite.
+inline std::unique_ptr<AccountStore> MakeTempPgAccountStore(const base::Clock& clock) {
+  const std::string url = TempSchemas::NewUrl();
+  if (url.empty()) return nullptr;
+  auto store = PgAccountStore::Open(url, clock);
+  if (!store.ok()) {
+    ADD_FAILURE() << store.status().ToString();
+    return nullptr;
+  }
+  return std::move(store).value();
 }
 
 // A fresh schema per test; url() is the store URL whose search_path is that schema.
@@ -71,9 +151,7 @@ class PgStoreTest : public ::testing::Test {
     }
   }
 
-  std::string url() const {
-    return server_.Url(fmt::format("options=-csearch_path%3D{}", schema_));
-  }
+  std::string url() const { return SchemaUrl(server_, schema_); }
 
   Database OpenStoreDatabase() {
     auto db = Database::Open(url());

@@ -6,6 +6,7 @@
 #include "store/sqlite/sqlite_queries.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/sqlite/transaction.h"
+#include "store/store_rules.h"
 #include "store/store_url.h"
 
 namespace contactsync::store::sqlite {
@@ -27,24 +28,6 @@ User ReadUser(const Statement& row) {
 ApiToken ReadToken(const Statement& row) {
   return ApiToken{row.ColumnInt64(0), row.ColumnInt64(1), row.ColumnText(2),
                   row.ColumnText(3),  ShownTime(row, 4),  ShownTime(row, 5)};
-}
-
-base::Status CheckUsername(std::string_view username) {
-  CS_RETURN_IF_ERROR(base::CheckText("user name", username, kMaxUsernameBytes));
-  if (username.empty()) return base::InvalidArgument("user name is empty");
-  if (base::TrimAscii(username) != username) {
-    return base::InvalidArgument("user name must not start or end with white space");
-  }
-  for (const char c : username) {
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
-      return base::InvalidArgument("user name must not contain control characters");
-    }
-  }
-  return base::Status::Ok();
-}
-
-base::Status UserNotFound(std::string_view username) {
-  return base::NotFound(fmt::format("user '{}' does not exist", base::Printable(username)));
 }
 
 }  // namespace
@@ -74,8 +57,7 @@ base::Result<User> SqliteAccountStore::InsertUser(std::string_view username,
   existing->Bind(1, username);
   CS_ASSIGN_OR_RETURN(const bool taken, existing->Step());
   if (taken) {
-    return base::AlreadyExists(
-        fmt::format("a user named '{}' already exists", base::Printable(username)));
+    return UserNameTaken(username);
   }
   const int64_t now = NowMillis();
   User user{0, std::string(username), std::string(password_hash), base::FormatUnixMillis(now)};
@@ -90,22 +72,20 @@ base::Result<User> SqliteAccountStore::InsertUser(std::string_view username,
 
 base::Result<User> SqliteAccountStore::CreateUser(std::string_view username,
                                                   std::string_view password_hash) {
-  CS_RETURN_IF_ERROR(CheckUsername(username));
-  if (password_hash.empty()) return base::InvalidArgument("password hash is empty");
+  CS_RETURN_IF_ERROR(CheckNewUser(username, password_hash));
   return InTransaction(db_, kWrite,
                        [&]() -> base::Result<User> { return InsertUser(username, password_hash); });
 }
 
 base::Result<User> SqliteAccountStore::CreateFirstUser(std::string_view username,
                                                        std::string_view password_hash) {
-  CS_RETURN_IF_ERROR(CheckUsername(username));
-  if (password_hash.empty()) return base::InvalidArgument("password hash is empty");
+  CS_RETURN_IF_ERROR(CheckNewUser(username, password_hash));
   return InTransaction(db_, kWrite, [&]() -> base::Result<User> {
     {
       CS_ASSIGN_OR_RETURN(CachedStatement count, db_.Cached("SELECT count(*) FROM users"));
       CS_ASSIGN_OR_RETURN(const bool row, count->Step());
       if (row && count->ColumnInt64(0) > 0) {
-        return base::FailedPrecondition("setup is done: a user exists already; log in instead");
+        return FirstUserAlreadyMade();
       }
     }
     return InsertUser(username, password_hash);
@@ -143,7 +123,7 @@ base::Result<User> SqliteAccountStore::GetUserById(int64_t id) {
                         db_.Cached(fmt::format("{} WHERE id = ?1", kUserColumns)));
     query->Bind(1, id);
     CS_ASSIGN_OR_RETURN(const bool row, query->Step());
-    if (!row) return base::NotFound(fmt::format("user {} does not exist", id));
+    if (!row) return UserIdNotFound(id);
     return ReadUser(*query);
   });
 }
@@ -181,7 +161,7 @@ base::Result<SessionRecord> SqliteAccountStore::GetSession(std::string_view id_h
                    "WHERE s.id_hash = ?1"));
     query->Bind(1, id_hash);
     CS_ASSIGN_OR_RETURN(const bool row, query->Step());
-    if (!row) return base::NotFound("no such session");
+    if (!row) return SessionNotFound();
     return SessionRecord{query->ColumnText(0), query->ColumnInt64(1), query->ColumnText(2),
                          query->ColumnText(3), query->ColumnInt64(4), query->ColumnInt64(5)};
   });
@@ -219,14 +199,13 @@ base::Result<int64_t> SqliteAccountStore::DeleteExpiredSessions(int64_t created_
 
 base::Result<ApiToken> SqliteAccountStore::CreateApiToken(int64_t user_id, std::string_view name,
                                                           std::string_view token_hash) {
-  CS_RETURN_IF_ERROR(base::CheckText("token name", name, kMaxNameBytes));
-  if (base::TrimAscii(name).empty()) return base::InvalidArgument("token name is empty");
+  CS_ASSIGN_OR_RETURN(const std::string trimmed, CheckTokenName(name));
   return InTransaction(db_, kWrite, [&]() -> base::Result<ApiToken> {
     const int64_t now = NowMillis();
     CS_ASSIGN_OR_RETURN(CachedStatement insert,
                         db_.Cached("INSERT INTO api_tokens (user_id, name, token_hash, "
                                    "created_at) VALUES (?1, ?2, ?3, ?4)"));
-    insert->Bind(1, user_id).Bind(2, base::TrimAscii(name)).Bind(3, token_hash).Bind(4, now);
+    insert->Bind(1, user_id).Bind(2, trimmed).Bind(3, token_hash).Bind(4, now);
     CS_RETURN_IF_ERROR(insert->Run());
     const int64_t id = db_.LastInsertRowId();
     CS_ASSIGN_OR_RETURN(CachedStatement query,
@@ -260,7 +239,7 @@ base::Result<ApiToken> SqliteAccountStore::FindApiToken(std::string_view token_h
                         db_.Cached(fmt::format("{} WHERE t.token_hash = ?1", kTokenColumns)));
     query->Bind(1, token_hash);
     CS_ASSIGN_OR_RETURN(const bool row, query->Step());
-    if (!row) return base::NotFound("no such API token");
+    if (!row) return ApiTokenNotFound();
     return ReadToken(*query);
   });
 }
@@ -280,7 +259,7 @@ base::Status SqliteAccountStore::DeleteApiToken(int64_t user_id, int64_t id) {
                         db_.Cached("DELETE FROM api_tokens WHERE id = ?1 AND user_id = ?2"));
     erase->Bind(1, id).Bind(2, user_id);
     CS_RETURN_IF_ERROR(erase->Run());
-    if (db_.Changes() == 0) return base::NotFound(fmt::format("API token {} does not exist", id));
+    if (db_.Changes() == 0) return ApiTokenIdNotFound(id);
     return base::Status::Ok();
   });
 }
