@@ -199,64 +199,6 @@ std::string Authenticator::CookieHeader(const std::string& value, bool clear) co
                      secure ? "; Secure" : "");
 }
 
-int Authenticator::ReserveAttempt(const std::string& key, int limit,
-                                  std::chrono::steady_clock::time_point now) {
-  Failures& f = failures_[key];
-  const auto window_end = f.window_start + state_.options.login_window;
-  if (f.count == 0 || now >= window_end) {
-    f.window_start = now;
-    f.count = 0;
-  }
-  if (f.count >= limit) {
-    return static_cast<int>(std::chrono::duration_cast<std::chrono::seconds>(
-                                f.window_start + state_.options.login_window - now)
-                                .count()) +
-           1;
-  }
-  ++f.count;
-  return 0;
-}
-
-int Authenticator::ReserveAttempts(const std::string& user_key, const std::string& address_key) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  const auto now = std::chrono::steady_clock::now();
-  DropExpired(now);
-  const int user_wait = ReserveAttempt(user_key, state_.options.max_failures_per_user, now);
-  if (user_wait > 0) return user_wait;
-  const int address_wait =
-      ReserveAttempt(address_key, state_.options.max_failures_per_address, now);
-  if (address_wait > 0) {
-    RefundLocked(user_key);
-    return address_wait;
-  }
-  return 0;
-}
-
-void Authenticator::DropExpired(std::chrono::steady_clock::time_point now) {
-  // Bounded memory whatever a client sends: drop expired entries when the
-  // table grows.
-  if (failures_.size() <= 10000) return;
-  for (auto it = failures_.begin(); it != failures_.end();) {
-    it = now >= it->second.window_start + state_.options.login_window ? failures_.erase(it)
-                                                                      : std::next(it);
-  }
-}
-
-void Authenticator::RefundLocked(const std::string& key) {
-  const auto it = failures_.find(key);
-  if (it != failures_.end() && it->second.count > 0) --it->second.count;
-}
-
-void Authenticator::Refund(const std::string& key) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  RefundLocked(key);
-}
-
-void Authenticator::Forget(const std::string& key) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  failures_.erase(key);
-}
-
 bool Authenticator::TryStartPasswordCheck() {
   std::lock_guard<std::mutex> lock(mutex_);
   if (password_checks_ >= state_.options.max_concurrent_password_checks) return false;
@@ -270,23 +212,30 @@ void Authenticator::EndPasswordCheck() {
 }
 
 void Authenticator::Login(Call& call, const std::string& username, const std::string& password) {
+  base::Result<store::AccountStore*> accounts = call.Accounts();
+  if (!accounts.ok()) return SendError(call.res, accounts.status());
   const std::string user_key = "user:" + username;
   const std::string address_key = "addr:" + call.req.remote_addr;
-  // Every attempt is counted before the password is checked, in one locked
-  // step with the limit check: parallel guesses cannot all pass the check
-  // before the first failure is counted. A success gives its attempt back.
-  const int wait = ReserveAttempts(user_key, address_key);
-  if (wait > 0) {
-    SendError(call.res,
-              ApiError{429, "too_many_requests",
-                       fmt::format("too many failed logins; try again in {} s", wait), wait});
+  // Every attempt is counted before the password is checked, in one
+  // transaction with the limit check: parallel guesses, to this server or to
+  // another on the same store, cannot all pass the check before the first
+  // failure is counted. A success gives its attempt back.
+  base::Result<int64_t> wait =
+      (*accounts)->ReserveLoginAttempts({{user_key, state_.options.max_failures_per_user},
+                                         {address_key, state_.options.max_failures_per_address}},
+                                        state_.options.login_window.count());
+  if (!wait.ok()) return SendError(call.res, wait.status());
+  if (*wait > 0) {
+    SendError(call.res, ApiError{429, "too_many_requests",
+                                 fmt::format("too many failed logins; try again in {} s", *wait),
+                                 static_cast<int>(*wait)});
     return;
   }
   // Each check takes about 64 MiB (argon2): a few at a time, the others are
   // told to come back (their attempt is given back: not a failure).
   if (!TryStartPasswordCheck()) {
-    Refund(user_key);
-    Refund(address_key);
+    (void)(*accounts)->RefundLoginAttempt(user_key);
+    (void)(*accounts)->RefundLoginAttempt(address_key);
     SendError(call.res, ApiError{429, "too_many_requests",
                                  "the server is busy checking other logins; try again in 1 s", 1});
     return;
@@ -300,10 +249,10 @@ void Authenticator::Login(Call& call, const std::string& username, const std::st
   }
   if (!valid.ok()) return SendError(call.res, valid.status());
   if (!*valid) return SendError(call.res, Unauthenticated("wrong user name or password"));
-  Forget(user_key);
-  Refund(address_key);
-  base::Result<store::AccountStore*> accounts = call.Accounts();
-  if (!accounts.ok()) return SendError(call.res, accounts.status());
+  const base::Status forgotten = (*accounts)->ForgetLoginAttempts(user_key);
+  if (!forgotten.ok()) return SendError(call.res, forgotten);
+  const base::Status refunded = (*accounts)->RefundLoginAttempt(address_key);
+  if (!refunded.ok()) return SendError(call.res, refunded);
   base::Result<store::User> user = (*accounts)->GetUser(username);
   if (!user.ok()) return SendError(call.res, user.status());
   const base::Status started = StartSession(call, *user);

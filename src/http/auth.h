@@ -5,8 +5,9 @@
 // new id at every login, idle and absolute timeouts, CSRF token), bearer API
 // tokens, and login rate limiting.
 //
-// Thread safety: thread-safe (the rate limiter has its own lock; sessions
-// and tokens live in the store).
+// Thread safety: thread-safe (sessions, tokens and the login rate limits
+// live in the store, shared by every server on it; the in-process state, the
+// password-check slots and the tokens' last touch, has its own lock).
 
 #include <chrono>
 #include <map>
@@ -53,16 +54,6 @@ class Authenticator {
   base::Result<Principal> Authenticate(const httplib::Request& req, store::AccountStore& accounts);
   std::string CookieHeader(const std::string& value, bool clear) const;
 
-  // Login attempts within the window per key ("user:NAME", "addr:IP"),
-  // counted before the password is checked. ReserveAttempts counts one for
-  // both keys, or none and returns the seconds to wait when either is at
-  // its limit.
-  int ReserveAttempts(const std::string& user_key, const std::string& address_key);
-  int ReserveAttempt(const std::string& key, int limit, std::chrono::steady_clock::time_point now);
-  void DropExpired(std::chrono::steady_clock::time_point now);
-  void Refund(const std::string& key);
-  void RefundLocked(const std::string& key);
-  void Forget(const std::string& key);
   // At most max_concurrent_password_checks at once.
   bool TryStartPasswordCheck();
   void EndPasswordCheck();
@@ -70,13 +61,8 @@ class Authenticator {
   base::Result<bool> CheckPassword(Call& call, const std::string& username,
                                    const std::string& password);
 
-  struct Failures {
-    std::chrono::steady_clock::time_point window_start;
-    int count = 0;
-  };
   ServerState& state_;
   std::mutex mutex_;
-  std::map<std::string, Failures> failures_;
   int password_checks_ = 0;
   std::map<int64_t, std::chrono::steady_clock::time_point> token_touched_;  // by token id
 };

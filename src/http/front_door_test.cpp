@@ -132,9 +132,33 @@ class FrontDoorTest : public ::testing::Test {
 
   std::string HostPort() const { return fmt::format("127.0.0.1:{}", server_->port()); }
 
+  // Another server on the same data directory and store, as a second host behind one address
+  // would be (issue 14).
+  std::unique_ptr<Server> StartAnotherServer(
+      const std::function<void(ServerOptions&)>& customize = {}) {
+    ServerOptions options;
+    options.port = 0;
+    options.store.url = location_.store_url;
+    options.key_path = location_.key_path;
+    options.data_dir = location_.data_dir;
+    options.sqlite_dirs = {sources_.path()};
+    if (customize) customize(options);
+    auto server = Server::Create(std::move(options));
+    EXPECT_TRUE(server.ok()) << server.status().ToString();
+    if (!server.ok()) return nullptr;
+    EXPECT_TRUE((*server)->Start().ok());
+    return std::move(server).value();
+  }
+
   Reply Send(const std::string& method, const std::string& path, const std::string& body = "",
              httplib::Headers headers = {}, const std::string& content_type = "application/json") {
-    httplib::Client client("127.0.0.1", server_->port());
+    return SendTo(server_->port(), method, path, body, std::move(headers), content_type);
+  }
+
+  Reply SendTo(int port, const std::string& method, const std::string& path,
+               const std::string& body = "", httplib::Headers headers = {},
+               const std::string& content_type = "application/json") {
+    httplib::Client client("127.0.0.1", port);
     client.set_read_timeout(30, 0);
     httplib::Request req;
     req.method = method;
@@ -429,6 +453,50 @@ TEST_F(FrontDoorTest, ParallelWrongLoginsGetAtMostTheLimitOf401sAndTheRest429) {
   EXPECT_EQ(Send("POST", "/api/v1/session", Credentials("admin", kPassword)).status, 429);
   // Another user from the same address still logs in.
   EXPECT_EQ(Send("POST", "/api/v1/session", Credentials("bob", kPassword)).status, 200);
+}
+
+// --- Several servers on one store ---
+
+// Two servers on one store, as two hosts behind one address run (issue 14): a session made
+// through one is good on the other, a logout through either ends it on both, and failed logins
+// count alike whichever server they reach (each used to count its own, so a client spreading
+// its guesses over N servers got N times the limit).
+TEST_F(FrontDoorTest, TwoServersOnOneStoreActAsOne) {
+  const auto limits = [](ServerOptions& options) {
+    options.max_failures_per_user = 4;
+    options.login_window = std::chrono::seconds(60);
+  };
+  StartServer(limits);
+  const auto [cookie, csrf] = SetUpAdmin();
+  std::unique_ptr<Server> other = StartAnotherServer(limits);
+  ASSERT_NE(other, nullptr);
+  const int a = server_->port();
+  const int b = other->port();
+
+  const httplib::Headers session{{"Cookie", cookie}, {"X-CSRF-Token", csrf}};
+  const Reply who = SendTo(b, "GET", "/api/v1/session", "", session);
+  EXPECT_EQ(who.status, 200);
+  EXPECT_EQ(who.body["user"]["username"], "admin");
+  EXPECT_EQ(SendTo(b, "POST", "/api/v1/lists", json{{"name", "Made on B"}}.dump(), session).status,
+            201);
+  const Reply lists = SendTo(a, "GET", "/api/v1/lists", "", session);
+  ASSERT_EQ(lists.status, 200);
+  EXPECT_THAT(lists.body.dump(), ::testing::HasSubstr("Made on B"));
+
+  // Four wrong passwords, two through each server, are the user's four.
+  for (const int port : {a, b, a, b}) {
+    EXPECT_EQ(SendTo(port, "POST", "/api/v1/session", Credentials("admin", "wrong")).status, 401);
+  }
+  for (const int port : {a, b}) {
+    const Reply limited = SendTo(port, "POST", "/api/v1/session", Credentials("admin", kPassword));
+    EXPECT_EQ(limited.status, 429) << port;
+    EXPECT_NE(limited.Header("Retry-After"), "") << port;
+  }
+
+  // Logged out through B: A no longer knows the session.
+  EXPECT_EQ(SendTo(b, "DELETE", "/api/v1/session", "", session).status, 200);
+  EXPECT_EQ(SendTo(a, "GET", "/api/v1/session", "", session).status, 401);
+  other->Stop();
 }
 
 // --- SQLite sources ---

@@ -60,6 +60,13 @@ struct ApiToken {
   std::string last_used_at;  // empty when never used
 };
 
+// A limit on login attempts: at most `limit` counted for `key` ("user:NAME", "addr:IP")
+// within a window.
+struct LoginLimit {
+  std::string key;
+  int64_t limit = 0;
+};
+
 class AccountStore {
  public:
   virtual ~AccountStore() = default;
@@ -98,6 +105,20 @@ class AccountStore {
   virtual base::Status TouchApiToken(int64_t id) = 0;
   // kNotFound unless token `id` belongs to `user_id`.
   virtual base::Status DeleteApiToken(int64_t user_id, int64_t id) = 0;
+
+  // Login rate limits, kept in the store so that every server on it counts alike (a client
+  // that spreads its guesses over two servers behind one address gets no more). Each key's
+  // window starts at its first counted attempt and lasts `window_s` seconds (the store's
+  // clock). ReserveLoginAttempts counts one attempt for every limit at once, or for none and
+  // returns the seconds to wait (> 0) when one of them is at its limit; 0 when counted.
+  // Expired counters are dropped on the way, so a client inventing keys cannot grow the
+  // store for long.
+  virtual base::Result<int64_t> ReserveLoginAttempts(const std::vector<LoginLimit>& limits,
+                                                     int64_t window_s) = 0;
+  // Gives one counted attempt of `key` back (a success, or a check that never ran).
+  virtual base::Status RefundLoginAttempt(std::string_view key) = 0;
+  // Forgets every attempt of `key` (the user logged in).
+  virtual base::Status ForgetLoginAttempts(std::string_view key) = 0;
 };
 
 // Opens the accounts of the store at `options.url` (creating the store and

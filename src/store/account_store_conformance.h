@@ -4,7 +4,8 @@
 // must do: users (the first one only while none exists, names checked and
 // unique), sessions (looked up by hash, touched, expired by the caller's
 // times), API tokens (found by hash, their use recorded), times shown as ISO
-// 8601 text, and a user's sessions and tokens gone with the user. A backend
+// 8601 text, a user's sessions and tokens gone with the user, and login rate
+// limits (counted per key within a window, refunded, forgotten). A backend
 // instantiates it with an AccountStoreFactory (store_conformance_test.cpp).
 // Test-only.
 
@@ -218,6 +219,64 @@ TEST_P(AccountStoreConformance, AUsersSessionsAndTokensGoWithTheUser) {
   EXPECT_TRUE(IsOk(store_->FindApiToken("bob-t")));
   CS_ASSERT_OK_AND_ASSIGN(const int64_t users, store_->CountUsers());
   EXPECT_EQ(users, 1);
+}
+
+// ---------------------------------------------------------------- login rate limits
+
+TEST_P(AccountStoreConformance, LoginAttemptsCountUpToTheLimitThenTellHowLongToWait) {
+  const std::vector<LoginLimit> ann = {{"user:ann", 3}};
+  for (int i = 0; i < 3; ++i) {
+    CS_ASSERT_OK_AND_ASSIGN(const int64_t wait, store_->ReserveLoginAttempts(ann, 60));
+    EXPECT_EQ(wait, 0) << "attempt " << i + 1;
+  }
+  CS_ASSERT_OK_AND_ASSIGN(const int64_t full, store_->ReserveLoginAttempts(ann, 60));
+  EXPECT_EQ(full, 60);
+  clock_.Advance(std::chrono::milliseconds(59'500));
+  CS_ASSERT_OK_AND_ASSIGN(const int64_t almost, store_->ReserveLoginAttempts(ann, 60));
+  EXPECT_EQ(almost, 1);  // half a second left: rounded up
+  clock_.Advance(std::chrono::milliseconds(500));
+  CS_ASSERT_OK_AND_ASSIGN(const int64_t again, store_->ReserveLoginAttempts(ann, 60));
+  EXPECT_EQ(again, 0);  // the window ended; a new one starts
+  // Keys are exact: another case is another user.
+  CS_ASSERT_OK_AND_ASSIGN(const int64_t other, store_->ReserveLoginAttempts({{"user:Ann", 3}}, 60));
+  EXPECT_EQ(other, 0);
+}
+
+TEST_P(AccountStoreConformance, ALimitReachedCountsNoneOfTheOthers) {
+  const LoginLimit user{"user:ann", 2};
+  const LoginLimit address{"addr:192.0.2.7", 4};
+  for (int i = 0; i < 2; ++i) {
+    CS_ASSERT_OK_AND_ASSIGN(const int64_t wait, store_->ReserveLoginAttempts({user, address}, 60));
+    EXPECT_EQ(wait, 0);
+  }
+  for (int i = 0; i < 3; ++i) {
+    CS_ASSERT_OK_AND_ASSIGN(const int64_t wait, store_->ReserveLoginAttempts({user, address}, 60));
+    EXPECT_GT(wait, 0);
+  }
+  // The address counted 2 of its 4: two more, then it is full.
+  CS_ASSERT_OK_AND_ASSIGN(const int64_t third, store_->ReserveLoginAttempts({address}, 60));
+  CS_ASSERT_OK_AND_ASSIGN(const int64_t fourth, store_->ReserveLoginAttempts({address}, 60));
+  CS_ASSERT_OK_AND_ASSIGN(const int64_t fifth, store_->ReserveLoginAttempts({address}, 60));
+  EXPECT_EQ(third, 0);
+  EXPECT_EQ(fourth, 0);
+  EXPECT_EQ(fifth, 60);
+}
+
+TEST_P(AccountStoreConformance, RefundedAttemptsComeBackAndForgottenOnesAreGone) {
+  const std::vector<LoginLimit> ann = {{"user:ann", 2}};
+  ASSERT_TRUE(IsOk(store_->ReserveLoginAttempts(ann, 60)));
+  ASSERT_TRUE(IsOk(store_->ReserveLoginAttempts(ann, 60)));
+  ASSERT_TRUE(IsOk(store_->RefundLoginAttempt("user:ann")));
+  CS_ASSERT_OK_AND_ASSIGN(const int64_t refunded, store_->ReserveLoginAttempts(ann, 60));
+  EXPECT_EQ(refunded, 0);
+  CS_ASSERT_OK_AND_ASSIGN(const int64_t full, store_->ReserveLoginAttempts(ann, 60));
+  EXPECT_GT(full, 0);
+  ASSERT_TRUE(IsOk(store_->ForgetLoginAttempts("user:ann")));
+  CS_ASSERT_OK_AND_ASSIGN(const int64_t forgotten, store_->ReserveLoginAttempts(ann, 60));
+  EXPECT_EQ(forgotten, 0);
+  // Unknown keys: nothing to give back or forget.
+  EXPECT_TRUE(IsOk(store_->RefundLoginAttempt("user:nobody")));
+  EXPECT_TRUE(IsOk(store_->ForgetLoginAttempts("user:nobody")));
 }
 
 }  // namespace contactsync::store::testing

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "base/text.h"
 #include "model/email.h"
 
@@ -244,6 +246,20 @@ base::Result<std::string> CheckTokenName(std::string_view name) {
   const std::string_view trimmed = base::TrimAscii(name);
   if (trimmed.empty()) return base::InvalidArgument("token name is empty");
   return std::string(trimmed);
+}
+
+LoginAttemptDecision DecideLoginAttempt(const std::optional<LoginCounter>& stored, int64_t limit,
+                                        int64_t now_ms, int64_t window_ms) {
+  LoginCounter counter{now_ms, 0};
+  if (stored && stored->count > 0 && now_ms < stored->window_start_ms + window_ms) {
+    counter = *stored;
+  }
+  if (counter.count >= limit) {
+    const int64_t left_ms = counter.window_start_ms + window_ms - now_ms;
+    return LoginAttemptDecision{std::max<int64_t>(1, (left_ms + 999) / 1000), counter};
+  }
+  ++counter.count;
+  return LoginAttemptDecision{0, counter};
 }
 
 }  // namespace contactsync::store

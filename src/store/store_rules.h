@@ -127,4 +127,19 @@ base::Status FirstUserAlreadyMade();
 // A token name, 1..kMaxNameBytes of UTF-8 once trimmed; returns it trimmed.
 base::Result<std::string> CheckTokenName(std::string_view name);
 
+// A key's login attempts: `count` counted since `window_start_ms`.
+struct LoginCounter {
+  int64_t window_start_ms = 0;
+  int64_t count = 0;
+};
+// One attempt against `limit` within `window_ms`, given what the store holds for its key
+// (nullopt: nothing): refused with the whole seconds to wait (rounded up, at least 1), or
+// counted, with the counter to store (a window that has ended starts again now).
+struct LoginAttemptDecision {
+  int64_t wait_s = 0;  // > 0: refused, nothing to store
+  LoginCounter counter;
+};
+LoginAttemptDecision DecideLoginAttempt(const std::optional<LoginCounter>& stored, int64_t limit,
+                                        int64_t now_ms, int64_t window_ms);
+
 }  // namespace contactsync::store

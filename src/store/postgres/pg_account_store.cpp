@@ -226,4 +226,54 @@ base::Status PgAccountStore::DeleteApiToken(int64_t user_id, int64_t id) {
   });
 }
 
+base::Result<int64_t> PgAccountStore::ReserveLoginAttempts(const std::vector<LoginLimit>& limits,
+                                                           int64_t window_s) {
+  return InTransaction(db_, kWrite, [&]() -> base::Result<int64_t> {
+    const int64_t now = NowMillis();
+    const int64_t window_ms = window_s * 1000;
+    CS_RETURN_IF_ERROR(
+        db_.Exec("DELETE FROM login_attempts WHERE window_start <= cs_ts($1)", {now - window_ms})
+            .status());
+    std::vector<LoginCounter> counters;
+    for (const LoginLimit& limit : limits) {
+      // The row exists and is locked before it is read, so that two servers counting the same
+      // key at once count twice (the second waits for the first).
+      CS_RETURN_IF_ERROR(db_.Exec("INSERT INTO login_attempts (key, window_start, attempts) "
+                                  "VALUES ($1, cs_ts($2), 0) ON CONFLICT (key) DO NOTHING",
+                                  {limit.key, now})
+                             .status());
+      CS_ASSIGN_OR_RETURN(const Rows rows,
+                          db_.Exec("SELECT cs_ms(window_start), attempts FROM login_attempts "
+                                   "WHERE key = $1 FOR UPDATE",
+                                   {limit.key}));
+      const LoginAttemptDecision decision = DecideLoginAttempt(
+          LoginCounter{rows.Int64(0, 0), rows.Int64(0, 1)}, limit.limit, now, window_ms);
+      if (decision.wait_s > 0) return decision.wait_s;  // none counted (the commit keeps none)
+      counters.push_back(decision.counter);
+    }
+    for (size_t i = 0; i < limits.size(); ++i) {
+      CS_RETURN_IF_ERROR(db_.Exec("UPDATE login_attempts SET window_start = cs_ts($2), "
+                                  "attempts = $3 WHERE key = $1",
+                                  {limits[i].key, counters[i].window_start_ms, counters[i].count})
+                             .status());
+    }
+    return int64_t{0};
+  });
+}
+
+base::Status PgAccountStore::RefundLoginAttempt(std::string_view key) {
+  return InTransaction(db_, kWrite, [&] {
+    return db_
+        .Exec("UPDATE login_attempts SET attempts = attempts - 1 WHERE key = $1 AND attempts > 0",
+              {key})
+        .status();
+  });
+}
+
+base::Status PgAccountStore::ForgetLoginAttempts(std::string_view key) {
+  return InTransaction(db_, kWrite, [&] {
+    return db_.Exec("DELETE FROM login_attempts WHERE key = $1", {key}).status();
+  });
+}
+
 }  // namespace contactsync::store::postgres

@@ -112,7 +112,8 @@ base::Result<Database> Database::Open(std::string_view url, int connect_timeout_
   if (PQstatus(conn.get()) != CONNECTION_OK) return ConnectFailure(conn.get(), description);
   // The server's notices (a DROP ... CASCADE naming what went with it) are not for the user:
   // libpq would print them on stderr, between the lines of contactsync's own output.
-  PQsetNoticeProcessor(conn.get(), [](void*, const char*) {}, nullptr);
+  PQsetNoticeProcessor(
+      conn.get(), [](void*, const char*) {}, nullptr);
   return Database(std::move(conn), std::move(description));
 }
 

@@ -270,8 +270,19 @@ CREATE TRIGGER custom_fields_delete_forgets_sync_hashes AFTER DELETE ON custom_f
 FOR EACH STATEMENT EXECUTE FUNCTION cs_custom_fields_delete_forgets_sync_hashes();
 )sql";
 
+// The SQLite store's migration 12: login rate limits shared by every server on the store.
+constexpr std::string_view kLoginAttempts = R"sql(
+CREATE TABLE login_attempts (
+  key text PRIMARY KEY,
+  window_start timestamptz NOT NULL,
+  attempts bigint NOT NULL CHECK (attempts >= 0)
+);
+CREATE INDEX login_attempts_by_window ON login_attempts (window_start);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "the store's schema (that of the SQLite store at its schema 11)", kInitialSchema},
+    {2, "login rate limits shared by every server on the store", kLoginAttempts},
 };
 
 constexpr std::string_view kCreateMigrationsTable = R"sql(

@@ -940,6 +940,20 @@ ALTER TABLE api_tokens_new RENAME TO api_tokens;
 CREATE INDEX api_tokens_by_user ON api_tokens (user_id);
 )sql";
 
+// Login rate limits in the store (issue 14): every server on one store counts a client's
+// failed logins alike, where each process kept its own counters in memory (a client spreading
+// its guesses over N servers behind one address got N times the limit). A counter per key
+// ("user:NAME", "addr:IP"): when its window started and how many attempts it counted; expired
+// ones are deleted by the next reservation (the index on window_start finds them).
+constexpr std::string_view kLoginAttempts = R"sql(
+CREATE TABLE login_attempts (
+  key TEXT PRIMARY KEY,
+  window_start INTEGER NOT NULL,  -- milliseconds since the Unix epoch, UTC
+  attempts INTEGER NOT NULL CHECK (attempts >= 0)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX login_attempts_by_window ON login_attempts (window_start);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "lists, custom fields, contacts, subscriptions, history, exclusions", kInitialSchema},
     {2, "saved connections to external databases", kConnections},
@@ -955,6 +969,7 @@ constexpr Migration kMigrations[] = {
     {9, "history for changes only: subscriptions say how they joined", kHistoryForChanges},
     {10, "subscription checks without temporary tables", kSubscriptionChecks},
     {11, "integer times in every table", kIntegerTimes},
+    {12, "login rate limits shared by every server on the store", kLoginAttempts},
 };
 
 constexpr std::string_view kCreateMigrationsTable = R"sql(

@@ -264,6 +264,64 @@ base::Status SqliteAccountStore::DeleteApiToken(int64_t user_id, int64_t id) {
   });
 }
 
+base::Result<int64_t> SqliteAccountStore::ReserveLoginAttempts(
+    const std::vector<LoginLimit>& limits, int64_t window_s) {
+  return InTransaction(db_, kWrite, [&]() -> base::Result<int64_t> {
+    const int64_t now = NowMillis();
+    const int64_t window_ms = window_s * 1000;
+    {
+      CS_ASSIGN_OR_RETURN(CachedStatement expire,
+                          db_.Cached("DELETE FROM login_attempts WHERE window_start <= ?1"));
+      expire->Bind(1, now - window_ms);
+      CS_RETURN_IF_ERROR(expire->Run());
+    }
+    std::vector<LoginCounter> counters;
+    for (const LoginLimit& limit : limits) {
+      CS_ASSIGN_OR_RETURN(
+          CachedStatement query,
+          db_.Cached("SELECT window_start, attempts FROM login_attempts WHERE key = ?1"));
+      query->Bind(1, limit.key);
+      CS_ASSIGN_OR_RETURN(const bool row, query->Step());
+      std::optional<LoginCounter> stored;
+      if (row) stored = LoginCounter{query->ColumnInt64(0), query->ColumnInt64(1)};
+      const LoginAttemptDecision decision = DecideLoginAttempt(stored, limit.limit, now, window_ms);
+      if (decision.wait_s > 0) return decision.wait_s;  // none counted
+      counters.push_back(decision.counter);
+    }
+    for (size_t i = 0; i < limits.size(); ++i) {
+      CS_ASSIGN_OR_RETURN(
+          CachedStatement upsert,
+          db_.Cached("INSERT INTO login_attempts (key, window_start, attempts) VALUES (?1, ?2, ?3) "
+                     "ON CONFLICT (key) DO UPDATE SET window_start = excluded.window_start, "
+                     "attempts = excluded.attempts"));
+      upsert->Bind(1, limits[i].key)
+          .Bind(2, counters[i].window_start_ms)
+          .Bind(3, counters[i].count);
+      CS_RETURN_IF_ERROR(upsert->Run());
+    }
+    return int64_t{0};
+  });
+}
+
+base::Status SqliteAccountStore::RefundLoginAttempt(std::string_view key) {
+  return InTransaction(db_, kWrite, [&]() -> base::Status {
+    CS_ASSIGN_OR_RETURN(CachedStatement update,
+                        db_.Cached("UPDATE login_attempts SET attempts = attempts - 1 "
+                                   "WHERE key = ?1 AND attempts > 0"));
+    update->Bind(1, key);
+    return update->Run();
+  });
+}
+
+base::Status SqliteAccountStore::ForgetLoginAttempts(std::string_view key) {
+  return InTransaction(db_, kWrite, [&]() -> base::Status {
+    CS_ASSIGN_OR_RETURN(CachedStatement erase,
+                        db_.Cached("DELETE FROM login_attempts WHERE key = ?1"));
+    erase->Bind(1, key);
+    return erase->Run();
+  });
+}
+
 }  // namespace contactsync::store::sqlite
 
 namespace contactsync::store {

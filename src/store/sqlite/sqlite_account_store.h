@@ -45,6 +45,11 @@ class SqliteAccountStore final : public AccountStore {
   base::Status TouchApiToken(int64_t id) override;
   base::Status DeleteApiToken(int64_t user_id, int64_t id) override;
 
+  base::Result<int64_t> ReserveLoginAttempts(const std::vector<LoginLimit>& limits,
+                                             int64_t window_s) override;
+  base::Status RefundLoginAttempt(std::string_view key) override;
+  base::Status ForgetLoginAttempts(std::string_view key) override;
+
  private:
   SqliteAccountStore(Database db, const base::Clock& clock) : db_(std::move(db)), clock_(clock) {}
 
