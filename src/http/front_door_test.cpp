@@ -117,23 +117,14 @@ class FrontDoorTest : public ::testing::Test {
  protected:
   void StartServer(const std::function<void(ServerOptions&)>& customize = {}) {
     location_ = app::ResolveLocation(dir_.path(), "").value();
-    ServerOptions options;
-    options.port = 0;
-    options.store.url = location_.store_url;
-    options.key_path = location_.key_path;
-    options.data_dir = location_.data_dir;
-    options.sqlite_dirs = {sources_.path()};
-    if (customize) customize(options);
-    auto server = Server::Create(std::move(options));
-    ASSERT_TRUE(server.ok()) << server.status().ToString();
-    server_ = std::move(server).value();
-    ASSERT_TRUE(server_->Start().ok());
+    server_ = StartAnotherServer(customize);
+    ASSERT_NE(server_, nullptr);
   }
 
   std::string HostPort() const { return fmt::format("127.0.0.1:{}", server_->port()); }
 
-  // Another server on the same data directory and store, as a second host behind one address
-  // would be (issue 14).
+  // A server on the data directory and store of StartServer(); called again, another one, as
+  // a second host behind one address would be (issue 14).
   std::unique_ptr<Server> StartAnotherServer(
       const std::function<void(ServerOptions&)>& customize = {}) {
     ServerOptions options;
