@@ -21,43 +21,15 @@
 
 #include "base/clock.h"
 #include "store/account_store.h"
+#include "store/interface_conformance.h"
 #include "store/store_test_util.h"
 
 namespace contactsync::store::testing {
 
-struct AccountStoreFactory {
-  std::string name;  // a test-name suffix: letters, digits, '_'
-  // A fresh, empty store reading time from `clock` (which outlives it).
-  std::function<std::unique_ptr<AccountStore>(const base::Clock& clock)> make;
-  // Why the backend cannot be tested here (its server is missing), or "": the tests are then
-  // skipped. Unset for a backend that is always there.
-  std::function<std::string()> unavailable;
-};
+using AccountStoreFactory = InterfaceFactory<AccountStore>;
 
-inline void PrintTo(const AccountStoreFactory& factory, std::ostream* out) { *out << factory.name; }
-
-inline std::string AccountStoreFactoryName(
-    const ::testing::TestParamInfo<AccountStoreFactory>& info) {
-  return info.param.name;
-}
-
-class AccountStoreConformance : public ::testing::TestWithParam<AccountStoreFactory> {
+class AccountStoreConformance : public InterfaceConformance<AccountStore> {
  protected:
-  using ErrorCode = base::ErrorCode;
-
-  // 2026-01-01T00:00:00Z
-  static constexpr std::chrono::seconds kStart{1767225600};
-  static constexpr std::string_view kStartText = "2026-01-01T00:00:00Z";
-
-  void SetUp() override {
-    if (GetParam().unavailable) {
-      const std::string reason = GetParam().unavailable();
-      if (!reason.empty()) GTEST_SKIP() << reason;
-    }
-    store_ = GetParam().make(clock_);
-    ASSERT_NE(store_, nullptr);
-  }
-
   static SessionRecord Session(std::string id_hash, int64_t user_id, int64_t created_unix,
                                int64_t last_seen_unix) {
     SessionRecord session;
@@ -68,9 +40,6 @@ class AccountStoreConformance : public ::testing::TestWithParam<AccountStoreFact
     session.last_seen_unix = last_seen_unix;
     return session;
   }
-
-  base::FakeClock clock_{base::TimePoint(kStart)};
-  std::unique_ptr<AccountStore> store_;
 };
 
 // ---------------------------------------------------------------- users

@@ -1,9 +1,10 @@
 #pragma once
 
 // The behaviour every ConnectionStore must have (connection_store.h): saved
-// connections kept as given, sealed password bytes intact.
-// Instantiated per backend in store_conformance_test.cpp (see
-// store_conformance_fixture.h). Include in exactly one .cpp file per test
+// connections kept as given, sealed password bytes intact. The interface
+// stands alone, so a backend gives a factory of it alone
+// (interface_conformance.h); instantiated per backend in
+// store_conformance_test.cpp. Include in exactly one .cpp file per test
 // binary: it defines the tests.
 
 #include <gmock/gmock.h>
@@ -13,11 +14,14 @@
 #include <vector>
 
 #include "base/status.h"
-#include "store/store_conformance_fixture.h"
+#include "store/connection_store.h"
+#include "store/interface_conformance.h"
 
 namespace contactsync::store::testing {
 
-class ConnectionStoreConformance : public StoreConformance {};
+using ConnectionStoreFactory = InterfaceFactory<ConnectionStore>;
+
+class ConnectionStoreConformance : public InterfaceConformance<ConnectionStore> {};
 
 inline ConnectionRecord ConnectionNamed(std::string name, std::string sealed = "") {
   ConnectionRecord record;

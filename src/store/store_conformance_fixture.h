@@ -6,11 +6,12 @@
 //
 //   list_store_conformance.h        ListStoreConformance
 //   contact_store_conformance.h     ContactStoreConformance
-//   connection_store_conformance.h  ConnectionStoreConformance
 //   sync_store_conformance.h        SyncStoreConformance
 //   mail_store_conformance.h        MailStoreConformance
-//   account_store_conformance.h     AccountStoreConformance (its own factory:
-//                                   AccountStore stands apart from Store)
+// and, on interface_conformance.h (a factory of the interface alone, because
+// their tests use nothing else):
+//   connection_store_conformance.h  ConnectionStoreConformance
+//   account_store_conformance.h     AccountStoreConformance
 //
 // A backend instantiates every suite with its factory (the factory returns a
 // fresh, empty store that reads time from the given clock, the fixture's

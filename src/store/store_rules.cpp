@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include <nlohmann/json.hpp>
+
 #include "base/text.h"
 #include "model/email.h"
 
@@ -197,6 +199,31 @@ base::Status Excluded(std::string_view email, std::string_view list_name,
                       std::string_view pattern) {
   return base::FailedPrecondition(
       fmt::format("{} is excluded from list '{}' by pattern '{}'", email, list_name, pattern));
+}
+
+base::Status ConnectionNameTaken(std::string_view name) {
+  return base::AlreadyExists(
+      fmt::format("a connection named '{}' already exists", base::Printable(name)));
+}
+
+base::Result<ConnectionRecord> ValidateNewConnectionRecord(const ConnectionRecord& input) {
+  CS_ASSIGN_OR_RETURN(ConnectionRecord record, ValidateConnectionRecord(input));
+  if (record.owner_id.empty()) return base::InvalidArgument("connection owner id is missing");
+  return record;
+}
+
+std::string AllowedFunctionsToJson(const std::vector<std::string>& names) {
+  return nlohmann::json(names).dump();
+}
+
+std::vector<std::string> AllowedFunctionsFromJson(std::string_view text) {
+  std::vector<std::string> names;
+  const nlohmann::json array = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!array.is_array()) return names;
+  for (const nlohmann::json& name : array) {
+    if (name.is_string()) names.push_back(name.get<std::string>());
+  }
+  return names;
 }
 
 // ---- Accounts ----

@@ -33,6 +33,15 @@ base::Result<ConnectionRecord> ValidateConnectionRecord(const ConnectionRecord& 
 
 // "connection 'X' does not exist"
 base::Status ConnectionNotFound(std::string_view name);
+// "a connection named 'NAME' already exists"
+base::Status ConnectionNameTaken(std::string_view name);
+// ValidateConnectionRecord, and an owner id (a new connection's password is sealed for it).
+base::Result<ConnectionRecord> ValidateNewConnectionRecord(const ConnectionRecord& record);
+
+// A connection's allowed functions as the stores keep them, a JSON array of names, and back
+// (anything but strings in a stored array is skipped rather than trusted).
+std::string AllowedFunctionsToJson(const std::vector<std::string>& names);
+std::vector<std::string> AllowedFunctionsFromJson(std::string_view text);
 
 // A list name as the user typed it, trimmed; for look-ups.
 std::string ListNameForLookup(std::string_view name);

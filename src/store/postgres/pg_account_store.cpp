@@ -42,8 +42,7 @@ std::string Sql(std::string_view columns, std::string_view rest) {
 
 base::Result<std::unique_ptr<PgAccountStore>> PgAccountStore::Open(std::string_view url,
                                                                    const base::Clock& clock) {
-  CS_ASSIGN_OR_RETURN(Database db, Database::Open(url));
-  CS_RETURN_IF_ERROR(ApplyMigrations(db, Migrations()));
+  CS_ASSIGN_OR_RETURN(Database db, OpenMigrated(url));
   return std::unique_ptr<PgAccountStore>(new PgAccountStore(std::move(db), clock));
 }
 

@@ -88,6 +88,17 @@ int64_t Rows::Int64(int row, int column) const {
   return value;
 }
 
+std::string Rows::Bytea(int row, int column) const {
+  if (IsNull(row, column)) return "";
+  size_t length = 0;
+  unsigned char* bytes = PQunescapeBytea(
+      reinterpret_cast<const unsigned char*>(PQgetvalue(result_.get(), row, column)), &length);
+  if (bytes == nullptr) return "";
+  std::string out(reinterpret_cast<const char*>(bytes), length);
+  PQfreemem(bytes);
+  return out;
+}
+
 int64_t Rows::Affected() const {
   const char* text = PQcmdTuples(result_.get());
   int64_t value = 0;
@@ -147,8 +158,14 @@ base::Result<Rows> Database::Exec(std::string_view sql, const std::vector<Param>
   }
   std::vector<std::string> texts(params.size());
   std::vector<const char*> values(params.size(), nullptr);
+  std::vector<int> lengths(params.size(), 0);
+  std::vector<int> formats(params.size(), 0);
   for (size_t i = 0; i < params.size(); ++i) {
-    if (const auto* number = std::get_if<int64_t>(&params[i])) {
+    if (const auto* bytes = std::get_if<Bytes>(&params[i])) {
+      texts[i] = std::string(bytes->data);
+      lengths[i] = static_cast<int>(texts[i].size());
+      formats[i] = 1;  // binary: the bytes as they are
+    } else if (const auto* number = std::get_if<int64_t>(&params[i])) {
       texts[i] = std::to_string(*number);
     } else if (const auto* text = std::get_if<std::string_view>(&params[i])) {
       // Text parameters travel NUL-terminated: a NUL inside would cut the value short.
@@ -164,7 +181,7 @@ base::Result<Rows> Database::Exec(std::string_view sql, const std::vector<Param>
   const std::string statement(sql);
   pg::ResultHandle result(PQexecParams(conn_.get(), statement.c_str(),
                                        static_cast<int>(params.size()), nullptr, values.data(),
-                                       nullptr, nullptr, 0));
+                                       lengths.data(), formats.data(), 0));
   const ExecStatusType status = result ? PQresultStatus(result.get()) : PGRES_FATAL_ERROR;
   if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) return Failure(result.get());
   return Rows(std::move(result));

@@ -38,9 +38,14 @@ namespace contactsync::store::postgres {
 // URL, which may hold the password).
 base::Result<std::string> DescribeStoreUrl(std::string_view url);
 
-// A statement parameter: SQL NULL, an integer or text (sent as text; the server converts it
-// to the column's type).
-using Param = std::variant<std::nullptr_t, int64_t, std::string_view>;
+// Bytes for a bytea column, sent as they are (binary format): they may hold NUL.
+struct Bytes {
+  std::string_view data;
+};
+
+// A statement parameter: SQL NULL, an integer, text (sent as text; the server converts it to
+// the column's type) or bytes.
+using Param = std::variant<std::nullptr_t, int64_t, std::string_view, Bytes>;
 
 // The rows of one statement.
 class Rows {
@@ -53,6 +58,10 @@ class Rows {
   std::string_view Text(int row, int column) const;
   // The cell as an integer (0 for NULL); the column must be an integer type.
   int64_t Int64(int row, int column) const;
+  // A boolean cell ("t").
+  bool Bool(int row, int column) const { return Text(row, column) == "t"; }
+  // A bytea cell's bytes ("" for NULL).
+  std::string Bytea(int row, int column) const;
   // The number of rows an INSERT, UPDATE or DELETE changed.
   int64_t Affected() const;
 

@@ -349,4 +349,10 @@ base::Status ApplyMigrations(Database& db, std::span<const Migration> migrations
   return base::Status::Ok();
 }
 
+base::Result<Database> OpenMigrated(std::string_view url) {
+  CS_ASSIGN_OR_RETURN(Database db, Database::Open(url));
+  CS_RETURN_IF_ERROR(ApplyMigrations(db, Migrations()));
+  return db;
+}
+
 }  // namespace contactsync::store::postgres

@@ -40,4 +40,8 @@ base::Result<int> CurrentSchemaVersion(Database& db);
 // when the store is newer than the newest of `migrations`.
 base::Status ApplyMigrations(Database& db, std::span<const Migration> migrations);
 
+// A session on the store at `url` with every migration of this build applied: how each of
+// the store's classes opens it.
+base::Result<Database> OpenMigrated(std::string_view url);
+
 }  // namespace contactsync::store::postgres

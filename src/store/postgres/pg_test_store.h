@@ -21,6 +21,7 @@
 
 #include "base/clock.h"
 #include "store/postgres/pg_account_store.h"
+#include "store/postgres/pg_connection_store.h"
 #include "store/postgres/pg_database.h"
 
 namespace contactsync::store::postgres::testing {
@@ -111,11 +112,13 @@ class TempSchemas {
   std::vector<std::string> names_;
 };
 
-// A PgAccountStore on a fresh schema, for the account store conformance suite.
-inline std::unique_ptr<AccountStore> MakeTempPgAccountStore(const base::Clock& clock) {
+// `Backend` (PgAccountStore, PgConnectionStore) on a fresh schema, as its `Interface`, for a
+// conformance suite's factory.
+template <typename Backend, typename Interface>
+std::unique_ptr<Interface> OpenOnTempSchema(const base::Clock& clock) {
   const std::string url = TempSchemas::NewUrl();
   if (url.empty()) return nullptr;
-  auto store = PgAccountStore::Open(url, clock);
+  auto store = Backend::Open(url, clock);
   if (!store.ok()) {
     ADD_FAILURE() << store.status().ToString();
     return nullptr;

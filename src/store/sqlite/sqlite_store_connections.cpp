@@ -2,8 +2,6 @@
 
 #include <fmt/format.h>
 
-#include <nlohmann/json.hpp>
-
 #include "base/text.h"
 #include "store/sqlite/sqlite_queries.h"
 #include "store/sqlite/sqlite_store.h"
@@ -18,23 +16,6 @@ constexpr std::string_view kConnectionColumns =
     "tls_mode, tls_ca_file, connect_timeout_s, query_timeout_s, created_at, updated_at, "
     "allowed_functions, allow_custom_query_with_privileged_account "
     "FROM connections";
-
-// The allowed functions as the column keeps them: a JSON array of names.
-std::string FunctionsToJson(const std::vector<std::string>& names) {
-  return nlohmann::json(names).dump();
-}
-
-// The column's CHECK keeps it an array; anything but strings in it is skipped
-// rather than trusted.
-std::vector<std::string> FunctionsFromJson(const std::string& text) {
-  std::vector<std::string> names;
-  const nlohmann::json array = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (!array.is_array()) return names;
-  for (const nlohmann::json& name : array) {
-    if (name.is_string()) names.push_back(name.get<std::string>());
-  }
-  return names;
-}
 
 ConnectionRecord ReadConnection(const Statement& row) {
   ConnectionRecord record;
@@ -53,7 +34,7 @@ ConnectionRecord ReadConnection(const Statement& row) {
   record.query_timeout_s = static_cast<int>(row.ColumnInt64(12));
   record.created_at = ShownTime(row, 13);
   record.updated_at = ShownTime(row, 14);
-  record.allowed_functions = FunctionsFromJson(row.ColumnText(15));
+  record.allowed_functions = AllowedFunctionsFromJson(row.ColumnText(15));
   record.allow_custom_query_with_privileged_account = row.ColumnInt64(16) != 0;
   return record;
 }
@@ -70,13 +51,11 @@ base::Result<std::optional<ConnectionRecord>> FindConnection(Database& db, std::
 }  // namespace
 
 base::Result<ConnectionRecord> SqliteStore::CreateConnection(const ConnectionRecord& input) {
-  CS_ASSIGN_OR_RETURN(ConnectionRecord record, ValidateConnectionRecord(input));
-  if (record.owner_id.empty()) return base::InvalidArgument("connection owner id is missing");
+  CS_ASSIGN_OR_RETURN(ConnectionRecord record, ValidateNewConnectionRecord(input));
   return InTransaction(db_, TransactionKind::kWrite, [&]() -> base::Result<ConnectionRecord> {
     CS_ASSIGN_OR_RETURN(const auto existing, FindConnection(db_, record.name));
     if (existing) {
-      return base::AlreadyExists(
-          fmt::format("a connection named '{}' already exists", base::Printable(record.name)));
+      return ConnectionNameTaken(record.name);
     }
     const int64_t now = NowMillis();
     record.created_at = record.updated_at = base::FormatUnixMillis(now);
@@ -102,7 +81,7 @@ base::Result<ConnectionRecord> SqliteStore::CreateConnection(const ConnectionRec
         .Bind(12, int64_t{record.query_timeout_s})
         .Bind(13, now)
         .Bind(14, now)
-        .Bind(15, FunctionsToJson(record.allowed_functions))
+        .Bind(15, AllowedFunctionsToJson(record.allowed_functions))
         .Bind(16, int64_t{record.allow_custom_query_with_privileged_account ? 1 : 0});
     CS_RETURN_IF_ERROR(insert->Run());
     record.id = db_.LastInsertRowId();
@@ -139,7 +118,7 @@ base::Result<ConnectionRecord> SqliteStore::UpdateConnection(const ConnectionRec
         .Bind(10, int64_t{record.connect_timeout_s})
         .Bind(11, int64_t{record.query_timeout_s})
         .Bind(12, now)
-        .Bind(13, FunctionsToJson(record.allowed_functions))
+        .Bind(13, AllowedFunctionsToJson(record.allowed_functions))
         .Bind(14, int64_t{record.allow_custom_query_with_privileged_account ? 1 : 0});
     CS_RETURN_IF_ERROR(update->Run());
     return record;

@@ -60,10 +60,6 @@ inline std::unique_ptr<Store> MakeTempSqliteStore(const base::Clock& clock) {
   return OpenOnTempFile<SqliteStore, Store>(clock);
 }
 
-inline std::unique_ptr<AccountStore> MakeTempSqliteAccountStore(const base::Clock& clock) {
-  return OpenOnTempFile<SqliteAccountStore, AccountStore>(clock);
-}
-
 // The rows of `sql` on a raw connection, as "a|b|c" lines (NULL for a null).
 inline std::vector<std::string> Rows(Database& db, const std::string& sql) {
   std::vector<std::string> rows;
