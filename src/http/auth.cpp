@@ -179,9 +179,13 @@ base::Result<Principal> Authenticator::Authenticate(const httplib::Request& req,
   }
   // One write a minute at most per session, not one per request: the idle
   // timeout is coarse anyway, and many concurrent readers must not queue on
-  // the store's write lock.
+  // the store's write lock. Best effort: a store busy past its timeout with
+  // another writer's long transaction must not fail the request of a valid
+  // session, and a touch missed only lets the session expire sooner, never
+  // later (the next request touches it again).
   if (now - session->last_seen_unix >= 60) {
-    CS_RETURN_IF_ERROR(accounts.TouchSession(hash, now));
+    const base::Status touched = accounts.TouchSession(hash, now);
+    if (!touched.ok() && touched.code() != base::ErrorCode::kUnavailable) return touched;
   }
   Principal who;
   who.user_id = session->user_id;

@@ -34,7 +34,10 @@
 #include "http/server.h"
 #include "secrets/secret_box.h"
 #include "store/account_store.h"
+#include "store/sqlite/sqlite_handle.h"
+#include "store/sqlite/sqlite_test_store.h"
 #include "store/store.h"
+#include "store/store_url.h"
 #include "support/process.h"
 #include "sync/demo_source.h"
 
@@ -488,6 +491,31 @@ TEST_F(FrontDoorTest, TwoServersOnOneStoreActAsOne) {
   EXPECT_EQ(SendTo(b, "DELETE", "/api/v1/session", "", session).status, 200);
   EXPECT_EQ(SendTo(a, "GET", "/api/v1/session", "", session).status, 401);
   other->Stop();
+}
+
+// --- A busy store ---
+
+// A session whose once-a-minute touch meets a store that another writer holds longer than the
+// busy timeout (a sync's commit, a backup) still reads: the touch waits for the next request,
+// the request does not fail.
+TEST_F(FrontDoorTest, AReadOfAValidSessionSucceedsWhileAnotherWriterHoldsTheStore) {
+  StartServer([](ServerOptions& options) { options.store.busy_timeout_ms = 300; });
+  const auto [cookie, csrf] = SetUpAdmin();
+  const std::string path = store::ParseStoreUrl(location_.store_url).value().path;
+  auto other = store::sqlite::Database::Open(path, 300);
+  ASSERT_TRUE(other.ok()) << other.status().ToString();
+  // Last seen two minutes ago: this request touches the session.
+  ASSERT_TRUE(other->Exec("UPDATE sessions SET last_seen_unix = last_seen_unix - 120").ok());
+  ASSERT_TRUE(other->Exec("BEGIN IMMEDIATE").ok());
+  const Reply lists = Send("GET", "/api/v1/lists", "", {{"Cookie", cookie}});
+  EXPECT_EQ(lists.status, 200) << lists.body.dump();
+  ASSERT_TRUE(other->Exec("ROLLBACK").ok());
+  // The store free again, the next request touches it.
+  EXPECT_EQ(Send("GET", "/api/v1/lists", "", {{"Cookie", cookie}}).status, 200);
+  EXPECT_THAT(store::sqlite::testing::Rows(*other,
+                                           "SELECT count(*) FROM sessions WHERE last_seen_unix >= "
+                                           "CAST(strftime('%s', 'now') AS INTEGER) - 5"),
+              ::testing::ElementsAre("1"));
 }
 
 // --- SQLite sources ---
