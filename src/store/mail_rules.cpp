@@ -52,6 +52,11 @@ base::Result<int64_t> AutoresponderDueTime(int64_t now_unix_ms, int64_t delay_s)
   return now_unix_ms + delay_s * 1000;
 }
 
+std::string ShownNextDueTime(int64_t due_unix_ms) {
+  const int64_t into_second = ((due_unix_ms % 1000) + 1000) % 1000;
+  return base::FormatUnixMillis(into_second == 0 ? due_unix_ms : due_unix_ms + 1000 - into_second);
+}
+
 std::string NewIdempotencyKey() {
   // Seeded once from the system's entropy, as SQLite's randomblob() is:
   // the key must be unique, not secret (it is in every Message-ID), and a

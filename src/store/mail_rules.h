@@ -47,6 +47,11 @@ MailForChange DecideMailForChange(std::optional<SubscriptionStatus> from, Subscr
 // times) plus `delay_s` seconds; InvalidArgument for a delay out of range.
 base::Result<int64_t> AutoresponderDueTime(int64_t now_unix_ms, int64_t delay_s);
 
+// The earliest due time of the outbox as NextDueTime shows it: rounded up to the
+// second the interface shows. A message due at 12:00:00.500 is not due at
+// 12:00:00, and a sender that woke then would find nothing to claim.
+std::string ShownNextDueTime(int64_t due_unix_ms);
+
 // A fresh random idempotency key: 32 lower-case hex digits (128 bits). Random
 // rather than derived from the ids: the same contact may leave and re-enter a
 // list, and each entry deserves its own message.

@@ -95,6 +95,14 @@ TEST(AutoresponderDueTimeTest, RefusesADelayOutOfRange) {
                        "out of range"));
 }
 
+TEST(ShownNextDueTimeTest, RoundsUpToTheSecondTheInterfaceShows) {
+  const int64_t second = base::ParseIso8601Utc("2026-12-07T12:00:00Z").value();
+  EXPECT_EQ(ShownNextDueTime(second), "2026-12-07T12:00:00Z");
+  EXPECT_EQ(ShownNextDueTime(second + 1), "2026-12-07T12:00:01Z");
+  EXPECT_EQ(ShownNextDueTime(second + 500), "2026-12-07T12:00:01Z");
+  EXPECT_EQ(ShownNextDueTime(second + 999), "2026-12-07T12:00:01Z");
+}
+
 TEST(NewIdempotencyKeyTest, ThirtyTwoLowerCaseHexDigitsEachTimeNew) {
   std::set<std::string> seen;
   for (int i = 0; i < 10000; ++i) {

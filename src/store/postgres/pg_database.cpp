@@ -108,8 +108,8 @@ int64_t Rows::Affected() const {
 
 base::Result<Database> Database::Open(std::string_view url, int connect_timeout_s) {
   CS_ASSIGN_OR_RETURN(std::string description, DescribeStoreUrl(url));
-  if (!base::AsciiLower(url).starts_with("postgresql://") &&
-      !base::AsciiLower(url).starts_with("postgres://")) {
+  const std::string lower = base::AsciiLower(url);
+  if (!lower.starts_with("postgresql://") && !lower.starts_with("postgres://")) {
     return base::InvalidArgument("a PostgreSQL store URL starts with postgresql://");
   }
   const std::string url_text(url);

@@ -542,11 +542,7 @@ base::Result<std::optional<std::string>> SqliteStore::NextDueTime() {
         db_.Cached("SELECT min(next_attempt_at) FROM mail_outbox WHERE state = 'queued'"));
     CS_ASSIGN_OR_RETURN(const bool row, query->Step());
     if (!row || query->ColumnIsNull(0)) return std::optional<std::string>();
-    // Rounded up to the second the interface shows: a message due at 12:00:00.500 is not due
-    // at 12:00:00, and a sender that woke then would find nothing to claim.
-    const int64_t due_ms = query->ColumnInt64(0);
-    return std::optional<std::string>(
-        base::FormatUnixMillis(due_ms + (1000 - due_ms % 1000) % 1000));
+    return std::optional<std::string>(ShownNextDueTime(query->ColumnInt64(0)));
   });
 }
 
