@@ -16,12 +16,15 @@ endfunction()
 # beside the code they test as foo_test.cpp. USES_BINARY tests run the built
 # `contactsync` program and get its path as CONTACTSYNC_BINARY. SERIAL tests
 # never run beside another test (ctest RUN_SERIAL): for assertions on a shared
-# server's global counters, which any concurrent test would move.
+# server's global counters, which any concurrent test would move. BOTH_STORES
+# tests run twice: on the SQLite store, and with CONTACTSYNC_TEST_STORE=postgresql
+# on the PostgreSQL test server (names ending in /postgresql_store;
+# store/test_store.h).
 function(contactsync_test name)
   if(NOT CONTACTSYNC_BUILD_TESTS)
     return()
   endif()
-  cmake_parse_arguments(ARG "USES_BINARY;SERIAL" "" "SOURCES;DEPS" ${ARGN})
+  cmake_parse_arguments(ARG "USES_BINARY;SERIAL;BOTH_STORES" "" "SOURCES;DEPS" ${ARGN})
   add_executable(${name} ${ARG_SOURCES})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gmock GTest::gtest_main)
   target_compile_definitions(${name} PRIVATE CONTACTSYNC_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
@@ -35,4 +38,10 @@ function(contactsync_test name)
   endif()
   gtest_discover_tests(${name} NO_PRETTY_VALUES DISCOVERY_TIMEOUT 60
                        PROPERTIES TIMEOUT 300 RUN_SERIAL ${serial})
+  if(ARG_BOTH_STORES)
+    gtest_discover_tests(${name} NO_PRETTY_VALUES DISCOVERY_TIMEOUT 60
+                         TEST_SUFFIX "/postgresql_store"
+                         PROPERTIES TIMEOUT 300 RUN_SERIAL ${serial}
+                                    ENVIRONMENT "CONTACTSYNC_TEST_STORE=postgresql")
+  endif()
 endfunction()

@@ -16,10 +16,12 @@ std::string Env(const char* name) {
 base::Result<Location> ResolveLocation(const std::string& data_dir_flag,
                                        const std::string& store_flag) {
   namespace fs = std::filesystem;
-  if (!store_flag.empty()) {
-    Location location{"", store_flag, ""};
+  std::string store_url = store_flag;
+  if (store_url.empty() && data_dir_flag.empty()) store_url = Env("CONTACTSYNC_STORE");
+  if (!store_url.empty()) {
+    Location location{"", store_url, ""};
     // A SQLite store keeps its key beside its file.
-    std::string_view path = store_flag;
+    std::string_view path = store_url;
     if (path.starts_with("sqlite://")) {
       path.remove_prefix(9);
     } else if (path.starts_with("sqlite:")) {

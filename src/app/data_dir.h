@@ -3,10 +3,11 @@
 // Where contactsync keeps its data, decided once for every face.
 //
 // Precedence: an explicit --store URL, else an explicit --data-dir, else
+// $CONTACTSYNC_STORE (a store URL: how every server and worker of a scaled-out
+// install names its PostgreSQL store, docs/scale-out.md), else
 // $CONTACTSYNC_DATA_DIR, else $XDG_DATA_HOME/contactsync, else
 // $HOME/.local/share/contactsync. The SQLite store is `contactsync.db` inside
-// the data directory; later the secret key file and mail outbox state live
-// beside it.
+// the data directory, with the secret key file beside it.
 
 #include <optional>
 #include <string>
@@ -20,7 +21,8 @@ struct Location {
   std::string store_url;  // what store::OpenStore receives
   // The secret key file (secrets::SecretBox): in the data directory, or
   // beside the store file when --store names a SQLite file. Empty when
-  // neither applies; then $CONTACTSYNC_SECRET_KEY must be set.
+  // neither applies (a PostgreSQL store: every host needs the same key); then
+  // $CONTACTSYNC_SECRET_KEY must be set.
   std::string key_path;
 };
 

@@ -48,18 +48,24 @@ void Output::Table(const std::vector<std::string>& header,
 
 base::Result<store::Store*> CommandContext::Store() {
   if (store_) return store_.get();
+  CS_ASSIGN_OR_RETURN(const store::StoreOptions store_options, StoreOptions());
+  CS_ASSIGN_OR_RETURN(store_, store::OpenStore(store_options));
+  return store_.get();
+}
+
+base::Result<store::StoreOptions> CommandContext::StoreOptions() const {
   CS_ASSIGN_OR_RETURN(app::Location location,
                       app::ResolveLocation(options.data_dir, options.store_url));
   store::StoreOptions store_options;
   store_options.url = location.store_url;
-  CS_ASSIGN_OR_RETURN(store_, store::OpenStore(store_options));
-  return store_.get();
+  return store_options;
 }
 
 base::Result<std::string> CommandContext::DataDirOrUrl() const {
   CS_ASSIGN_OR_RETURN(app::Location location,
                       app::ResolveLocation(options.data_dir, options.store_url));
-  return location.data_dir.empty() ? location.store_url : location.data_dir;
+  if (!location.data_dir.empty()) return location.data_dir;
+  return store::DescribeStoreLocation(location.store_url);  // never a password
 }
 
 base::Result<app::Connections*> CommandContext::Connections() {

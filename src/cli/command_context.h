@@ -62,6 +62,8 @@ class CommandContext {
 
   // Opens the store on first call (applying migrations) and keeps it.
   base::Result<store::Store*> Store();
+  // How to open another instance of that store (one per thread).
+  base::Result<store::StoreOptions> StoreOptions() const;
 
   // Where the store lives, for messages (a directory or a URL).
   base::Result<std::string> DataDirOrUrl() const;

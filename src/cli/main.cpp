@@ -47,7 +47,8 @@ int Run(int argc, char** argv) {
   auto* data_dir = app.add_option("--data-dir", ctx.options.data_dir,
                                   "Directory holding the SQLite store (created when missing)");
   app.add_option("--store", ctx.options.store_url,
-                 "Store URL instead of --data-dir (sqlite:///path/file.db)")
+                 "Store URL instead of --data-dir: sqlite:///path/file.db or "
+                 "postgresql://user@host:port/db (default $CONTACTSYNC_STORE)")
       ->excludes(data_dir);
   app.add_flag("--json", ctx.options.json, "Print machine-readable JSON");
 

@@ -14,10 +14,12 @@
 #include <fmt/format.h>
 
 #include "app/data_dir.h"
+#include "app/holder_lease.h"
 #include "app/serve_mail.h"
 #include "cli/command_context.h"
 #include "http/server.h"
 #include "store/account_store.h"
+#include "sync/run_lock.h"
 
 namespace contactsync::cli {
 namespace {
@@ -113,6 +115,9 @@ void AddServeCommand(CLI::App& app, CommandContext& ctx) {
       store_options.url = location.store_url;
       CS_ASSIGN_OR_RETURN(std::unique_ptr<store::AccountStore> accounts,
                           store::OpenAccountStore(store_options));
+      // The runs this server starts hold its lease (app/holder_lease.h) while it serves.
+      CS_ASSIGN_OR_RETURN(std::unique_ptr<app::HolderLease> lease,
+                          app::HolderLease::Start(store_options, sync::CurrentHolder()));
       CS_ASSIGN_OR_RETURN(const int64_t users, accounts->CountUsers());
       Output out = ctx.out();
       if (out.json()) {

@@ -10,7 +10,9 @@
 
 #include <fmt/format.h>
 
+#include "app/holder_lease.h"
 #include "base/text.h"
+#include "sync/run_lock.h"
 
 namespace contactsync::cli {
 namespace {
@@ -102,6 +104,13 @@ base::Result<sync::RunReport> RunWithProgress(CommandContext& ctx,
   // The COUNT(*) estimate only feeds the progress display; with --json there
   // is none, and on a large table the count costs a scan before the read.
   options.estimate_total = !ctx.options.json;
+  // A run holds this process's lease, so that the run is failed on any host if the process is
+  // killed (app/holder_lease.h); a Test takes no lock and needs none.
+  std::unique_ptr<app::HolderLease> lease;
+  if (!dry_run) {
+    CS_ASSIGN_OR_RETURN(const store::StoreOptions store_options, ctx.StoreOptions());
+    CS_ASSIGN_OR_RETURN(lease, app::HolderLease::Start(store_options, sync::CurrentHolder()));
+  }
   return app::ExecuteSync(definition, *connections, *store, *store, options);
 }
 

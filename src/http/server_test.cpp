@@ -1,7 +1,9 @@
 // The HTTP server from outside: a real server on a free loopback port, a
-// real client, a SQLite store in a temp directory, SQLite source files for
-// syncs (and the MariaDB/PostgreSQL test servers where a connection is
-// tested, when they run).
+// real client, the store under test (store/test_store.h: a SQLite file in a
+// temp data directory, or a fresh schema of the PostgreSQL test server with
+// CONTACTSYNC_TEST_STORE=postgresql), SQLite source files for syncs (and the
+// MariaDB/PostgreSQL test servers where a connection is tested, when they
+// run).
 
 #include "http/server.h"
 
@@ -26,6 +28,7 @@
 #include "app/mail_setup.h"
 #include "secrets/secret_box.h"
 #include "store/store.h"
+#include "store/test_store.h"
 #include "support/fake_postgres.h"
 #include "support/process.h"
 #include "support/test_servers.h"
@@ -72,10 +75,20 @@ json ReaderConnection(const std::string& name, const std::string& type,
           {"tls_mode", "disable"}};
 }
 
+// The test's data directory with its secret key file, and the store under
+// test: a SQLite file in that directory, or a fresh PostgreSQL schema (a
+// PostgreSQL store has no directory of its own; the key stays in the data
+// directory all the same).
+app::Location TestLocation(const std::string& data_dir) {
+  return app::Location{data_dir, store::testing::NewTestStoreUrl(data_dir),
+                       data_dir + "/secret.key"};
+}
+
 class HttpTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    location_ = app::ResolveLocation(dir_.path(), "").value();
+    location_ = TestLocation(dir_.path());
+    ASSERT_FALSE(location_.store_url.empty());
     ServerOptions options;
     options.port = 0;
     options.store.url = location_.store_url;
@@ -97,6 +110,14 @@ class HttpTest : public ::testing::Test {
   }
 
   virtual void CustomizeOptions(ServerOptions&) {}
+
+  // `contactsync ARGS...` on the store under test, named by --store (the
+  // commands run here need no secret key).
+  contactsync::testing::ProcessResult RunCli(const std::vector<std::string>& args) const {
+    std::vector<std::string> argv{CONTACTSYNC_BINARY, "--store", location_.store_url};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return contactsync::testing::RunProcess(argv);
+  }
 
   std::string Origin() const { return fmt::format("http://127.0.0.1:{}", server_->port()); }
 
@@ -641,9 +662,7 @@ TEST_F(HttpTest, ASyncCreatedTestedAndRunWithProgressEventsAndMatchingCounts) {
   const Reply csv = As(s, "GET", fmt::format("/api/v1/runs/{}/failures.csv", run_id));
   EXPECT_EQ(csv.Header("Content-Type"), "text/csv; charset=utf-8");
   const std::string csv_file = dir_.path() + "/cli.csv";
-  const auto cli =
-      contactsync::testing::RunProcess({CONTACTSYNC_BINARY, "--data-dir", dir_.path(), "report",
-                                        std::to_string(run_id), "--failures-csv", csv_file});
+  const auto cli = RunCli({"report", std::to_string(run_id), "--failures-csv", csv_file});
   ASSERT_EQ(cli.exit_code, 0) << cli.err;
   std::ifstream in(csv_file, std::ios::binary);
   std::stringstream cli_csv;
@@ -687,8 +706,7 @@ TEST_F(HttpTest, TestingAnUnsavedDefinitionReportsWithoutSavingOrWritingAnything
   EXPECT_EQ(As(s, "GET", "/api/v1/syncs").body, json::array());
   EXPECT_EQ(As(s, "GET", "/api/v1/contacts").body["total"], 0);
   EXPECT_EQ(As(s, "GET", "/api/v1/lists").body[0]["subscriber_count"], 0);
-  const auto runs = contactsync::testing::RunProcess(
-      {CONTACTSYNC_BINARY, "--data-dir", dir_.path(), "--json", "sync", "ls"});
+  const auto runs = RunCli({"--json", "sync", "ls"});
   ASSERT_EQ(runs.exit_code, 0) << runs.err;
   EXPECT_EQ(json::parse(runs.out), json::array());
 

@@ -307,7 +307,7 @@ RowMapper::Outcome RowMapper::Map(const source::Row& row, MappedContact& out,
 std::string RowMapper::EmailAsRead(const source::Row& row) const {
   const source::Value& cell = row[email_column_];
   if (cell.is_null()) return "";
-  if (cell.is_text()) return cell.bytes();
+  if (cell.is_text() && cell.bytes().find('\0') == std::string::npos) return cell.bytes();
   return base::Printable(cell.bytes(), 254);
 }
 

@@ -120,7 +120,8 @@ class RowMapper {
   Outcome Map(const source::Row& row, MappedContact& out, RowFailure& failure) const;
 
   // The email cell as read, for reports: its text, "" for NULL, escaped
-  // bytes for binary or invalid text.
+  // bytes for binary or invalid text, and for text holding a NUL byte (which
+  // no report reader expects, and the PostgreSQL store cannot keep).
   std::string EmailAsRead(const source::Row& row) const;
 
  private:

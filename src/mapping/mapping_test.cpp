@@ -149,6 +149,9 @@ TEST_F(RowMapperTest, GivesStableReasons) {
     EXPECT_FALSE(failure_.message.empty());
   }
   EXPECT_EQ(mapper_->EmailAsRead({Value::Text(" A@x "), Value(), Value(), Value()}), " A@x ");
+  const std::string with_nul("a\0b@x", 6);
+  EXPECT_EQ(mapper_->EmailAsRead({Value::Text(with_nul), Value(), Value(), Value()}).find('\0'),
+            std::string::npos);
 }
 
 TEST(ReasonTest, NamesRoundTrip) {

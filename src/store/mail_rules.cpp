@@ -139,6 +139,28 @@ base::Status NotOnList(std::string_view email, std::string_view list_name) {
       fmt::format("{} is not on the list '{}'", email, base::Printable(list_name)));
 }
 
+LinkSubject SubjectOf(const LinkTarget& target) {
+  return LinkSubject{.email = target.email,
+                     .list_name = target.list.name,
+                     .contact_bounced = target.bounced,
+                     .ever_unsubscribed = target.ever_unsubscribed,
+                     .status = target.status};
+}
+
+base::Result<OutboxState> StoredOutboxState(std::string_view name) {
+  auto state = ParseOutboxState(name);
+  if (!state.ok()) return base::Internal("stored outbox state: " + state.status().message());
+  return *state;
+}
+
+OutboxKind StoredOutboxKind(std::string_view name) {
+  return name == "confirmation" ? OutboxKind::kConfirmation : OutboxKind::kAutoresponder;
+}
+
+base::Status ClaimedMessagePartVanished(std::string_view part) {
+  return base::Internal(fmt::format("claimed message's {} vanished", part));
+}
+
 base::Status LinkContactGone() {
   return base::NotFound("this address is no longer in our contacts");
 }

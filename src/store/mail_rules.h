@@ -17,6 +17,7 @@
 
 #include "base/status.h"
 #include "store/mail_store.h"
+#include "store/store_rules.h"
 
 namespace contactsync::store {
 
@@ -57,7 +58,18 @@ std::string ShownNextDueTime(int64_t due_unix_ms);
 // list, and each entry deserves its own message.
 std::string NewIdempotencyKey();
 
+// ---- Reading the outbox -----------------------------------------------------
+
+// Stored names of the outbox's enums, and back: an unknown state is kInternal (the backends'
+// CHECK constraints make it a bug); a kind other than "confirmation" is an autoresponder's.
+base::Result<OutboxState> StoredOutboxState(std::string_view name);
+OutboxKind StoredOutboxKind(std::string_view name);
+
 // ---- Claiming ----------------------------------------------------------------
+
+// The contact, list or autoresponder (`part`) of a message being claimed is gone within the
+// claim's own transaction: the schema's cascades make that a bug (kInternal).
+base::Status ClaimedMessagePartVanished(std::string_view part);
 
 // Why a due message of `kind` may no longer be sent to its recipient
 // ("not sent: ..."), or nullopt when it may: the contact bounced, is not on
@@ -82,6 +94,19 @@ struct LinkSubject {
   bool ever_unsubscribed = false;
   std::optional<SubscriptionStatus> status;  // nullopt: not on the list
 };
+
+// A contact and list as a backend finds them from a link's ids (or a due message's), with
+// what the link rules look at.
+struct LinkTarget {
+  int64_t contact_id = 0;
+  std::string email;
+  std::string email_key;
+  bool bounced = false;
+  bool ever_unsubscribed = false;
+  ListRef list;
+  std::optional<SubscriptionStatus> status;  // nullopt: not on the list
+};
+LinkSubject SubjectOf(const LinkTarget& target);
 
 // What a link changes; change false: nothing to write.
 struct LinkChange {

@@ -253,6 +253,13 @@ TEST(MailRulesTest, GoneLinkTargets) {
   EXPECT_TRUE(HasError(LinkListGone(), ErrorCode::kNotFound, "this list no longer exists"));
 }
 
+TEST(MailRulesTest, StoredOutboxNames) {
+  EXPECT_EQ(StoredOutboxState("sending").value(), OutboxState::kSending);
+  EXPECT_TRUE(HasError(StoredOutboxState("lost"), ErrorCode::kInternal, "stored outbox state"));
+  EXPECT_EQ(StoredOutboxKind("confirmation"), OutboxKind::kConfirmation);
+  EXPECT_EQ(StoredOutboxKind("autoresponder"), OutboxKind::kAutoresponder);
+}
+
 // ---- Checks --------------------------------------------------------------------
 
 MailSettingsRecord Settings() {

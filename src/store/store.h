@@ -19,6 +19,8 @@
 // thread safety: store_common.h.
 
 #include <memory>
+#include <string>
+#include <string_view>
 
 #include "base/status.h"
 #include "store/connection_store.h"
@@ -42,7 +44,12 @@ class Store : public ListStore,
   virtual base::Result<int> SchemaVersion() = 0;
 };
 
-// Opens (creating when absent) the store and applies pending migrations.
+// Opens (creating when absent) the store at `options.url` (store_url.h) and applies pending
+// migrations (open_store.cpp, module cs_store_open: the one place that knows every backend).
 base::Result<std::unique_ptr<Store>> OpenStore(const StoreOptions& options);
+
+// Where the store at `url` is, for messages and `contactsync init`: a SQLite store's file, a
+// PostgreSQL store's database, host, port and user, never its password.
+base::Result<std::string> DescribeStoreLocation(std::string_view url);
 
 }  // namespace contactsync::store

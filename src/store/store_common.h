@@ -32,8 +32,8 @@ inline constexpr size_t kMaxDescriptionBytes = 4096;  // list descriptions
 inline constexpr size_t kMaxPhoneBytes = 64;
 
 struct StoreOptions {
-  // "sqlite:///abs/path.db", "sqlite:relative.db", or a plain file path.
-  // "postgresql://..." is recognised and refused until that backend exists.
+  // "sqlite:///abs/path.db", "sqlite:relative.db", a plain file path, or
+  // "postgresql://user@host:port/db?sslmode=..." (store_url.h).
   std::string url;
   // How long a write waits for another process's write lock before failing
   // with kUnavailable. Long enough for any single batch, short enough that a

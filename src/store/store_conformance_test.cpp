@@ -17,8 +17,11 @@
 namespace contactsync::store::testing {
 namespace {
 
+// Without a PostgreSQL test server its lines are skipped.
 const auto kBackends =
-    ::testing::Values(StoreFactory{"sqlite", sqlite::testing::MakeTempSqliteStore});
+    ::testing::Values(StoreFactory{"sqlite", sqlite::testing::MakeTempSqliteStore, nullptr},
+                      StoreFactory{"postgresql", postgres::testing::MakeTempPgStore,
+                                   postgres::testing::WhyNoTestServer});
 
 // The suites of the interfaces that stand alone take a factory of that interface alone, so
 // that the PostgreSQL store passes those of the contracts it implements so far (issue 14);

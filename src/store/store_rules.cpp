@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/clock.h"
 #include "base/text.h"
 #include "model/email.h"
 
@@ -77,6 +78,37 @@ base::Result<NewList> ValidateNewList(const NewList& list) {
   return out;
 }
 
+base::Result<int64_t> StoredTime(std::string_view iso) {
+  base::Result<int64_t> unix_ms = base::ParseIso8601Utc(iso);
+  if (!unix_ms.ok()) return unix_ms.status().WithContext("time: ");
+  return unix_ms;
+}
+
+base::Result<SubscriptionStatus> StoredStatus(std::string_view name) {
+  auto status = model::ParseSubscriptionStatus(name);
+  if (!status.ok())
+    return base::Internal("stored subscription status: " + status.status().message());
+  return *status;
+}
+
+base::Result<model::CauseKind> StoredCauseKind(std::string_view name) {
+  auto kind = model::ParseCauseKind(name);
+  if (!kind.ok()) return base::Internal("stored cause: " + kind.status().message());
+  return *kind;
+}
+
+base::Status CheckHolderLease(std::string_view holder, std::chrono::milliseconds lease) {
+  if (holder.empty()) return base::InvalidArgument("the run holder is empty");
+  CS_RETURN_IF_ERROR(base::CheckText("run holder", holder, kMaxNameBytes));
+  if (lease < std::chrono::milliseconds(1) || lease > std::chrono::hours(24)) {
+    return base::InvalidArgument(
+        fmt::format("a holder lease lasts 1 ms to 1 day, not {} ms", lease.count()));
+  }
+  return base::Status::Ok();
+}
+
+bool HolderLeaseExpired(int64_t ends_at_ms, int64_t now_ms) { return ends_at_ms <= now_ms; }
+
 std::string ListNameForLookup(std::string_view name) { return std::string(base::TrimAscii(name)); }
 
 base::Status ListNotFound(std::string_view name) {
@@ -106,6 +138,15 @@ std::string LookupEmailKey(std::string_view email) {
 base::Status ContactNotFound(std::string_view email) {
   return base::NotFound(
       fmt::format("contact {} does not exist", base::Printable(base::TrimAscii(email))));
+}
+
+base::Status ContactIdNotFound(int64_t id) {
+  return base::NotFound(fmt::format("contact {} does not exist", id));
+}
+
+base::Status ContactNotOnList(std::string_view email, std::string_view list_name) {
+  return base::NotFound(
+      fmt::format("contact {} is not on list '{}'", email, base::Printable(list_name)));
 }
 
 base::Status CheckContactText(const ContactInput& input) {
@@ -149,6 +190,18 @@ base::Result<std::vector<std::string>> SearchWords(std::string_view text) {
         fmt::format("search text has {} words; use at most {}", words.size(), kMaxSearchWords));
   }
   return words;
+}
+
+base::Result<std::vector<std::string>> CheckContactFilter(const ContactFilter& filter) {
+  if (filter.limit < 1 || filter.limit > 1000) {
+    return base::InvalidArgument(
+        fmt::format("limit must be between 1 and 1000, not {}", filter.limit));
+  }
+  if (filter.offset < 0) {
+    return base::InvalidArgument(fmt::format("offset must not be negative, not {}", filter.offset));
+  }
+  CS_RETURN_IF_ERROR(base::CheckText("search text", filter.search, kMaxNameBytes));
+  return SearchWords(filter.search);
 }
 
 base::Result<SubscriptionDecision> DecideSubscription(const SubscriptionRequest& request) {
@@ -224,6 +277,63 @@ std::vector<std::string> AllowedFunctionsFromJson(std::string_view text) {
     if (name.is_string()) names.push_back(name.get<std::string>());
   }
   return names;
+}
+
+// ---- Syncs ----
+
+base::Result<std::string> CheckSyncName(std::string_view raw) {
+  std::string name(base::TrimAscii(raw));
+  if (name.empty()) return base::InvalidArgument("sync name is blank");
+  CS_RETURN_IF_ERROR(base::CheckText("sync name", name, kMaxNameBytes));
+  for (const char c : name) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte == 0x7f) {
+      return base::InvalidArgument(
+          fmt::format("sync name '{}' contains a control character", base::Printable(name)));
+    }
+  }
+  return name;
+}
+
+base::Status CheckSyncDefinition(std::string_view definition_json) {
+  return base::CheckText("sync definition", definition_json, kMaxSyncDefinitionBytes);
+}
+
+base::Status CheckRunStart(std::string_view started_by, std::string_view holder) {
+  CS_RETURN_IF_ERROR(base::CheckText("started by", started_by, kMaxNameBytes));
+  return base::CheckText("run holder", holder, kMaxNameBytes);
+}
+
+base::Status CheckRunFinish(const RunRecord& run) {
+  if (run.state == RunState::kRunning) {
+    return base::InvalidArgument("a run cannot finish in state running");
+  }
+  return base::Status::Ok();
+}
+
+base::Status SyncNotFound(std::string_view name) {
+  return base::NotFound(fmt::format("sync '{}' does not exist", base::Printable(name)));
+}
+
+base::Status SyncNameTaken(std::string_view name) {
+  return base::AlreadyExists(
+      fmt::format("a sync named '{}' already exists", base::Printable(name)));
+}
+
+base::Status RunNotFound(int64_t id) {
+  return base::NotFound(fmt::format("run {} does not exist", id));
+}
+
+base::Status AlreadyRunning(const RunRecord& run) {
+  return base::FailedPrecondition(fmt::format(
+      "sync '{}' is already running (run {}, started {} by {}); wait for it to "
+      "finish or cancel it",
+      base::Printable(run.sync_name), run.id, run.started_at, base::Printable(run.started_by)));
+}
+
+base::Status RunNotRunning(int64_t id) {
+  return base::FailedPrecondition(
+      fmt::format("run {} is not running (it finished or was abandoned)", id));
 }
 
 // ---- Accounts ----

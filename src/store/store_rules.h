@@ -7,6 +7,7 @@
 //
 // Thread safety: pure functions.
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -17,6 +18,7 @@
 #include "store/connection_store.h"
 #include "store/contact_store.h"
 #include "store/list_store.h"
+#include "store/sync_store.h"
 
 namespace contactsync::store {
 
@@ -43,11 +45,43 @@ base::Result<ConnectionRecord> ValidateNewConnectionRecord(const ConnectionRecor
 std::string AllowedFunctionsToJson(const std::vector<std::string>& names);
 std::vector<std::string> AllowedFunctionsFromJson(std::string_view text);
 
+// A time the interface gives (ISO 8601 UTC text) as every backend keeps it: milliseconds since
+// the Unix epoch. kInvalidArgument for text that is not such a time.
+base::Result<int64_t> StoredTime(std::string_view iso);
+
+// Stored names of enums, and back; an unknown stored name is kInternal (the backends' CHECK
+// constraints make it a bug).
+base::Result<SubscriptionStatus> StoredStatus(std::string_view name);
+base::Result<model::CauseKind> StoredCauseKind(std::string_view name);
+
+// The hash of the values a sync wrote for a contact, kept in its subscription to the sync's list.
+struct SyncHash {
+  int64_t sync_id = 0;
+  int64_t hash = 0;
+};
+
+// Holder leases (SyncStore::RenewHolderLease). A lease ends `lease` from now; it has expired
+// once its end is not after now. The message of a run that BeginRun fails because its
+// holder's lease expired.
+base::Status CheckHolderLease(std::string_view holder, std::chrono::milliseconds lease);
+bool HolderLeaseExpired(int64_t ends_at_ms, int64_t now_ms);
+inline constexpr std::string_view kRunLeaseExpiredMessage =
+    "interrupted: the process running it stopped renewing its lease (it was killed, or its "
+    "host was lost); the next run redoes what it had not committed";
+// Leases that ended this long ago are forgotten by the next renewal.
+inline constexpr int64_t kForgetLeasesAfterMs = 24 * 60 * 60 * 1000;
+
 // A list name as the user typed it, trimmed; for look-ups.
 std::string ListNameForLookup(std::string_view name);
 
 // "list 'X' does not exist"
 base::Status ListNotFound(std::string_view name);
+
+// A list as every backend's look-ups find it: its id for the storage, its name for messages.
+struct ListRef {
+  int64_t id = 0;
+  std::string name;
+};
 
 // A field key as the user typed it ("city", "%CITY%", " City ") in its
 // canonical form ("CITY"). Whether such a field exists is the store's
@@ -64,6 +98,10 @@ std::string LookupEmailKey(std::string_view email);
 
 // "contact X does not exist"
 base::Status ContactNotFound(std::string_view email);
+// "contact ID does not exist"
+base::Status ContactIdNotFound(int64_t id);
+// Unsubscribe of a contact that is not on the list: "contact X is not on list 'L'".
+base::Status ContactNotOnList(std::string_view email, std::string_view list_name);
 
 // First name, last name and phone of `input`, when present: valid UTF-8
 // without NUL, within kMaxNameBytes / kMaxPhoneBytes.
@@ -87,6 +125,10 @@ std::string LikeSubstringPattern(std::string_view text);
 // statement shape to prepare and cache).
 inline constexpr size_t kMaxSearchWords = 8;
 base::Result<std::vector<std::string>> SearchWords(std::string_view text);
+
+// A FindContacts filter checked (limit 1..1000, offset >= 0, search text within kMaxNameBytes
+// of UTF-8), and its search words (SearchWords).
+base::Result<std::vector<std::string>> CheckContactFilter(const ContactFilter& filter);
 
 // The subscription state machine for one SaveContact on one list.
 struct SubscriptionRequest {
@@ -116,6 +158,28 @@ base::Result<SubscriptionDecision> DecideSubscription(const SubscriptionRequest&
 
 // "<email> is excluded from list 'L' by pattern '<p>'"
 base::Status Excluded(std::string_view email, std::string_view list_name, std::string_view pattern);
+
+// ---- Syncs (sync_store.h) ----
+
+// A definition is the sync module's JSON; the store only bounds its size so that a runaway
+// client cannot fill the disk through it.
+inline constexpr size_t kMaxSyncDefinitionBytes = size_t{4} * 1024 * 1024;
+// The name trimmed: 1..kMaxNameBytes of UTF-8 without control characters.
+base::Result<std::string> CheckSyncName(std::string_view raw);
+// Valid UTF-8 within kMaxSyncDefinitionBytes.
+base::Status CheckSyncDefinition(std::string_view definition_json);
+// BeginRun's texts: valid UTF-8 within kMaxNameBytes.
+base::Status CheckRunStart(std::string_view started_by, std::string_view holder);
+// FinishRun of a run still in state running is refused: a finish says how it ended.
+base::Status CheckRunFinish(const RunRecord& run);
+// "sync 'X' does not exist", "a sync named 'X' already exists", "run ID does not exist"
+base::Status SyncNotFound(std::string_view name);
+base::Status SyncNameTaken(std::string_view name);
+base::Status RunNotFound(int64_t id);
+// A second run of a sync while `run` is running (or its deletion), naming the running one.
+base::Status AlreadyRunning(const RunRecord& run);
+// FinishRun of a run that is no longer running.
+base::Status RunNotRunning(int64_t id);
 
 // ---- Accounts (account_store.h) ----
 

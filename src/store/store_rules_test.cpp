@@ -156,5 +156,33 @@ TEST(StoreRulesTest, CheckCause) {
                        ErrorCode::kInvalidArgument, "cause detail"));
 }
 
+TEST(StoreRulesTest, CheckSyncName) {
+  EXPECT_EQ(CheckSyncName("  crm  ").value(), "crm");
+  EXPECT_TRUE(HasError(CheckSyncName("   "), ErrorCode::kInvalidArgument, "sync name is blank"));
+  EXPECT_TRUE(HasError(CheckSyncName("a\tb"), ErrorCode::kInvalidArgument, "control character"));
+  EXPECT_TRUE(HasError(CheckSyncDefinition(std::string(kMaxSyncDefinitionBytes + 1, 'x')),
+                       ErrorCode::kInvalidArgument, "sync definition"));
+}
+
+TEST(StoreRulesTest, CheckRunFinish) {
+  RunRecord run;
+  run.state = RunState::kRunning;
+  EXPECT_TRUE(HasError(CheckRunFinish(run), ErrorCode::kInvalidArgument, "state running"));
+  run.state = RunState::kSucceeded;
+  EXPECT_TRUE(IsOk(CheckRunFinish(run)));
+}
+
+TEST(StoreRulesTest, CheckContactFilter) {
+  ContactFilter filter;
+  filter.limit = 10;
+  filter.search = " vera  mccoy ";
+  EXPECT_EQ(CheckContactFilter(filter).value(), (std::vector<std::string>{"vera", "mccoy"}));
+  filter.limit = 0;
+  EXPECT_TRUE(HasError(CheckContactFilter(filter), ErrorCode::kInvalidArgument, "limit"));
+  filter.limit = 10;
+  filter.offset = -1;
+  EXPECT_TRUE(HasError(CheckContactFilter(filter), ErrorCode::kInvalidArgument, "offset"));
+}
+
 }  // namespace
 }  // namespace contactsync::store

@@ -10,7 +10,8 @@ namespace contactsync::store {
 namespace {
 
 constexpr std::string_view kAcceptedForms =
-    "use sqlite:///absolute/path.db, sqlite:relative/path.db or a plain file path";
+    "use sqlite:///absolute/path.db, sqlite:relative/path.db, a plain file path or "
+    "postgresql://user@host:port/database";
 
 // RFC 3986 scheme: a letter, then letters, digits, '+', '-', '.'.
 bool IsScheme(std::string_view text) {
@@ -34,7 +35,7 @@ base::Result<StoreLocation> Sqlite(std::string_view url, std::string_view path) 
   if (path == ":memory:") {
     return base::InvalidArgument("an in-memory store is not supported; give a file path");
   }
-  return StoreLocation{StoreBackend::kSqlite, std::string(path)};
+  return StoreLocation{StoreBackend::kSqlite, std::string(path), ""};
 }
 
 }  // namespace
@@ -45,9 +46,7 @@ base::Result<StoreLocation> ParseStoreUrl(std::string_view raw) {
     return base::InvalidArgument(fmt::format("the store URL is empty; {}", kAcceptedForms));
   const std::string lower = base::AsciiLower(url);
   if (lower.starts_with("postgresql://") || lower.starts_with("postgres://")) {
-    return base::InvalidArgument(
-        "the PostgreSQL store is not available in this build yet; use a SQLite store "
-        "(--data-dir)");
+    return StoreLocation{StoreBackend::kPostgresql, "", std::string(url)};
   }
   if (lower.starts_with("sqlite://")) {
     // Only the empty authority: "sqlite:///abs/path". "sqlite://host/x" names

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 
+#include "store/account_store.h"
 #include "store/store.h"
 #include "store/store_test_util.h"
 
@@ -36,28 +37,38 @@ TEST(ParseStoreUrlTest, AcceptsSqliteForms) {
   }
 }
 
-TEST(ParseStoreUrlTest, RefusesPostgresForNow) {
-  for (std::string_view url :
-       {"postgresql://user@host/db", "postgres://host/db", "PostgreSQL://host/db"}) {
-    EXPECT_TRUE(HasError(ParseStoreUrl(url), ErrorCode::kInvalidArgument,
-                         "the PostgreSQL store is not available in this build yet; use a SQLite "
-                         "store (--data-dir)"))
-        << url;
+TEST(ParseStoreUrlTest, ReadsPostgresqlUrlsAsTheyAreForLibpq) {
+  for (std::string_view url : {"postgresql://user@host/db", "postgres://host/db",
+                               "PostgreSQL://u:p@host:5433/db?sslmode=verify-full"}) {
+    CS_ASSERT_OK_AND_ASSIGN(StoreLocation location, ParseStoreUrl(url));
+    EXPECT_EQ(location.backend, StoreBackend::kPostgresql);
+    EXPECT_EQ(location.url, url);
   }
+  CS_ASSERT_OK_AND_ASSIGN(StoreLocation trimmed, ParseStoreUrl("  postgresql://h/db \n"));
+  EXPECT_EQ(trimmed.url, "postgresql://h/db");
+}
+
+TEST(DescribeStoreLocationTest, NamesTheFileOrTheDatabaseButNeverThePassword) {
+  CS_ASSERT_OK_AND_ASSIGN(std::string file, DescribeStoreLocation("sqlite:///var/lib/cs.db"));
+  EXPECT_EQ(file, "/var/lib/cs.db");
+  CS_ASSERT_OK_AND_ASSIGN(std::string server,
+                          DescribeStoreLocation("postgresql://cs:s3cret@db.example:5433/contacts"));
+  EXPECT_EQ(server, "PostgreSQL database 'contacts' on db.example:5433 as cs");
+  EXPECT_EQ(server.find("s3cret"), std::string::npos);
 }
 
 TEST(ParseStoreUrlTest, RefusesEverythingElseNamingTheAcceptedForms) {
   for (std::string_view url : {"", "   ", "mysql://host/db", "sqlite://host/store.db",
                                "sqlite:", "sqlite://", "http://x/y"}) {
     EXPECT_TRUE(HasError(ParseStoreUrl(url), ErrorCode::kInvalidArgument,
-                         "sqlite:///absolute/path.db, sqlite:relative/path.db or a plain file "
-                         "path"))
+                         "sqlite:///absolute/path.db, sqlite:relative/path.db, a plain file "
+                         "path or postgresql://user@host:port/database"))
         << url;
   }
   EXPECT_TRUE(HasError(ParseStoreUrl(":memory:"), ErrorCode::kInvalidArgument, "in-memory"));
 }
 
-TEST(OpenStoreTest, OpensASqliteUrlAndRefusesOthers) {
+TEST(OpenStoreTest, OpensASqliteUrlAndTriesAPostgresqlOne) {
   std::string pattern = (std::filesystem::temp_directory_path() / "cs-open-store-XXXXXX").string();
   ASSERT_NE(mkdtemp(pattern.data()), nullptr);
   const std::filesystem::path dir = pattern;
@@ -67,8 +78,15 @@ TEST(OpenStoreTest, OpensASqliteUrlAndRefusesOthers) {
     EXPECT_TRUE(testing::IsOk((*store)->SchemaVersion()));
     EXPECT_TRUE(std::filesystem::exists(dir / "a" / "store.db"));
   }
-  EXPECT_TRUE(HasError(OpenStore(StoreOptions{.url = "postgres://h/db"}),
-                       ErrorCode::kInvalidArgument, "PostgreSQL"));
+  // Nothing listens on port 1: the PostgreSQL store is tried, and the error names it without
+  // its password.
+  const auto refused = OpenStore(
+      StoreOptions{.url = "postgresql://cs:s3cret@127.0.0.1:1/contacts?connect_timeout=5"});
+  EXPECT_TRUE(HasError(refused, ErrorCode::kUnavailable,
+                       "PostgreSQL database 'contacts' on 127.0.0.1:1 as cs"));
+  EXPECT_EQ(refused.status().message().find("s3cret"), std::string::npos);
+  EXPECT_TRUE(HasError(OpenAccountStore(StoreOptions{.url = "postgresql://cs@127.0.0.1:1/x"}),
+                       ErrorCode::kUnavailable, "PostgreSQL database 'x'"));
   EXPECT_TRUE(
       HasError(OpenStore(StoreOptions{.url = (dir / "b.db").string(), .busy_timeout_ms = -1}),
                ErrorCode::kInvalidArgument, "busy timeout"));

@@ -5,6 +5,7 @@
 // The store keeps a sync's definition as its JSON text without interpreting
 // it; the engine owns its meaning. Errors and thread safety: store_common.h.
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -206,10 +207,13 @@ class SyncStore {
 
   // Runs. BeginRun records a running run and is the lock that allows one run
   // per sync at a time, across processes: while one is running it fails with
-  // kFailedPrecondition naming the running run. AbandonRun marks a running
-  // run failed with `message` only if it is still running under `holder`
-  // (for runs whose process died). FinishRun stores the final state, counts,
-  // SQL, note and finish time of a running run.
+  // kFailedPrecondition naming the running run — unless the running run's
+  // holder has a lease (RenewHolderLease) that has expired: its process died
+  // or lost its host, so BeginRun fails that run (kRunLeaseExpiredMessage)
+  // and begins the new one. AbandonRun marks a running run failed with
+  // `message` only if it is still running under `holder` (for runs whose
+  // process died on this host: sync::HolderIsGone). FinishRun stores the
+  // final state, counts, SQL, note and finish time of a running run.
   virtual base::Result<RunRecord> BeginRun(std::string_view sync_name, std::string_view started_by,
                                            std::string_view holder) = 0;
   virtual base::Result<std::optional<RunRecord>> GetRunningRun(std::string_view sync_name) = 0;
@@ -225,6 +229,18 @@ class SyncStore {
   // when empty). A large run keeps a million failures; a page reads its own.
   virtual base::Result<RunFailurePage> GetRunFailurePage(int64_t run_id, std::string_view reason,
                                                          int64_t limit, int64_t offset) = 0;
+
+  // Holder leases: a process that runs syncs keeps a lease on its holder id
+  // (RunRecord::holder), renewed well before it ends (app::HolderLease), so
+  // that a run it leaves behind when it dies is recognised on any host, by
+  // BeginRun. Renew sets the lease to end `lease` from now (1 ms .. 1 day),
+  // and forgets leases that ended more than a day ago; Release forgets
+  // `holder`'s lease (a clean exit). A holder that never had a lease (a
+  // process of a release before leases) keeps its runs until its host says
+  // it is gone.
+  virtual base::Status RenewHolderLease(std::string_view holder,
+                                        std::chrono::milliseconds lease) = 0;
+  virtual base::Status ReleaseHolderLease(std::string_view holder) = 0;
 
   // Sync batches: a writer for one run (or Test) of a sync into `options.list`
   // (kNotFound when it does not exist).

@@ -98,6 +98,47 @@ TEST_P(SyncStoreConformance, OneRunningRunPerSyncAndRunsAreKept) {
   EXPECT_TRUE(HasError(store_->GetRun(run.id), base::ErrorCode::kNotFound));
 }
 
+TEST_P(SyncStoreConformance, ARunWhoseHoldersLeaseEndedIsFailedByTheNextBeginRunOnAnyHost) {
+  using std::chrono::milliseconds;
+  using std::chrono::seconds;
+  ASSERT_TRUE(IsOk(store_->RenewHolderLease("host-a:1:1", seconds(60))));
+  CS_ASSERT_OK_AND_ASSIGN(RunRecord run, store_->BeginRun("S", "ann", "host-a:1:1"));
+  // While its holder renews, the run keeps its lock however long it takes.
+  for (int i = 0; i < 3; ++i) {
+    clock_.Advance(seconds(59));
+    EXPECT_TRUE(HasError(store_->BeginRun("S", "bob", "host-b:2:2"),
+                         base::ErrorCode::kFailedPrecondition, "already running"));
+    ASSERT_TRUE(IsOk(store_->RenewHolderLease("host-a:1:1", seconds(60))));
+  }
+  // Its process dies: the lease ends, and the next BeginRun, on another host, takes over.
+  clock_.Advance(seconds(60));
+  CS_ASSERT_OK_AND_ASSIGN(RunRecord next, store_->BeginRun("S", "bob", "host-b:2:2"));
+  CS_ASSERT_OK_AND_ASSIGN(RunRecord failed, store_->GetRun(run.id));
+  EXPECT_EQ(failed.state, RunState::kFailed);
+  EXPECT_EQ(failed.message, kRunLeaseExpiredMessage);
+  EXPECT_FALSE(failed.finished_at.empty());
+  EXPECT_EQ(store_->GetRunningRun("S")->value().id, next.id);
+  // The dead process's FinishRun, should it come back, changes nothing.
+  run.state = RunState::kSucceeded;
+  EXPECT_TRUE(HasError(store_->FinishRun(run), base::ErrorCode::kFailedPrecondition));
+  EXPECT_EQ(store_->GetRun(run.id)->message, kRunLeaseExpiredMessage);
+  // A released lease is gone: its holder's runs are judged as a holder without one.
+  ASSERT_TRUE(IsOk(store_->ReleaseHolderLease("host-b:2:2")));
+  ASSERT_TRUE(IsOk(store_->ReleaseHolderLease("never-had-one")));
+  EXPECT_TRUE(HasError(store_->RenewHolderLease("h", milliseconds(0)),
+                       base::ErrorCode::kInvalidArgument, "1 ms to 1 day"));
+  EXPECT_TRUE(
+      HasError(store_->RenewHolderLease("", seconds(1)), base::ErrorCode::kInvalidArgument));
+}
+
+TEST_P(SyncStoreConformance, ARunWhoseHolderNeverHadALeaseKeepsItsLock) {
+  CS_ASSERT_OK_AND_ASSIGN(RunRecord run, store_->BeginRun("S", "ann", "old-release:1:1"));
+  clock_.Advance(std::chrono::hours(48));
+  EXPECT_TRUE(HasError(store_->BeginRun("S", "bob", "h:2:2"), base::ErrorCode::kFailedPrecondition,
+                       "already running"));
+  EXPECT_EQ(store_->GetRun(run.id)->state, RunState::kRunning);
+}
+
 TEST_P(SyncStoreConformance, RunFailuresComeInPagesFilteredByReason) {
   CS_ASSERT_OK_AND_ASSIGN(RunRecord run, store_->BeginRun("S", "ann", "h:1:1"));
   std::vector<RunFailure> failures;

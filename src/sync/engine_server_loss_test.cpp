@@ -111,8 +111,10 @@ class EngineServerLossTest : public source::server_testing::PrivateServersTest {
     EXPECT_LT(lost.counts.selected, kRows);
 
     // Nothing deleted, nothing half-written, and the run is on record as failed.
-    EXPECT_EQ(testing::StoreCount(store_path, "SELECT count(*) FROM subscriptions"), kRows);
-    EXPECT_EQ(testing::StoreCount(store_path, "SELECT count(*) FROM contacts"), kRows);
+    EXPECT_EQ(testing::StoreCount("sqlite://" + store_path, "SELECT count(*) FROM subscriptions"),
+              kRows);
+    EXPECT_EQ(testing::StoreCount("sqlite://" + store_path, "SELECT count(*) FROM contacts"),
+              kRows);
     EXPECT_EQ(IntegrityCheck(store_path), "ok");
     base::Result<std::vector<store::RunRecord>> runs = store->GetRuns("People");
     ASSERT_TRUE(runs.ok());

@@ -42,10 +42,9 @@ using testing::StoreCount;
 class EngineFixture {
  protected:
   void SetUpStore() {
-    store_path_ = (dir_.path() / "store.db").string();
-    auto opened = store::sqlite::SqliteStore::Open(store_path_, 5000, base::SystemClock());
-    ASSERT_TRUE(opened.ok()) << opened.status().ToString();
-    store_ = std::move(opened).value();
+    store_url_ = store::testing::NewTestStoreUrl(dir_.path());
+    ASSERT_FALSE(store_url_.empty());
+    store_ = OpenStoreAgain();
     ASSERT_TRUE(IsOk(store_->CreateList(store::testing::ListNamed("News"))));
     ASSERT_TRUE(IsOk(store_->CreateList(store::testing::ListNamed("Other"))));
     model::FieldDefinition city;
@@ -57,6 +56,13 @@ class EngineFixture {
     born.label = "Born";
     born.type = model::FieldType::kDate;
     ASSERT_TRUE(IsOk(store_->CreateField(born)));
+  }
+
+  // Another instance on the store under test, as another process would open it.
+  std::unique_ptr<store::Store> OpenStoreAgain() {
+    auto opened = store::OpenStore(store::StoreOptions{.url = store_url_});
+    EXPECT_TRUE(opened.ok()) << opened.status().ToString();
+    return opened.ok() ? std::move(opened).value() : nullptr;
   }
 
   // What the engine is told of the connection: its type and the default,
@@ -144,7 +150,7 @@ class EngineFixture {
     return Execute(d, options);
   }
 
-  int64_t Count(const std::string& sql) { return StoreCount(store_path_, sql); }
+  int64_t Count(const std::string& sql) { return StoreCount(store_url_, sql); }
   int64_t OnList(const std::string& list) {
     return Count(
         "SELECT count(*) FROM subscriptions s JOIN lists l ON l.id = s.list_id "
@@ -153,7 +159,9 @@ class EngineFixture {
   }
 
   testing::TempDir dir_;
-  std::string store_path_;
+  // The store under test (store/test_store.h: SQLite, or PostgreSQL with
+  // CONTACTSYNC_TEST_STORE=postgresql).
+  std::string store_url_;
   testing::SourceDatabase* source_ = nullptr;  // owned by the suite's SharedDatabases
   std::unique_ptr<store::Store> store_;
   size_t batch_rows_ = 1000;
@@ -331,7 +339,7 @@ TEST_P(StatusMatrixTest, AppliesSpecRules) {
   d.source.table = "matrix";
   d.status = c.status;
   d.update_existing = c.update_existing;
-  const std::string before = DumpStore(store_path_);
+  const std::string before = DumpStore(store_url_);
   const RunReport report = Run(d);
   ASSERT_EQ(report.state, RunState::kSucceeded) << report.message;
   const store::RunCounts& n = report.counts;
@@ -362,7 +370,7 @@ TEST_P(StatusMatrixTest, AppliesSpecRules) {
   }
   if (c.result == "skipped" || c.result == "unchanged" || c.result == "bounced" ||
       c.result == "excluded" || c.result == "previously_unsubscribed") {
-    EXPECT_EQ(DumpStore(store_path_), before) << "a " << c.result << " row must write nothing";
+    EXPECT_EQ(DumpStore(store_url_), before) << "a " << c.result << " row must write nothing";
   }
   if (contact.ok() && (c.result == "added" || c.result == "updated") &&
       c.status != SyncEntryStatus::kExcluded) {
@@ -436,12 +444,12 @@ TEST_P(EngineTest, SecondRunChangesNothingAndThenOnlyWhatChanged) {
   const SyncDefinition d = Definition();
   const RunReport first = Run(d);
   ASSERT_EQ(first.counts.added, 50);
-  const std::string dump = DumpStore(store_path_);
+  const std::string dump = DumpStore(store_url_);
   const RunReport second = Run(d);
   EXPECT_EQ(second.counts.added, 0);
   EXPECT_EQ(second.counts.updated, 0);
   EXPECT_EQ(second.counts.unchanged, 50);
-  EXPECT_EQ(DumpStore(store_path_), dump);
+  EXPECT_EQ(DumpStore(store_url_), dump);
 
   Sql("UPDATE people SET city = 'Lyon' WHERE mail = 'person7@example.com'");
   const RunReport third = Run(d);
@@ -470,10 +478,10 @@ TEST_P(EngineTest, UpdateExistingFalseLeavesContactsByteForByte) {
   Sql("UPDATE people SET fname = 'Changed'");
   d.update_existing = false;
   Save(d);  // a new definition forgets the old one's hashes, before the dump
-  const std::string dump = DumpStore(store_path_);
+  const std::string dump = DumpStore(store_url_);
   const RunReport report = Execute(d);
   EXPECT_EQ(report.counts.skipped, 5);
-  EXPECT_EQ(DumpStore(store_path_), dump);
+  EXPECT_EQ(DumpStore(store_url_), dump);
 }
 
 // --- hostile data -----------------------------------------------------------
@@ -670,7 +678,7 @@ TEST_P(EngineTest, HostileValuesAreStoredByteForByteOrFailWithAReason) {
 
   // A binary column mapped onto email fails every row that has a value, and
   // a second run over the same rows changes nothing.
-  const std::string dump = DumpStore(store_path_);
+  const std::string dump = DumpStore(store_url_);
   SyncDefinition binary_email = d;
   binary_email.name = "Binary";
   binary_email.mapping = {{"raw", *mapping::ParseTarget("email")}};
@@ -683,7 +691,7 @@ TEST_P(EngineTest, HostileValuesAreStoredByteForByteOrFailWithAReason) {
     EXPECT_TRUE(Readable(f.message)) << f.message;
   }
   EXPECT_EQ(Execute(d).counts.unchanged, expected_added);
-  EXPECT_EQ(DumpStore(store_path_), dump);
+  EXPECT_EQ(DumpStore(store_url_), dump);
 }
 
 // Issue 12: a MariaDB `create_date DATETIME` mapped onto a date field failed every row
@@ -770,9 +778,10 @@ TEST(PostgresSqlAsciiDatabase, BytesThatAreNotUtf8FailTheRow) {
   }
 
   testing::TempDir dir;
-  const std::string store_path = (dir.path() / "store.db").string();
-  auto store =
-      std::move(store::sqlite::SqliteStore::Open(store_path, 5000, base::SystemClock()).value());
+  const std::string store_url = store::testing::NewTestStoreUrl(dir.path());
+  auto opened = store::OpenStore(store::StoreOptions{.url = store_url});
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  std::unique_ptr<store::Store> store = std::move(opened).value();
   ASSERT_TRUE(IsOk(store->CreateList(store::testing::ListNamed("News"))));
   SyncDefinition d;
   d.name = "Legacy";
@@ -802,7 +811,7 @@ TEST(PostgresSqlAsciiDatabase, BytesThatAreNotUtf8FailTheRow) {
   }
   EXPECT_EQ(store->GetContact("utf8@example.com")->first_name, "Ren\xc3\xa9");
   EXPECT_EQ(store->GetContact("plain@example.com")->first_name, "Plain");
-  EXPECT_EQ(StoreCount(store_path, "SELECT count(*) FROM contacts"), 2);
+  EXPECT_EQ(StoreCount(store_url, "SELECT count(*) FROM contacts"), 2);
 }
 
 // --- delete_not_affected ----------------------------------------------------
@@ -850,7 +859,7 @@ TEST_P(EngineTest, NeverDeletesAfterAFailedOrEmptyRead) {
   ASSERT_EQ(Run(d).counts.added, 20);
   Sql("DELETE FROM people WHERE id > 10");
   testing::FlakySource flaky(source_->Connect(), 1);
-  const std::string dump = DumpStore(store_path_);
+  const std::string dump = DumpStore(store_url_);
   const RunReport failed = Execute(d, {}, &flaky);
   EXPECT_EQ(failed.state, RunState::kFailed);
   EXPECT_THAT(failed.message, HasSubstr("connection to the test server was lost"));
@@ -872,12 +881,12 @@ TEST_P(EngineTest, TestWritesNothingAndPredictsTheRun) {
   AddRows({{"bad", "x"}, {"PERSON1@example.com", "dup"}});
   SyncDefinition d = Definition();
   Save(d);
-  const std::string dump = DumpStore(store_path_);
+  const std::string dump = DumpStore(store_url_);
   EngineOptions options;
   options.dry_run = true;
   options.sample_size = 3;
   const RunReport test = Execute(d, options);
-  EXPECT_EQ(DumpStore(store_path_), dump);
+  EXPECT_EQ(DumpStore(store_url_), dump);
   EXPECT_EQ(test.run_id, 0);
   EXPECT_TRUE(store_->GetRuns("People")->empty());
   ASSERT_EQ(test.sample.size(), 3u);
@@ -931,13 +940,13 @@ TEST_P(EngineTest, AFirstImportFindsAContactAnotherWriterAddedMidRun) {
   bool added = false;
   options.on_progress = [&](const Progress& p) {
     if (p.rows_read < 20 || added) return;
-    auto other = store::sqlite::SqliteStore::Open(store_path_, 5000, base::SystemClock());
-    ASSERT_TRUE(other.ok()) << other.status().ToString();
+    std::unique_ptr<store::Store> other = OpenStoreAgain();
+    ASSERT_NE(other, nullptr);
     store::ContactChange change;
     change.contact.email = "person50@example.com";
     change.list = "Other";
     change.cause = {model::CauseKind::kUi, ""};
-    ASSERT_TRUE(IsOk((*other)->SaveContact(change)));
+    ASSERT_TRUE(IsOk(other->SaveContact(change)));
     added = true;
   };
   const RunReport report = Execute(d, options);
@@ -975,10 +984,9 @@ TEST_P(EngineTest, AJoinAfterAnotherWritersChangeShowsAfterIt) {
   options.on_progress = [&](const Progress& p) {
     if (p.rows_read < 20 || changed) return;
     // Another writer, between two commits of the run.
-    auto other = store::sqlite::SqliteStore::Open(store_path_, 5000, base::SystemClock());
-    ASSERT_TRUE(other.ok()) << other.status().ToString();
-    ASSERT_TRUE(
-        IsOk((*other)->Unsubscribe("late@example.com", "Other", {model::CauseKind::kUi, ""})));
+    std::unique_ptr<store::Store> other = OpenStoreAgain();
+    ASSERT_NE(other, nullptr);
+    ASSERT_TRUE(IsOk(other->Unsubscribe("late@example.com", "Other", {model::CauseKind::kUi, ""})));
     changed = true;
   };
   const RunReport report = Execute(d, options);

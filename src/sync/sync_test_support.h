@@ -1,10 +1,8 @@
 #pragma once
 
 // Test support for the sync engine: a temp directory, a store dump for
-// "nothing changed" comparisons, and a source wrapper that loses its
+// "nothing changed" comparisons (on either store), and a source wrapper that loses its
 // connection mid-read. The sources themselves: test_sources.h. Test-only.
-
-#include <sqlite3.h>
 
 #include <memory>
 #include <string>
@@ -15,6 +13,7 @@
 #include "source/sqlite/test_fixture.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/store.h"
+#include "store/test_store.h"
 #include "sync/definition.h"
 #include "sync/engine.h"
 
@@ -22,49 +21,10 @@ namespace contactsync::sync::testing {
 
 using source::sqlite::testing::TempDir;
 
-// Every table a sync changes, as text, in a fixed order: two equal dumps mean
-// the store holds the same contacts (with their values), subscriptions (with
-// the hashes), history and exclusions byte for byte (timestamps included).
-inline std::string DumpStore(const std::string& path) {
-  sqlite3* db = nullptr;
-  EXPECT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
-  std::string dump;
-  for (const char* sql :
-       {"SELECT * FROM contacts ORDER BY id", "SELECT * FROM subscriptions ORDER BY 1, 2",
-        "SELECT * FROM subscription_history ORDER BY id", "SELECT * FROM exclusions ORDER BY id"}) {
-    sqlite3_stmt* stmt = nullptr;
-    EXPECT_EQ(sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr), SQLITE_OK) << sql;
-    dump += sql;
-    dump += '\n';
-    while (sqlite3_step(stmt) == SQLITE_ROW) {
-      for (int i = 0; i < sqlite3_column_count(stmt); ++i) {
-        const auto* text = reinterpret_cast<const char*>(sqlite3_column_blob(stmt, i));
-        dump += sqlite3_column_type(stmt, i) == SQLITE_NULL
-                    ? std::string("NULL")
-                    : std::string(text == nullptr ? "" : text,
-                                  static_cast<size_t>(sqlite3_column_bytes(stmt, i)));
-        dump += '|';
-      }
-      dump += '\n';
-    }
-    sqlite3_finalize(stmt);
-  }
-  sqlite3_close(db);
-  return dump;
-}
-
-// A scalar from the store file, read behind the store's back.
-inline int64_t StoreCount(const std::string& path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  EXPECT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
-  sqlite3_stmt* stmt = nullptr;
-  EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr), SQLITE_OK) << sql;
-  int64_t value = -1;
-  if (sqlite3_step(stmt) == SQLITE_ROW) value = sqlite3_column_int64(stmt, 0);
-  sqlite3_finalize(stmt);
-  sqlite3_close(db);
-  return value;
-}
+// The store read behind its back (store/test_store.h): a dump for "nothing changed"
+// comparisons, and counts.
+using store::testing::DumpStore;
+using store::testing::StoreCount;
 
 // Wraps a connector; its readers fail with kConnectionLost after
 // `good_batches` batches, as when the server goes away mid-read.

@@ -11,6 +11,9 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "cli/cli_store.h"
+#include "store/postgres/pg_migrations.h"
+#include "store/postgres/pg_test_store.h"
 #include "support/process.h"
 
 namespace contactsync {
@@ -22,10 +25,16 @@ using testing::ProcessResult;
 
 class CliTest : public ::testing::Test {
  protected:
+  void SetUp() override {
+    store_ = testing::NewCliStore(dir_.path());
+    ASSERT_FALSE(store_.url.empty());
+  }
+
   ProcessResult Run(std::vector<std::string> args, const std::string& input = "") {
-    std::vector<std::string> argv{CONTACTSYNC_BINARY, "--data-dir", dir_.path()};
+    std::vector<std::string> argv{CONTACTSYNC_BINARY};
+    argv.insert(argv.end(), store_.args.begin(), store_.args.end());
     argv.insert(argv.end(), args.begin(), args.end());
-    return testing::RunProcess(argv, input);
+    return testing::RunProcess(argv, input, store_.env);
   }
 
   // Runs a command that must succeed and returns its --json output.
@@ -47,9 +56,14 @@ class CliTest : public ::testing::Test {
   }
 
   testing::TempDir dir_;
+  testing::CliStore store_;
 };
 
 TEST_F(CliTest, InitCreatesTheStoreAndIsRepeatable) {
+  if (store_.postgresql()) {
+    GTEST_SKIP() << "the store file and its mode are SQLite's (InitOnPostgresql... covers "
+                    "PostgreSQL)";
+  }
   ProcessResult first = Run({"init"});
   ASSERT_EQ(first.exit_code, 0) << first.err;
   EXPECT_THAT(first.out, HasSubstr("Store ready at " + dir_.path()));
@@ -61,6 +75,31 @@ TEST_F(CliTest, InitCreatesTheStoreAndIsRepeatable) {
   nlohmann::json again = Json({"init"});
   EXPECT_EQ(again["location"], dir_.path());
   EXPECT_GE(again["schema_version"].get<int>(), 1);
+}
+
+// What a user runs first on a PostgreSQL store: init names the database, server and account,
+// never the password the URL holds, and says the same on a store it already migrated.
+TEST_F(CliTest, InitOnPostgresqlNamesTheServerButNeverThePassword) {
+  if (!store_.postgresql()) GTEST_SKIP() << "runs with CONTACTSYNC_TEST_STORE=postgresql";
+  const auto server = store::postgres::testing::TestServerFromEnv();
+  ASSERT_TRUE(server.has_value());
+  ASSERT_FALSE(server->password.empty());
+  // The URL holds the password (not printed: it is the test server's).
+  ASSERT_NE(store_.url.find(":" + server->password + "@"), std::string::npos);
+  // The newest schema this build knows: migrations come with new features.
+  const std::string ready = "Store ready at PostgreSQL database '" + server->database + "' on " +
+                            server->host + ":" + server->port + " as " + server->user +
+                            " (schema version " +
+                            std::to_string(store::postgres::LatestSchemaVersion()) + ").\n";
+  ProcessResult first = Run({"init"});
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_THAT(first.out, ::testing::StartsWith(ready));
+  ProcessResult again = Run({"init"});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(again.out, first.out);
+  for (const ProcessResult* result : {&first, &again}) {
+    EXPECT_EQ((result->out + result->err).find(server->password), std::string::npos);
+  }
 }
 
 TEST_F(CliTest, HelpOnEveryLevelAndUsageErrorsExitTwo) {
@@ -316,12 +355,19 @@ namespace {
 
 class UserCliTest : public ::testing::Test {
  protected:
+  void SetUp() override {
+    store_ = NewCliStore(dir_.path());
+    ASSERT_FALSE(store_.url.empty());
+  }
+
   ProcessResult Run(std::vector<std::string> args, const std::string& input = "") {
-    std::vector<std::string> argv{CONTACTSYNC_BINARY, "--data-dir", dir_.path()};
+    std::vector<std::string> argv{CONTACTSYNC_BINARY};
+    argv.insert(argv.end(), store_.args.begin(), store_.args.end());
     argv.insert(argv.end(), args.begin(), args.end());
-    return RunProcess(argv, input);
+    return RunProcess(argv, input, store_.env);
   }
   TempDir dir_;
+  CliStore store_;
 };
 
 TEST_F(UserCliTest, UsersAreAddedListedAndRemovedWithoutAPasswordEverShown) {

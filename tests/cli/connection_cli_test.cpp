@@ -1,8 +1,6 @@
 // `contactsync connection ...` as a user meets it, against an SQLite file and
 // the real MariaDB and PostgreSQL servers of scripts/test-servers.sh.
 
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -10,6 +8,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "cli/cli_store.h"
 #include "support/process.h"
 #include "support/test_servers.h"
 
@@ -22,10 +21,16 @@ using testing::ProcessResult;
 
 class ConnectionCliTest : public ::testing::Test {
  protected:
+  void SetUp() override {
+    store_ = testing::NewCliStore(dir_.path() + "/data");
+    ASSERT_FALSE(store_.url.empty());
+  }
+
   ProcessResult Run(std::vector<std::string> args, const std::string& input = "") {
-    std::vector<std::string> argv{CONTACTSYNC_BINARY, "--data-dir", dir_.path() + "/data"};
+    std::vector<std::string> argv{CONTACTSYNC_BINARY};
+    argv.insert(argv.end(), store_.args.begin(), store_.args.end());
     argv.insert(argv.end(), args.begin(), args.end());
-    ProcessResult result = testing::RunProcess(argv, input);
+    ProcessResult result = testing::RunProcess(argv, input, store_.env);
     outputs_ += result.out + result.err;
     return result;
   }
@@ -35,15 +40,6 @@ class ConnectionCliTest : public ::testing::Test {
     ProcessResult result = Run(args);
     EXPECT_EQ(result.exit_code, 0) << result.err;
     return result.exit_code == 0 ? nlohmann::json::parse(result.out) : nlohmann::json();
-  }
-
-  std::string StoreBytes() {
-    std::ifstream in(dir_.path() + "/data/contactsync.db", std::ios::binary);
-    std::stringstream bytes;
-    bytes << in.rdbuf();
-    std::ifstream wal(dir_.path() + "/data/contactsync.db-wal", std::ios::binary);
-    bytes << wal.rdbuf();
-    return bytes.str();
   }
 
   // Adds `name` for `account` with the password through --password-stdin.
@@ -56,6 +52,7 @@ class ConnectionCliTest : public ::testing::Test {
   }
 
   testing::TempDir dir_;
+  testing::CliStore store_;
   std::string outputs_;  // everything printed, to prove no password leaks
 };
 
@@ -158,9 +155,9 @@ TEST_F(ConnectionCliTest, MariadbPasswordIsSealedAndNeverShown) {
   EXPECT_THAT(outputs_, Not(HasSubstr(reader.password)));
   EXPECT_THAT(outputs_, Not(HasSubstr(admin.password)));
   EXPECT_THAT(outputs_, Not(HasSubstr(wrong)));
-  const std::string store = StoreBytes();
-  EXPECT_EQ(store.find(reader.password), std::string::npos);
-  EXPECT_EQ(store.find(wrong), std::string::npos);
+  EXPECT_FALSE(testing::StoreHolds(store_, reader.password));
+  EXPECT_FALSE(testing::StoreHolds(store_, wrong));
+  EXPECT_TRUE(testing::StoreHolds(store_, reader.user));  // the check sees what is stored
 }
 
 TEST_F(ConnectionCliTest, PostgresConnectionWorksAndUnknownDatabaseIsClear) {

@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "cli/cli_store.h"
 #include "support/process.h"
 #include "support/smtp_sink.h"
 
@@ -26,12 +27,18 @@ class MailCliTest : public ::testing::Test {
   void SetUp() override {
     std::filesystem::create_directories(dir_.path() + "/received");
     ASSERT_TRUE(sink_.Start({"--auth", "mailer:Pa55-w0rd!"}));
+    store_ = testing::NewCliStore(dir_.path() + "/data");
+    ASSERT_FALSE(store_.url.empty());
   }
 
-  ProcessResult Run(std::vector<std::string> args, const std::string& input = "") {
-    std::vector<std::string> argv{CONTACTSYNC_BINARY, "--data-dir", dir_.path() + "/data"};
+  // `contactsync ARGS` on the test's store, with `env` set in its environment besides.
+  ProcessResult Run(std::vector<std::string> args, const std::string& input = "",
+                    testing::Environment env = {}) {
+    std::vector<std::string> argv{CONTACTSYNC_BINARY};
+    argv.insert(argv.end(), store_.args.begin(), store_.args.end());
     argv.insert(argv.end(), args.begin(), args.end());
-    return testing::RunProcess(argv, input);
+    env.insert(env.end(), store_.env.begin(), store_.env.end());
+    return testing::RunProcess(argv, input, env);
   }
 
   nlohmann::json Json(std::vector<std::string> args, const std::string& input = "") {
@@ -43,6 +50,7 @@ class MailCliTest : public ::testing::Test {
 
   testing::TempDir dir_;
   testing::SmtpSink sink_{dir_.path() + "/received"};
+  testing::CliStore store_;
 };
 
 TEST_F(MailCliTest, ConfigureQueueSendAndList) {
@@ -61,9 +69,8 @@ TEST_F(MailCliTest, ConfigureQueueSendAndList) {
   EXPECT_EQ(shown["base_url"], "https://lists.example.com");
   EXPECT_EQ(shown["hourly_cap"], 100);
   EXPECT_THAT(shown.dump(), Not(HasSubstr("Pa55-w0rd!")));
-  std::ifstream db(dir_.path() + "/data/contactsync.db", std::ios::binary);
-  const std::string bytes((std::istreambuf_iterator<char>(db)), std::istreambuf_iterator<char>());
-  EXPECT_EQ(bytes.find("Pa55-w0rd!"), std::string::npos);
+  EXPECT_FALSE(testing::StoreHolds(store_, "Pa55-w0rd!"));
+  EXPECT_TRUE(testing::StoreHolds(store_, "lists.example.com"));  // the check sees the settings
 
   {
     std::ofstream body(dir_.path() + "/welcome.txt");
@@ -187,18 +194,15 @@ TEST_F(MailCliTest, TheEnvironmentCanCarryTheSettings) {
   ASSERT_EQ(Run({"contact", "add", "ann@example.com", "--list", "News", "--status", "unconfirmed"})
                 .exit_code,
             0);
-  const std::vector<std::pair<const char*, std::string>> env = {
-      {"CONTACTSYNC_SMTP_HOST", "127.0.0.1"},
-      {"CONTACTSYNC_SMTP_PORT", std::to_string(sink_.port())},
-      {"CONTACTSYNC_SMTP_TLS", "none"},
-      {"CONTACTSYNC_SMTP_USER", "mailer"},
-      {"CONTACTSYNC_SMTP_PASSWORD", "Pa55-w0rd!"},
-      {"CONTACTSYNC_MAIL_BASE_URL", "http://localhost:8080/"}};
-  for (const auto& [name, value] : env) setenv(name, value.c_str(), 1);
-  ProcessResult sent = Run({"mail", "send"});
-  setenv("CONTACTSYNC_SMTP_PORT", "seventy", 1);
-  ProcessResult bad = Run({"mail", "send"});
-  for (const auto& [name, value] : env) unsetenv(name);
+  testing::Environment env = {{"CONTACTSYNC_SMTP_HOST", "127.0.0.1"},
+                              {"CONTACTSYNC_SMTP_PORT", std::to_string(sink_.port())},
+                              {"CONTACTSYNC_SMTP_TLS", "none"},
+                              {"CONTACTSYNC_SMTP_USER", "mailer"},
+                              {"CONTACTSYNC_SMTP_PASSWORD", "Pa55-w0rd!"},
+                              {"CONTACTSYNC_MAIL_BASE_URL", "http://localhost:8080/"}};
+  ProcessResult sent = Run({"mail", "send"}, "", env);
+  env[1].second = "seventy";  // CONTACTSYNC_SMTP_PORT
+  ProcessResult bad = Run({"mail", "send"}, "", env);
   ASSERT_EQ(sent.exit_code, 0) << sent.err;
   EXPECT_THAT(sent.out, HasSubstr("Sent 1"));
   ASSERT_EQ(sink_.Messages().size(), 1u);

@@ -9,10 +9,36 @@
 #include <cstdlib>
 #include <filesystem>
 #include <stdexcept>
+#include <string_view>
+
+extern char** environ;
 
 namespace contactsync::testing {
 
-ProcessResult RunProcess(const std::vector<std::string>& argv, const std::string& input) {
+std::vector<std::string> EnvironmentWith(const Environment& env) {
+  std::vector<std::string> entries;
+  for (char** entry = environ; *entry != nullptr; ++entry) {
+    const std::string_view text(*entry);
+    const std::string_view name = text.substr(0, text.find('='));
+    bool replaced = false;
+    for (const auto& [set_name, value] : env) replaced = replaced || set_name == name;
+    if (!replaced) entries.emplace_back(text);
+  }
+  for (const auto& [name, value] : env) entries.push_back(name + "=" + value);
+  return entries;
+}
+
+ProcessResult RunProcess(const std::vector<std::string>& argv, const std::string& input,
+                         const Environment& env) {
+  // Made before fork(): the child of a threaded process may only call async-signal-safe
+  // functions.
+  std::vector<std::string> environment = EnvironmentWith(env);
+  std::vector<char*> envp;
+  for (auto& entry : environment) envp.push_back(entry.data());
+  envp.push_back(nullptr);
+  std::vector<char*> args;
+  for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
+  args.push_back(nullptr);
   std::array<int, 2> in_pipe{};
   std::array<int, 2> out_pipe{};
   std::array<int, 2> err_pipe{};
@@ -28,10 +54,7 @@ ProcessResult RunProcess(const std::vector<std::string>& argv, const std::string
     for (int fd : {in_pipe[0], in_pipe[1], out_pipe[0], out_pipe[1], err_pipe[0], err_pipe[1]}) {
       close(fd);
     }
-    std::vector<char*> args;
-    for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
-    args.push_back(nullptr);
-    execv(args[0], args.data());
+    execve(args[0], args.data(), envp.data());
     _exit(127);
   }
   close(in_pipe[0]);

@@ -6,6 +6,7 @@
 // bytes exactly as given (including non-UTF-8 and quotes).
 
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace contactsync::testing {
@@ -16,7 +17,18 @@ struct ProcessResult {
   std::string err;     // standard error
 };
 
-ProcessResult RunProcess(const std::vector<std::string>& argv, const std::string& input = "");
+// NAME=VALUE pairs for the child's environment.
+using Environment = std::vector<std::pair<std::string, std::string>>;
+
+// The child inherits this process's environment with each of `env` set over it; this process's
+// own environment is left as it is.
+ProcessResult RunProcess(const std::vector<std::string>& argv, const std::string& input = "",
+                         const Environment& env = {});
+
+// This process's environment with each of `env` set over it, as the "NAME=VALUE" strings
+// execve() takes: for a test that starts a program itself. Make it before fork(): the child of
+// a threaded process may only call async-signal-safe functions.
+std::vector<std::string> EnvironmentWith(const Environment& env);
 
 // A fresh, empty directory under the system temp dir, removed on destruction.
 class TempDir {

@@ -8,6 +8,7 @@ namespace {
 
 constexpr TransactionKind kRead = TransactionKind::kRead;
 constexpr TransactionKind kWrite = TransactionKind::kWrite;
+constexpr TransactionKind kLockedWrite = TransactionKind::kLockedWrite;
 
 constexpr std::string_view kUserColumns =
     "SELECT id, username, password_hash, cs_ms(created_at) FROM users ";
@@ -87,7 +88,8 @@ base::Result<User> PgAccountStore::CreateFirstUser(std::string_view username,
 
 base::Result<std::vector<User>> PgAccountStore::GetUsers() {
   return InTransaction(db_, kRead, [&]() -> base::Result<std::vector<User>> {
-    CS_ASSIGN_OR_RETURN(const Rows rows, db_.Exec(Sql(kUserColumns, "ORDER BY username")));
+    CS_ASSIGN_OR_RETURN(const Rows rows,
+                        db_.Exec(Sql(kUserColumns, "ORDER BY username COLLATE \"C\"")));
     std::vector<User> users;
     for (int i = 0; i < rows.size(); ++i) users.push_back(ReadUser(rows, i));
     return users;
@@ -227,7 +229,10 @@ base::Status PgAccountStore::DeleteApiToken(int64_t user_id, int64_t id) {
 
 base::Result<int64_t> PgAccountStore::ReserveLoginAttempts(const std::vector<LoginLimit>& limits,
                                                            int64_t window_s) {
-  return InTransaction(db_, kWrite, [&]() -> base::Result<int64_t> {
+  // kLockedWrite: every row is locked before it is read, so parallel guesses on one key (to
+  // this server or another on the same store) wait for each other and each counts, instead of
+  // failing as serialization conflicts beyond the retries.
+  return InTransaction(db_, kLockedWrite, [&]() -> base::Result<int64_t> {
     const int64_t now = NowMillis();
     const int64_t window_ms = window_s * 1000;
     CS_RETURN_IF_ERROR(
@@ -235,16 +240,14 @@ base::Result<int64_t> PgAccountStore::ReserveLoginAttempts(const std::vector<Log
             .status());
     std::vector<LoginCounter> counters;
     for (const LoginLimit& limit : limits) {
-      // The row exists and is locked before it is read, so that two servers counting the same
-      // key at once count twice (the second waits for the first).
-      CS_RETURN_IF_ERROR(db_.Exec("INSERT INTO login_attempts (key, window_start, attempts) "
-                                  "VALUES ($1, cs_ts($2), 0) ON CONFLICT (key) DO NOTHING",
-                                  {limit.key, now})
-                             .status());
+      // The row is made or locked, and read, in one statement: under READ COMMITTED a row only
+      // locked after an INSERT ... DO NOTHING could meanwhile be deleted by another session.
       CS_ASSIGN_OR_RETURN(const Rows rows,
-                          db_.Exec("SELECT cs_ms(window_start), attempts FROM login_attempts "
-                                   "WHERE key = $1 FOR UPDATE",
-                                   {limit.key}));
+                          db_.Exec("INSERT INTO login_attempts (key, window_start, attempts) "
+                                   "VALUES ($1, cs_ts($2), 0) ON CONFLICT (key) DO UPDATE "
+                                   "SET attempts = login_attempts.attempts "
+                                   "RETURNING cs_ms(window_start), attempts",
+                                   {limit.key, now}));
       const LoginAttemptDecision decision = DecideLoginAttempt(
           LoginCounter{rows.Int64(0, 0), rows.Int64(0, 1)}, limit.limit, now, window_ms);
       if (decision.wait_s > 0) return decision.wait_s;  // none counted (the commit keeps none)
@@ -260,8 +263,9 @@ base::Result<int64_t> PgAccountStore::ReserveLoginAttempts(const std::vector<Log
   });
 }
 
+// kLockedWrite: one UPDATE that locks its row, so parallel refunds of one key each count.
 base::Status PgAccountStore::RefundLoginAttempt(std::string_view key) {
-  return InTransaction(db_, kWrite, [&] {
+  return InTransaction(db_, kLockedWrite, [&] {
     return db_
         .Exec("UPDATE login_attempts SET attempts = attempts - 1 WHERE key = $1 AND attempts > 0",
               {key})
@@ -270,7 +274,7 @@ base::Status PgAccountStore::RefundLoginAttempt(std::string_view key) {
 }
 
 base::Status PgAccountStore::ForgetLoginAttempts(std::string_view key) {
-  return InTransaction(db_, kWrite, [&] {
+  return InTransaction(db_, kLockedWrite, [&] {
     return db_.Exec("DELETE FROM login_attempts WHERE key = $1", {key}).status();
   });
 }

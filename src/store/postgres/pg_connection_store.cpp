@@ -47,7 +47,8 @@ int64_t Flag(bool value) { return value ? 1 : 0; }
 base::Result<std::unique_ptr<PgConnectionStore>> PgConnectionStore::Open(std::string_view url,
                                                                          const base::Clock& clock) {
   CS_ASSIGN_OR_RETURN(Database db, OpenMigrated(url));
-  return std::unique_ptr<PgConnectionStore>(new PgConnectionStore(std::move(db), clock));
+  return std::unique_ptr<PgConnectionStore>(
+      new PgConnectionStore(std::make_unique<Database>(std::move(db)), clock));
 }
 
 base::Result<std::optional<ConnectionRecord>> PgConnectionStore::Find(std::string_view name) {
@@ -110,7 +111,7 @@ base::Result<ConnectionRecord> PgConnectionStore::UpdateConnection(const Connect
 base::Result<std::vector<ConnectionRecord>> PgConnectionStore::GetConnections() {
   return InTransaction(db_, kRead, [&]() -> base::Result<std::vector<ConnectionRecord>> {
     CS_ASSIGN_OR_RETURN(const Rows rows,
-                        db_.Exec(std::string(kConnectionColumns) + "ORDER BY name"));
+                        db_.Exec(std::string(kConnectionColumns) + "ORDER BY name COLLATE \"C\""));
     std::vector<ConnectionRecord> records;
     for (int i = 0; i < rows.size(); ++i) records.push_back(ReadConnection(rows, i));
     return records;

@@ -1,9 +1,9 @@
 #pragma once
 
 // PgConnectionStore: the ConnectionStore (store/connection_store.h) on the PostgreSQL store,
-// on its own session. The checks and errors are store_rules.h's, as the SQLite store's are;
-// this keeps and finds. (The PostgreSQL Store, when every contract of it is built, forwards
-// its ConnectionStore calls to one of these on its session.)
+// on a session of its own (Open) or on the PgStore's (which forwards its ConnectionStore calls
+// to one). The checks and errors are store_rules.h's, as the SQLite store's are; this keeps
+// and finds.
 //
 // Thread safety: one instance per thread.
 
@@ -30,13 +30,18 @@ class PgConnectionStore final : public ConnectionStore {
   base::Result<ConnectionRecord> GetConnection(std::string_view name) override;
   base::Status DeleteConnection(std::string_view name) override;
 
+  // On `db` (a migrated session that outlives this), for the PgStore.
+  PgConnectionStore(Database& db, const base::Clock& clock) : db_(db), clock_(clock) {}
+
  private:
-  PgConnectionStore(Database db, const base::Clock& clock) : db_(std::move(db)), clock_(clock) {}
+  PgConnectionStore(std::unique_ptr<Database> db, const base::Clock& clock)
+      : owned_(std::move(db)), db_(*owned_), clock_(clock) {}
 
   int64_t NowMillis() const { return base::UnixMillis(clock_.Now()); }
   base::Result<std::optional<ConnectionRecord>> Find(std::string_view name);
 
-  Database db_;
+  std::unique_ptr<Database> owned_;  // when opened on a session of its own
+  Database& db_;
   const base::Clock& clock_;
 };
 

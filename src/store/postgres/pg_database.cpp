@@ -72,6 +72,8 @@ base::Result<std::string> DescribeStoreUrl(std::string_view url) {
 
 int Rows::size() const { return PQntuples(result_.get()); }
 
+int Rows::columns() const { return PQnfields(result_.get()); }
+
 bool Rows::IsNull(int row, int column) const {
   return PQgetisnull(result_.get(), row, column) != 0;
 }

@@ -52,7 +52,8 @@ class Rows {
  public:
   explicit Rows(pg::ResultHandle result) : result_(std::move(result)) {}
 
-  int size() const;
+  int size() const;  // rows
+  int columns() const;
   bool IsNull(int row, int column) const;
   // The text of a cell ("" for NULL); valid while this Rows lives.
   std::string_view Text(int row, int column) const;
@@ -107,7 +108,7 @@ class Database {
   bool last_failure_was_conflict_ = false;
 };
 
-enum class TransactionKind { kRead, kWrite };
+enum class TransactionKind { kRead, kWrite, kLockedWrite };
 
 inline base::Status StatusOf(const base::Status& status) { return status; }
 template <typename T>
@@ -115,16 +116,37 @@ base::Status StatusOf(const base::Result<T>& result) {
   return result.status();
 }
 
-// Runs `work` (returning a Status or a Result) in a transaction: BEGIN (READ ONLY for kRead),
-// then COMMIT when it succeeds and ROLLBACK when it fails. A serialization failure or deadlock
-// (in `work` or at COMMIT) runs it again, up to 5 times: `work` must have no effect outside the
-// store but its return value.
+// The statement that starts a transaction of `kind` (see InTransaction).
+inline const char* BeginStatement(TransactionKind kind) {
+  switch (kind) {
+    case TransactionKind::kRead:
+      return "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
+    case TransactionKind::kLockedWrite:
+      return "BEGIN ISOLATION LEVEL READ COMMITTED";
+    case TransactionKind::kWrite:
+      break;
+  }
+  return "BEGIN ISOLATION LEVEL SERIALIZABLE";
+}
+
+// Runs `work` (returning a Status or a Result) in a transaction, then COMMIT when it succeeds
+// and ROLLBACK when it fails. kWrite is SERIALIZABLE: a unit of work that reads and then writes
+// (a name checked free, then taken) behaves as if it ran alone, as under the SQLite store's one
+// writer; kRead is one REPEATABLE READ READ ONLY snapshot (never a serialization failure).
+// kLockedWrite is READ COMMITTED, for a hot row many sessions change at once (a login counter
+// under a flood of guesses, the outbox under many senders): `work` must lock every row it
+// reads before reading it (INSERT ... ON CONFLICT DO UPDATE ... RETURNING, SELECT ... FOR
+// UPDATE [SKIP LOCKED], a single UPDATE, a statement after an advisory lock); the sessions
+// then wait for each other's locks and read the committed row, one after the other, where
+// SERIALIZABLE fails all but one of them each round and a few dozen outrun the retries. A
+// serialization failure or deadlock (in `work` or at COMMIT) runs it again, up to 5 times:
+// `work` must have no effect outside the store but its return value.
 template <typename Work>
 auto InTransaction(Database& db, TransactionKind kind, Work&& work) -> decltype(work()) {
   constexpr int kAttempts = 5;
   for (int attempt = 1;; ++attempt) {
     {
-      auto begun = db.Exec(kind == TransactionKind::kRead ? "BEGIN READ ONLY" : "BEGIN");
+      auto begun = db.Exec(BeginStatement(kind));
       if (!begun.ok()) return begun.status();
     }
     auto result = work();

@@ -280,9 +280,18 @@ CREATE TABLE login_attempts (
 CREATE INDEX login_attempts_by_window ON login_attempts (window_start);
 )sql";
 
+// The SQLite store's migration 13: holder leases.
+constexpr std::string_view kHolderLeases = R"sql(
+CREATE TABLE holder_leases (
+  holder text PRIMARY KEY,
+  ends_at timestamptz NOT NULL
+);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "the store's schema (that of the SQLite store at its schema 11)", kInitialSchema},
     {2, "login rate limits shared by every server on the store", kLoginAttempts},
+    {3, "holder leases: runs of a process that died are recognised on any host", kHolderLeases},
 };
 
 constexpr std::string_view kCreateMigrationsTable = R"sql(
@@ -306,7 +315,11 @@ base::Result<int> RecordedVersion(Database& db) {
 }
 
 base::Status ApplyOne(Database& db, const Migration& migration) {
-  return InTransaction(db, TransactionKind::kWrite, [&]() -> base::Status {
+  // kLockedWrite (READ COMMITTED), not kWrite: a SERIALIZABLE transaction's snapshot is taken
+  // by its first statement, the lock, before it waits; after the wait it would still see the
+  // store as it was before the other process applied the migration, and apply it again. Here
+  // each statement after the lock sees what that process committed.
+  return InTransaction(db, TransactionKind::kLockedWrite, [&]() -> base::Status {
     CS_RETURN_IF_ERROR(db.Exec(kMigrationLock).status());
     CS_RETURN_IF_ERROR(db.Exec(kCreateMigrationsTable).status());
     // Another process may have applied it while this one waited for the lock.

@@ -23,6 +23,7 @@
 #include "store/postgres/pg_account_store.h"
 #include "store/postgres/pg_connection_store.h"
 #include "store/postgres/pg_database.h"
+#include "store/postgres/pg_store.h"
 
 namespace contactsync::store::postgres::testing {
 
@@ -124,6 +125,10 @@ std::unique_ptr<Interface> OpenOnTempSchema(const base::Clock& clock) {
     return nullptr;
   }
   return std::move(store).value();
+}
+
+inline std::unique_ptr<Store> MakeTempPgStore(const base::Clock& clock) {
+  return OpenOnTempSchema<PgStore, Store>(clock);
 }
 
 // A fresh schema per test; url() is the store URL whose search_path is that schema.

@@ -954,6 +954,16 @@ CREATE TABLE login_attempts (
 CREATE INDEX login_attempts_by_window ON login_attempts (window_start);
 )sql";
 
+// Holder leases (issue 14): a process that runs syncs renews a lease on its holder id, so that
+// a run it leaves "running" when it dies is recognised by BeginRun on any host (a holder's
+// host could only say so for its own processes). ends_at: milliseconds since the Unix epoch.
+constexpr std::string_view kHolderLeases = R"sql(
+CREATE TABLE holder_leases (
+  holder TEXT PRIMARY KEY,
+  ends_at INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "lists, custom fields, contacts, subscriptions, history, exclusions", kInitialSchema},
     {2, "saved connections to external databases", kConnections},
@@ -970,6 +980,7 @@ constexpr Migration kMigrations[] = {
     {10, "subscription checks without temporary tables", kSubscriptionChecks},
     {11, "integer times in every table", kIntegerTimes},
     {12, "login rate limits shared by every server on the store", kLoginAttempts},
+    {13, "holder leases: runs of a process that died are recognised on any host", kHolderLeases},
 };
 
 constexpr std::string_view kCreateMigrationsTable = R"sql(

@@ -7,7 +7,6 @@
 #include "store/sqlite/sqlite_store.h"
 #include "store/sqlite/transaction.h"
 #include "store/store_rules.h"
-#include "store/store_url.h"
 
 namespace contactsync::store::sqlite {
 namespace {
@@ -323,15 +322,3 @@ base::Status SqliteAccountStore::ForgetLoginAttempts(std::string_view key) {
 }
 
 }  // namespace contactsync::store::sqlite
-
-namespace contactsync::store {
-
-base::Result<std::unique_ptr<AccountStore>> OpenAccountStore(const StoreOptions& options) {
-  CS_ASSIGN_OR_RETURN(const StoreLocation location, ParseStoreUrl(options.url));
-  CS_ASSIGN_OR_RETURN(
-      std::unique_ptr<sqlite::SqliteAccountStore> store,
-      sqlite::SqliteAccountStore::Open(location.path, options.busy_timeout_ms, *options.clock));
-  return std::unique_ptr<AccountStore>(std::move(store));
-}
-
-}  // namespace contactsync::store

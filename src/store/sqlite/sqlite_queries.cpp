@@ -61,12 +61,6 @@ base::Result<std::vector<CustomField>> LoadFields(Database& db) {
   return fields;
 }
 
-base::Result<int64_t> StoredTime(std::string_view iso) {
-  base::Result<int64_t> unix_ms = base::ParseIso8601Utc(iso);
-  if (!unix_ms.ok()) return unix_ms.status().WithContext("time: ");
-  return unix_ms;
-}
-
 std::string ShownTime(const Statement& row, int column) {
   return row.ColumnIsNull(column) ? std::string() : base::FormatUnixMillis(row.ColumnInt64(column));
 }
@@ -91,19 +85,6 @@ base::Result<std::optional<Exclusion>> FindMatchingExclusion(Database& db, const
     exclusion.created_at = ShownTime(*query, 3);
     return std::optional<Exclusion>(std::move(exclusion));
   }
-}
-
-base::Result<SubscriptionStatus> StoredStatus(std::string_view name) {
-  auto status = model::ParseSubscriptionStatus(name);
-  if (!status.ok())
-    return base::Internal("stored subscription status: " + status.status().message());
-  return *status;
-}
-
-base::Result<model::CauseKind> StoredCauseKind(std::string_view name) {
-  auto kind = model::ParseCauseKind(name);
-  if (!kind.ok()) return base::Internal("stored cause: " + kind.status().message());
-  return *kind;
 }
 
 namespace {

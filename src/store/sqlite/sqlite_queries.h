@@ -14,21 +14,17 @@
 #include "store/contact_fields_json.h"
 #include "store/sqlite/sqlite_handle.h"
 #include "store/store.h"
+#include "store/store_rules.h"
 
 namespace contactsync::store::sqlite {
 
 // Times: every table keeps INTEGER milliseconds since the Unix epoch, UTC (schema 11), while
-// the store's interface speaks ISO 8601 text; these are the SQLite store's one pair of
-// conversions. StoredTime reads the interface's text (kInvalidArgument for text that is not
-// such a time); ShownTime shows a row's time to the second, "" for NULL (a time that has not
+// the store's interface speaks ISO 8601 text: StoredTime (store_rules.h) reads the interface's
+// text, and ShownTime shows a row's time to the second, "" for NULL (a time that has not
 // happened: a run still running, a message never sent).
-base::Result<int64_t> StoredTime(std::string_view iso);
 std::string ShownTime(const Statement& row, int column);
 
-struct ListRef {
-  int64_t id = 0;
-  std::string name;
-};
+// ListRef: store_rules.h, one for every backend.
 
 // The list named `name` (trimmed, case-sensitive), or nullopt.
 base::Result<std::optional<ListRef>> FindList(Database& db, std::string_view name);
@@ -43,17 +39,6 @@ base::Result<std::vector<CustomField>> LoadFields(Database& db);
 // the global entries, or nullopt.
 base::Result<std::optional<Exclusion>> FindMatchingExclusion(Database& db, const ListRef& list,
                                                              std::string_view email_key);
-
-// Stored names of enums, and back; an unknown stored name is kInternal (the
-// CHECK constraints make it a bug).
-base::Result<SubscriptionStatus> StoredStatus(std::string_view name);
-base::Result<model::CauseKind> StoredCauseKind(std::string_view name);
-
-// The hash of the values a sync wrote for a contact, kept in its subscription to the sync's list.
-struct SyncHash {
-  int64_t sync_id = 0;
-  int64_t hash = 0;
-};
 
 // The history ids of join entries, a block at a time, for a writer that makes
 // many joins in one transaction (a sync run): one statement per block instead

@@ -96,6 +96,8 @@ class SqliteStore final : public Store {
   base::Status AbandonRun(int64_t run_id, std::string_view holder,
                           std::string_view message) override;
   base::Status AddRunFailures(int64_t run_id, const std::vector<RunFailure>& failures) override;
+  base::Status RenewHolderLease(std::string_view holder, std::chrono::milliseconds lease) override;
+  base::Status ReleaseHolderLease(std::string_view holder) override;
   base::Status FinishRun(const RunRecord& run) override;
   base::Result<RunRecord> GetRun(int64_t run_id) override;
   base::Result<std::vector<RunRecord>> GetRuns(std::string_view sync_name) override;
@@ -130,8 +132,6 @@ class SqliteStore final : public Store {
 
   // Now as the store keeps times (schema 11: milliseconds since the Unix epoch, UTC).
   int64_t NowMillis() const { return base::UnixMillis(clock_.Now()); }
-  base::Result<ContactChangeOutcome> SaveContactLocked(const ContactChange& change,
-                                                       const std::string& email);
 
   Database db_;
   const base::Clock& clock_;

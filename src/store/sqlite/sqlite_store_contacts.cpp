@@ -7,6 +7,7 @@
 
 #include "base/text.h"
 #include "model/email.h"
+#include "store/contact_save_rules.h"
 #include "store/sqlite/mail_queue.h"
 #include "store/sqlite/sqlite_queries.h"
 #include "store/sqlite/sqlite_store.h"
@@ -24,17 +25,7 @@ constexpr int kFirstSearchParam = 10;
 
 using model::SubscriptionStatusName;
 
-struct ContactRow {
-  int64_t id = 0;
-  std::string email;
-  std::string first_name;
-  std::string last_name;
-  std::string phone;
-  bool bounced = false;
-  bool ever_unsubscribed = false;
-  int64_t created_at = 0;  // base::UnixMillis
-  int64_t updated_at = 0;
-};
+// ContactRow, the flow of SaveContact and its rules: store/contact_save_rules.h.
 
 constexpr std::string_view kContactColumns =
     "SELECT id, email, first_name, last_name, phone, bounced, ever_unsubscribed, created_at, "
@@ -90,16 +81,7 @@ base::Result<std::vector<Subscription>> LoadSubscriptions(Database& db, int64_t 
 }
 
 base::Result<Contact> LoadContact(Database& db, ContactRow row) {
-  Contact contact;
-  contact.id = row.id;
-  contact.email = std::move(row.email);
-  contact.first_name = std::move(row.first_name);
-  contact.last_name = std::move(row.last_name);
-  contact.phone = std::move(row.phone);
-  contact.bounced = row.bounced;
-  contact.ever_unsubscribed = row.ever_unsubscribed;
-  contact.created_at = base::FormatUnixMillis(row.created_at);
-  contact.updated_at = base::FormatUnixMillis(row.updated_at);
+  Contact contact = ContactOfRow(std::move(row));
   CS_ASSIGN_OR_RETURN(contact.fields, LoadFieldValues(db, contact.id));
   CS_ASSIGN_OR_RETURN(contact.subscriptions, LoadSubscriptions(db, contact.id));
   return contact;
@@ -157,32 +139,57 @@ base::Result<int64_t> InsertContactRow(Database& db, const ContactRow& row, std:
   return db.LastInsertRowId();
 }
 
-// A custom value of a SaveContact, normalised, with its field.
-struct FieldValue {
-  const CustomField* field;
-  std::string value;  // canonical; "" clears
-};
+// SaveContact's storage: the look-ups and writes of this file, in the caller's write
+// transaction. SQLite has one writer at a time, so the contact is found without a lock.
+class SqliteContactSaveStorage final : public ContactSaveStorage {
+ public:
+  explicit SqliteContactSaveStorage(Database& db) : db_(db) {}
 
-base::Result<std::map<std::string, FieldValue>> NormalizeValues(
-    const std::map<std::string, std::string>& raw, const std::vector<CustomField>& fields) {
-  std::map<std::string, FieldValue> values;
-  for (const auto& [raw_key, raw_value] : raw) {
-    const std::string key = CanonicalFieldKey(raw_key);
-    const auto field = std::find_if(fields.begin(), fields.end(),
-                                    [&](const CustomField& f) { return f.definition.key == key; });
-    if (field == fields.end()) return FieldNotFound(key);
-    CS_ASSIGN_OR_RETURN(std::string value,
-                        model::NormalizeFieldValue(field->definition, raw_value));
-    if (!values.emplace(key, FieldValue{&*field, std::move(value)}).second) {
-      return base::InvalidArgument(fmt::format("custom field {} is given more than once", key));
-    }
+  base::Result<std::vector<CustomField>> LoadFields() override { return sqlite::LoadFields(db_); }
+  base::Result<ListRef> RequireList(std::string_view name) override {
+    return sqlite::RequireList(db_, name);
   }
-  return values;
-}
+  base::Result<std::optional<ContactRow>> FindContactToWrite(std::string_view email_key) override {
+    return FindContactByKey(db_, email_key);
+  }
+  base::Result<std::map<std::string, std::string>> LoadFieldValues(int64_t contact_id) override {
+    return sqlite::LoadFieldValues(db_, contact_id);
+  }
+  base::Result<std::optional<SubscriptionStatus>> FindSubscriptionStatus(int64_t contact_id,
+                                                                         int64_t list_id) override {
+    return sqlite::FindSubscriptionStatus(db_, contact_id, list_id);
+  }
+  base::Result<std::optional<Exclusion>> FindMatchingExclusion(
+      const ListRef& list, std::string_view email_key) override {
+    return sqlite::FindMatchingExclusion(db_, list, email_key);
+  }
+  base::Result<int64_t> InsertContact(const ContactRow& row, std::string_view email_key,
+                                      const Cause& cause) override {
+    return InsertContactRow(db_, row, email_key, cause);
+  }
+  base::Status UpdateContact(const ContactRow& row, const Cause& cause) override {
+    return UpdateContactRow(db_, row, cause);
+  }
+  base::Status WriteFieldValues(int64_t contact_id, const FieldValueRefs& changes) override {
+    return sqlite::WriteFieldValues(db_, contact_id, changes);
+  }
+  base::Status ChangeSubscription(int64_t contact_id, const ListRef& list,
+                                  std::optional<SubscriptionStatus> from, SubscriptionStatus to,
+                                  const Cause& cause, int64_t now_ms) override {
+    return sqlite::ChangeSubscription(db_, contact_id, list, from, to, cause, now_ms);
+  }
+  base::Status QueueMailForChange(int64_t contact_id, const ListRef& list,
+                                  std::optional<SubscriptionStatus> from, SubscriptionStatus to,
+                                  bool autoresponders, int64_t now_ms) override {
+    return sqlite::QueueMailForChange(db_, contact_id, list, from, to, autoresponders, now_ms);
+  }
+  base::Result<Contact> LoadContact(ContactRow row) override {
+    return sqlite::LoadContact(db_, std::move(row));
+  }
 
-base::Status FieldRequired(std::string_view key) {
-  return base::InvalidArgument(fmt::format("custom field {} is required", key));
-}
+ private:
+  Database& db_;
+};
 
 }  // namespace
 
@@ -191,117 +198,10 @@ base::Result<ContactChangeOutcome> SqliteStore::SaveContact(const ContactChange&
   CS_ASSIGN_OR_RETURN(const std::string email, model::ValidateEmail(change.contact.email));
   CS_RETURN_IF_ERROR(CheckContactText(change.contact));
   CS_RETURN_IF_ERROR(CheckCause(change.cause));
-  return InTransaction(db_, kWrite, [&] { return SaveContactLocked(change, email); });
-}
-
-base::Result<ContactChangeOutcome> SqliteStore::SaveContactLocked(const ContactChange& change,
-                                                                  const std::string& email) {
-  const ContactInput& input = change.contact;
-  const std::string key = model::EmailKey(email);
-  CS_ASSIGN_OR_RETURN(const std::vector<CustomField> fields, LoadFields(db_));
-  CS_ASSIGN_OR_RETURN(const auto values, NormalizeValues(input.fields, fields));
-  std::optional<ListRef> list;
-  if (change.list) {
-    CS_ASSIGN_OR_RETURN(list, RequireList(db_, *change.list));
-  }
-  CS_ASSIGN_OR_RETURN(const std::optional<ContactRow> existing, FindContactByKey(db_, key));
-
-  ContactChangeOutcome outcome;
-  outcome.created = !existing;
-  ContactRow row;
-  std::map<std::string, std::string> stored;
-  if (existing) {
-    row = *existing;
-    CS_ASSIGN_OR_RETURN(stored, LoadFieldValues(db_, row.id));
-  } else {
-    row.email = email;  // kept as first given from now on
-    for (const CustomField& field : fields) {
-      const auto it = values.find(field.definition.key);
-      if (field.definition.required && (it == values.end() || it->second.value.empty())) {
-        return FieldRequired(field.definition.key);
-      }
-    }
-  }
-
-  // Only values that differ from what is stored count as changes, so that a
-  // sync re-sending identical rows writes nothing and keeps updated_at.
-  const auto apply = [&](std::string_view name, const std::optional<std::string>& given,
-                         std::string& target) {
-    if (given && *given != target) {
-      target = *given;
-      outcome.changed_fields.emplace_back(name);
-    }
-  };
-  apply("first_name", input.first_name, row.first_name);
-  apply("last_name", input.last_name, row.last_name);
-  apply("phone", input.phone, row.phone);
-  std::vector<const FieldValue*> value_writes;
-  for (const auto& [field_key, value] : values) {
-    const auto current = stored.find(field_key);
-    const std::string_view current_value =
-        current == stored.end() ? std::string_view() : std::string_view(current->second);
-    if (value.value == current_value) continue;
-    if (value.value.empty() && value.field->definition.required) return FieldRequired(field_key);
-    value_writes.push_back(&value);
-    outcome.changed_fields.push_back(field_key);
-  }
-
-  std::optional<SubscriptionDecision> decision;
-  if (list) {
-    std::optional<SubscriptionStatus> current;
-    if (existing) {
-      CS_ASSIGN_OR_RETURN(current, FindSubscriptionStatus(db_, row.id, list->id));
-    }
-    outcome.previous_status = current;
-    const SubscriptionRequest request{.email = row.email,
-                                      .list_name = list->name,
-                                      .contact_bounced = row.bounced,
-                                      .current = current,
-                                      .requested = change.status,
-                                      .mode = change.mode};
-    CS_ASSIGN_OR_RETURN(decision, DecideSubscription(request));
-    if (decision->check_exclusions) {
-      CS_ASSIGN_OR_RETURN(const std::optional<Exclusion> exclusion,
-                          FindMatchingExclusion(db_, *list, key));
-      if (exclusion) return Excluded(row.email, list->name, exclusion->pattern);
-    }
-  }
-
-  bool flags_changed = false;
-  if (decision && decision->clear_bounced && row.bounced) {
-    row.bounced = false;
-    flags_changed = true;
-  }
-  if (decision && decision->set_ever_unsubscribed && !row.ever_unsubscribed) {
-    row.ever_unsubscribed = true;
-    flags_changed = true;
-  }
-
-  const int64_t now_ms = base::UnixMillis(clock_.Now());
-  if (!existing) {
-    row.created_at = now_ms;
-    row.updated_at = now_ms;
-    CS_ASSIGN_OR_RETURN(row.id, InsertContactRow(db_, row, key, change.cause));
-  } else if (!outcome.changed_fields.empty() || flags_changed) {
-    row.updated_at = now_ms;
-    CS_RETURN_IF_ERROR(UpdateContactRow(db_, row, change.cause));
-  }
-  if (!value_writes.empty()) {
-    FieldValueRefs changes;
-    for (const FieldValue* value : value_writes)
-      changes.emplace_back(value->field->id, value->value);
-    CS_RETURN_IF_ERROR(WriteFieldValues(db_, row.id, changes));
-  }
-  if (decision && decision->changed) {
-    CS_RETURN_IF_ERROR(ChangeSubscription(db_, row.id, *list, outcome.previous_status,
-                                          decision->status, change.cause, now_ms));
-    // An operator's or the API's change: autoresponders always follow.
-    CS_RETURN_IF_ERROR(QueueMailForChange(db_, row.id, *list, outcome.previous_status,
-                                          decision->status, /*autoresponders=*/true, now_ms));
-    outcome.subscription_changed = true;
-  }
-  CS_ASSIGN_OR_RETURN(outcome.contact, LoadContact(db_, std::move(row)));
-  return outcome;
+  return InTransaction(db_, kWrite, [&] {
+    SqliteContactSaveStorage storage(db_);
+    return SaveContactByRules(storage, change, email, NowMillis());
+  });
 }
 
 base::Result<Contact> SqliteStore::GetContact(std::string_view email) {
@@ -319,7 +219,7 @@ base::Result<Contact> SqliteStore::GetContactById(int64_t id) {
                           db_.Cached(fmt::format("{} WHERE id = ?1", kContactColumns)));
       query->Bind(1, id);
       CS_ASSIGN_OR_RETURN(const bool found, query->Step());
-      if (!found) return base::NotFound(fmt::format("contact {} does not exist", id));
+      if (!found) return ContactIdNotFound(id);
       row = ReadContactRow(*query);
     }
     return LoadContact(db_, std::move(row));
@@ -327,15 +227,7 @@ base::Result<Contact> SqliteStore::GetContactById(int64_t id) {
 }
 
 base::Result<ContactPage> SqliteStore::FindContacts(const ContactFilter& filter) {
-  if (filter.limit < 1 || filter.limit > 1000) {
-    return base::InvalidArgument(
-        fmt::format("limit must be between 1 and 1000, not {}", filter.limit));
-  }
-  if (filter.offset < 0) {
-    return base::InvalidArgument(fmt::format("offset must not be negative, not {}", filter.offset));
-  }
-  CS_RETURN_IF_ERROR(base::CheckText("search text", filter.search, kMaxNameBytes));
-  CS_ASSIGN_OR_RETURN(const std::vector<std::string> words, SearchWords(filter.search));
+  CS_ASSIGN_OR_RETURN(const std::vector<std::string> words, CheckContactFilter(filter));
 
   return InTransaction(db_, kRead, [&]() -> base::Result<ContactPage> {
     std::optional<ListRef> list;
@@ -424,8 +316,7 @@ base::Status SqliteStore::Unsubscribe(std::string_view email, std::string_view l
     CS_ASSIGN_OR_RETURN(const std::optional<SubscriptionStatus> current,
                         FindSubscriptionStatus(db_, row.id, list.id));
     if (!current) {
-      return base::NotFound(
-          fmt::format("contact {} is not on list '{}'", row.email, base::Printable(list.name)));
+      return ContactNotOnList(row.email, list.name);
     }
     if (*current == SubscriptionStatus::kUnsubscribed) return base::Status::Ok();
     const int64_t now_ms = base::UnixMillis(clock_.Now());

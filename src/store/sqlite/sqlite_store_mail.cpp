@@ -27,16 +27,13 @@ base::Result<OutboxMessage> ReadOutboxRow(const Statement& row) {
   OutboxMessage message;
   message.id = row.ColumnInt64(0);
   message.idempotency_key = row.ColumnText(1);
-  message.kind =
-      row.ColumnText(2) == "confirmation" ? OutboxKind::kConfirmation : OutboxKind::kAutoresponder;
+  message.kind = StoredOutboxKind(row.ColumnText(2));
   message.contact_id = row.ColumnInt64(3);
   message.list_id = row.ColumnInt64(4);
   message.email = row.ColumnText(5);
   message.list_name = row.ColumnText(6);
   if (!row.ColumnIsNull(7)) message.autoresponder_id = row.ColumnInt64(7);
-  auto state = ParseOutboxState(row.ColumnText(8));
-  if (!state.ok()) return base::Internal("stored outbox state: " + state.status().message());
-  message.state = *state;
+  CS_ASSIGN_OR_RETURN(message.state, StoredOutboxState(row.ColumnText(8)));
   message.attempts = row.ColumnInt64(9);
   message.next_attempt_at = ShownTime(row, 10);
   message.claimed_at = ShownTime(row, 11);
@@ -56,23 +53,7 @@ base::Result<std::optional<std::string>> ListNameById(Database& db, int64_t list
   return std::optional<std::string>(query->ColumnText(0));
 }
 
-struct LinkTarget {
-  int64_t contact_id = 0;
-  std::string email;
-  std::string email_key;
-  bool bounced = false;
-  bool ever_unsubscribed = false;
-  ListRef list;
-  std::optional<SubscriptionStatus> status;
-};
-
-LinkSubject SubjectOf(const LinkTarget& target) {
-  return LinkSubject{.email = target.email,
-                     .list_name = target.list.name,
-                     .contact_bounced = target.bounced,
-                     .ever_unsubscribed = target.ever_unsubscribed,
-                     .status = target.status};
-}
+// LinkTarget, SubjectOf: mail_rules.h.
 
 base::Result<std::optional<std::string>> MatchingExclusionPattern(Database& db,
                                                                   const LinkTarget& target) {
@@ -386,7 +367,7 @@ base::Result<std::optional<ClaimedMessage>> SqliteStore::ClaimNextMessage() {
             db_.Cached("SELECT first_name, last_name, phone FROM contacts WHERE id = ?1"));
         query->Bind(1, target.contact_id);
         CS_ASSIGN_OR_RETURN(const bool row, query->Step());
-        if (!row) return base::Internal("claimed message's contact vanished");
+        if (!row) return ClaimedMessagePartVanished("contact");
         claimed.contact.id = target.contact_id;
         claimed.contact.email = target.email;
         claimed.contact.first_name = query->ColumnText(0);
@@ -401,7 +382,7 @@ base::Result<std::optional<ClaimedMessage>> SqliteStore::ClaimNextMessage() {
                        "FROM lists WHERE id = ?1"));
         query->Bind(1, target.list.id);
         CS_ASSIGN_OR_RETURN(const bool row, query->Step());
-        if (!row) return base::Internal("claimed message's list vanished");
+        if (!row) return ClaimedMessagePartVanished("list");
         claimed.list.id = target.list.id;
         claimed.list.name = query->ColumnText(0);
         claimed.list.sender_name = query->ColumnText(1);
@@ -416,7 +397,7 @@ base::Result<std::optional<ClaimedMessage>> SqliteStore::ClaimNextMessage() {
                        "WHERE id = ?1"));
         query->Bind(1, *next->autoresponder_id);
         CS_ASSIGN_OR_RETURN(const bool row, query->Step());
-        if (!row) return base::Internal("claimed message's autoresponder vanished");
+        if (!row) return ClaimedMessagePartVanished("autoresponder");
         Autoresponder autoresponder;
         autoresponder.id = *next->autoresponder_id;
         autoresponder.list_name = claimed.list.name;

@@ -14,31 +14,7 @@ namespace {
 constexpr TransactionKind kRead = TransactionKind::kRead;
 constexpr TransactionKind kWrite = TransactionKind::kWrite;
 
-// A definition is the sync module's JSON; the store only bounds its size so
-// that a runaway client cannot fill the disk through it.
-constexpr size_t kMaxDefinitionBytes = size_t{4} * 1024 * 1024;
-
-base::Result<std::string> CheckSyncName(std::string_view raw) {
-  std::string name(base::TrimAscii(raw));
-  if (name.empty()) return base::InvalidArgument("sync name is blank");
-  CS_RETURN_IF_ERROR(base::CheckText("sync name", name, kMaxNameBytes));
-  for (const char c : name) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (byte < 0x20 || byte == 0x7f) {
-      return base::InvalidArgument(
-          fmt::format("sync name '{}' contains a control character", base::Printable(name)));
-    }
-  }
-  return name;
-}
-
-base::Status SyncNotFound(std::string_view name) {
-  return base::NotFound(fmt::format("sync '{}' does not exist", base::Printable(name)));
-}
-
-base::Status RunNotFound(int64_t id) {
-  return base::NotFound(fmt::format("run {} does not exist", id));
-}
+// Sync names, definitions and the texts of refusals: store_rules.h, one for every backend.
 
 constexpr std::string_view kSyncColumns =
     "SELECT id, name, definition, created_at, updated_at FROM syncs ";
@@ -92,11 +68,21 @@ base::Result<std::optional<RunRecord>> FindRunningRun(Database& db, int64_t sync
   return std::optional<RunRecord>(std::move(run));
 }
 
-base::Status AlreadyRunning(const RunRecord& run) {
-  return base::FailedPrecondition(fmt::format(
-      "sync '{}' is already running (run {}, started {} by {}); wait for it to "
-      "finish or cancel it",
-      base::Printable(run.sync_name), run.id, run.started_at, base::Printable(run.started_by)));
+// Whether `holder` has a lease that has ended (a holder without one: no).
+base::Result<bool> HolderLeaseEnded(Database& db, std::string_view holder, int64_t now_ms) {
+  CS_ASSIGN_OR_RETURN(CachedStatement query,
+                      db.Cached("SELECT ends_at FROM holder_leases WHERE holder = ?1"));
+  query->Bind(1, holder);
+  CS_ASSIGN_OR_RETURN(const bool row, query->Step());
+  return row && HolderLeaseExpired(query->ColumnInt64(0), now_ms);
+}
+
+base::Status FailRun(Database& db, int64_t run_id, std::string_view message, int64_t now_ms) {
+  CS_ASSIGN_OR_RETURN(CachedStatement update,
+                      db.Cached("UPDATE sync_runs SET state = 'failed', message = ?2, "
+                                "finished_at = ?3 WHERE id = ?1 AND state = 'running'"));
+  update->Bind(1, run_id).Bind(2, message).Bind(3, now_ms);
+  return update->Run();
 }
 
 }  // namespace
@@ -104,7 +90,7 @@ base::Status AlreadyRunning(const RunRecord& run) {
 base::Result<SyncRecord> SqliteStore::CreateSync(std::string_view raw_name,
                                                  std::string_view definition_json) {
   CS_ASSIGN_OR_RETURN(const std::string name, CheckSyncName(raw_name));
-  CS_RETURN_IF_ERROR(base::CheckText("sync definition", definition_json, kMaxDefinitionBytes));
+  CS_RETURN_IF_ERROR(CheckSyncDefinition(definition_json));
   return InTransaction(db_, kWrite, [&]() -> base::Result<SyncRecord> {
     {
       CS_ASSIGN_OR_RETURN(CachedStatement exists,
@@ -112,8 +98,7 @@ base::Result<SyncRecord> SqliteStore::CreateSync(std::string_view raw_name,
       exists->Bind(1, name);
       CS_ASSIGN_OR_RETURN(const bool row, exists->Step());
       if (row) {
-        return base::AlreadyExists(
-            fmt::format("a sync named '{}' already exists", base::Printable(name)));
+        return SyncNameTaken(name);
       }
     }
     const int64_t now = NowMillis();
@@ -133,7 +118,7 @@ base::Result<SyncRecord> SqliteStore::UpdateSync(std::string_view name,
                                                  std::string_view raw_new_name,
                                                  std::string_view definition_json) {
   CS_ASSIGN_OR_RETURN(const std::string new_name, CheckSyncName(raw_new_name));
-  CS_RETURN_IF_ERROR(base::CheckText("sync definition", definition_json, kMaxDefinitionBytes));
+  CS_RETURN_IF_ERROR(CheckSyncDefinition(definition_json));
   return InTransaction(db_, kWrite, [&]() -> base::Result<SyncRecord> {
     CS_ASSIGN_OR_RETURN(SyncRecord record, RequireSync(db_, name));
     if (new_name != record.name) {
@@ -142,8 +127,7 @@ base::Result<SyncRecord> SqliteStore::UpdateSync(std::string_view name,
       exists->Bind(1, new_name);
       CS_ASSIGN_OR_RETURN(const bool row, exists->Step());
       if (row) {
-        return base::AlreadyExists(
-            fmt::format("a sync named '{}' already exists", base::Printable(new_name)));
+        return SyncNameTaken(new_name);
       }
     }
     record.name = new_name;
@@ -198,17 +182,20 @@ base::Status SqliteStore::DeleteSync(std::string_view name) {
 base::Result<RunRecord> SqliteStore::BeginRun(std::string_view sync_name,
                                               std::string_view started_by,
                                               std::string_view holder) {
-  CS_RETURN_IF_ERROR(base::CheckText("started by", started_by, kMaxNameBytes));
-  CS_RETURN_IF_ERROR(base::CheckText("run holder", holder, kMaxNameBytes));
+  CS_RETURN_IF_ERROR(CheckRunStart(started_by, holder));
   return InTransaction(db_, kWrite, [&]() -> base::Result<RunRecord> {
     CS_ASSIGN_OR_RETURN(const SyncRecord sync, RequireSync(db_, sync_name));
+    const int64_t now = NowMillis();
     CS_ASSIGN_OR_RETURN(const std::optional<RunRecord> running, FindRunningRun(db_, sync.id));
-    if (running) return AlreadyRunning(*running);
+    if (running) {
+      CS_ASSIGN_OR_RETURN(const bool ended, HolderLeaseEnded(db_, running->holder, now));
+      if (!ended) return AlreadyRunning(*running);
+      CS_RETURN_IF_ERROR(FailRun(db_, running->id, kRunLeaseExpiredMessage, now));
+    }
     RunRecord run;
     run.sync_name = sync.name;
     run.started_by = std::string(started_by);
     run.holder = std::string(holder);
-    const int64_t now = NowMillis();
     run.started_at = base::FormatUnixMillis(now);
     CS_ASSIGN_OR_RETURN(CachedStatement insert,
                         db_.Cached("INSERT INTO sync_runs (sync_id, started_by, holder, "
@@ -239,15 +226,42 @@ base::Status SqliteStore::AbandonRun(int64_t run_id, std::string_view holder,
   });
 }
 
+base::Status SqliteStore::RenewHolderLease(std::string_view holder,
+                                           std::chrono::milliseconds lease) {
+  CS_RETURN_IF_ERROR(CheckHolderLease(holder, lease));
+  return InTransaction(db_, kWrite, [&]() -> base::Status {
+    const int64_t now = NowMillis();
+    {
+      CS_ASSIGN_OR_RETURN(CachedStatement forget,
+                          db_.Cached("DELETE FROM holder_leases WHERE ends_at < ?1"));
+      forget->Bind(1, now - kForgetLeasesAfterMs);
+      CS_RETURN_IF_ERROR(forget->Run());
+    }
+    CS_ASSIGN_OR_RETURN(
+        CachedStatement renew,
+        db_.Cached("INSERT INTO holder_leases (holder, ends_at) VALUES (?1, ?2) "
+                   "ON CONFLICT (holder) DO UPDATE SET ends_at = excluded.ends_at"));
+    renew->Bind(1, holder).Bind(2, now + lease.count());
+    return renew->Run();
+  });
+}
+
+base::Status SqliteStore::ReleaseHolderLease(std::string_view holder) {
+  return InTransaction(db_, kWrite, [&]() -> base::Status {
+    CS_ASSIGN_OR_RETURN(CachedStatement remove,
+                        db_.Cached("DELETE FROM holder_leases WHERE holder = ?1"));
+    remove->Bind(1, holder);
+    return remove->Run();
+  });
+}
+
 base::Status SqliteStore::AddRunFailures(int64_t run_id, const std::vector<RunFailure>& failures) {
   if (failures.empty()) return base::Status::Ok();
   return InTransaction(db_, kWrite, [&] { return InsertRunFailures(db_, run_id, failures); });
 }
 
 base::Status SqliteStore::FinishRun(const RunRecord& run) {
-  if (run.state == RunState::kRunning) {
-    return base::InvalidArgument("a run cannot finish in state running");
-  }
+  CS_RETURN_IF_ERROR(CheckRunFinish(run));
   CS_ASSIGN_OR_RETURN(const int64_t finished_at, run.finished_at.empty()
                                                      ? base::Result<int64_t>(NowMillis())
                                                      : StoredTime(run.finished_at));
@@ -274,8 +288,7 @@ base::Status SqliteStore::FinishRun(const RunRecord& run) {
         .Bind(14, run.counts.deleted);
     CS_RETURN_IF_ERROR(update->Run());
     if (db_.Changes() == 0) {
-      return base::FailedPrecondition(
-          fmt::format("run {} is not running (it finished or was abandoned)", run.id));
+      return RunNotRunning(run.id);
     }
     return base::Status::Ok();
   });
