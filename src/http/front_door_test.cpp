@@ -34,6 +34,7 @@
 #include "app/connections.h"
 #include "app/data_dir.h"
 #include "http/server.h"
+#include "http/test_location.h"
 #include "secrets/secret_box.h"
 #include "store/account_store.h"
 #include "store/sqlite/sqlite_handle.h"
@@ -118,15 +119,6 @@ struct Reply {
     return it == headers.end() ? "" : it->second;
   }
 };
-
-// The test's data directory with its secret key file, and the store under
-// test: a SQLite file in that directory, or a fresh PostgreSQL schema (a
-// PostgreSQL store has no directory of its own; the key stays in the data
-// directory all the same).
-app::Location TestLocation(const std::string& data_dir) {
-  return app::Location{data_dir, store::testing::NewTestStoreUrl(data_dir),
-                       data_dir + "/secret.key"};
-}
 
 class FrontDoorTest : public ::testing::Test {
  protected:

@@ -6,6 +6,7 @@
 // run).
 
 #include "http/server.h"
+#include "http/test_location.h"
 
 #include <httplib.h>
 
@@ -73,15 +74,6 @@ json ReaderConnection(const std::string& name, const std::string& type,
           {"password", reader.password},
           {"database", reader.database},
           {"tls_mode", "disable"}};
-}
-
-// The test's data directory with its secret key file, and the store under
-// test: a SQLite file in that directory, or a fresh PostgreSQL schema (a
-// PostgreSQL store has no directory of its own; the key stays in the data
-// directory all the same).
-app::Location TestLocation(const std::string& data_dir) {
-  return app::Location{data_dir, store::testing::NewTestStoreUrl(data_dir),
-                       data_dir + "/secret.key"};
 }
 
 class HttpTest : public ::testing::Test {

@@ -63,4 +63,16 @@ base::Status DecodeContactFields(std::string_view json, FieldValues& out) {
   return base::Status::Ok();
 }
 
+base::Status MergeContactFields(std::string_view stored_json, const FieldValueRefs& changes,
+                                std::string& out) {
+  FieldValues stored;
+  CS_RETURN_IF_ERROR(DecodeContactFields(stored_json, stored));
+  FieldValueRefs entries;
+  entries.reserve(stored.size() + changes.size());
+  for (const auto& [id, value] : stored) entries.emplace_back(id, value);
+  entries.insert(entries.end(), changes.begin(), changes.end());  // the later entry wins
+  EncodeContactFields(entries, out);
+  return base::Status::Ok();
+}
+
 }  // namespace contactsync::store

@@ -34,6 +34,12 @@ void EncodeContactFields(FieldValueRefs& entries, std::string& out);
 // damaged file).
 base::Status DecodeContactFields(std::string_view json, FieldValues& out);
 
+// `out` := the object of `stored_json` (contacts.fields; "" for NULL) with `changes` over it:
+// a change's value replaces the stored one, "" removes it. How every backend writes a
+// contact's changed values (read, change, write back through the one encoder).
+base::Status MergeContactFields(std::string_view stored_json, const FieldValueRefs& changes,
+                                std::string& out);
+
 // Appends `text` as a JSON string: '"' and '\' escaped, control characters
 // as \u00XX, everything else (UTF-8 included) as it is.
 void AppendJsonString(std::string& out, std::string_view text);

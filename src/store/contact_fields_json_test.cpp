@@ -60,6 +60,19 @@ TEST(ContactFieldsJsonTest, RefusesWhatTheStoreNeverWrites) {
   }
 }
 
+TEST(ContactFieldsJsonTest, MergesChangesOverWhatIsStored) {
+  std::string out;
+  ASSERT_TRUE(
+      IsOk(MergeContactFields(R"({"3":"a","12":"b"})", {{12, "c"}, {3, ""}, {5, "e"}}, out)));
+  EXPECT_EQ(out, R"({"5":"e","12":"c"})");
+  // jsonb's spelling of what the store wrote (PostgreSQL store) reads the same.
+  ASSERT_TRUE(IsOk(MergeContactFields(R"({"3": "a", "12": "b"})", {{3, ""}, {12, ""}}, out)));
+  EXPECT_EQ(out, "");
+  ASSERT_TRUE(IsOk(MergeContactFields("", {{1, "x"}}, out)));
+  EXPECT_EQ(out, R"({"1":"x"})");
+  EXPECT_FALSE(IsOk(MergeContactFields("[1]", {{1, "x"}}, out)));
+}
+
 TEST(ContactFieldsJsonTest, AppendJsonStringAppends) {
   std::string out = "[";
   AppendJsonString(out, "a\"b");

@@ -227,17 +227,11 @@ base::Result<std::string> LoadFieldsJson(Database& db, int64_t contact_id) {
 // Read, change and write back in C++ rather than with jsonb's operators, so that one encoder
 // decides what contacts.fields holds (a second one would drift: empty values, escapes).
 base::Status WriteFieldValues(Database& db, int64_t contact_id, const FieldValueRefs& changes) {
-  FieldValues stored;
-  {
-    CS_ASSIGN_OR_RETURN(const std::string json, LoadFieldsJson(db, contact_id));
-    CS_RETURN_IF_ERROR(DecodeContactFields(json, stored));
-  }
-  FieldValueRefs entries;
-  entries.reserve(stored.size() + changes.size());
-  for (const auto& [id, value] : stored) entries.emplace_back(id, value);
-  entries.insert(entries.end(), changes.begin(), changes.end());  // the later entry wins
   std::string json;
-  EncodeContactFields(entries, json);
+  {
+    CS_ASSIGN_OR_RETURN(const std::string stored, LoadFieldsJson(db, contact_id));
+    CS_RETURN_IF_ERROR(MergeContactFields(stored, changes, json));
+  }
   return db
       .Exec("UPDATE contacts SET fields = $2::jsonb WHERE id = $1",
             {contact_id, ContactFieldsParam(json)})

@@ -269,21 +269,15 @@ void BindContactFields(Statement& statement, int index, std::string_view json) {
 // one encoder writes contacts.fields (a second one would drift: key order,
 // escapes, empty values).
 base::Status WriteFieldValues(Database& db, int64_t contact_id, const FieldValueRefs& changes) {
-  FieldValues stored;
+  std::string json;
   {
     CS_ASSIGN_OR_RETURN(CachedStatement query,
                         db.Cached("SELECT fields FROM contacts WHERE id = ?1"));
     query->Bind(1, contact_id);
     CS_ASSIGN_OR_RETURN(const bool row, query->Step());
     if (!row) return base::Internal("the contact whose values are written is gone");
-    CS_RETURN_IF_ERROR(DecodeContactFields(query->ColumnTextView(0), stored));
+    CS_RETURN_IF_ERROR(MergeContactFields(query->ColumnTextView(0), changes, json));
   }
-  FieldValueRefs entries;
-  entries.reserve(stored.size() + changes.size());
-  for (const auto& [id, value] : stored) entries.emplace_back(id, value);
-  entries.insert(entries.end(), changes.begin(), changes.end());  // the later entry wins
-  std::string json;
-  EncodeContactFields(entries, json);
   CS_ASSIGN_OR_RETURN(CachedStatement update,
                       db.Cached("UPDATE contacts SET fields = ?2 WHERE id = ?1"));
   update->Bind(1, contact_id);
